@@ -1,0 +1,73 @@
+// Bundles the extension, the camera simulator and (with --tests) the test suites.
+// Everything is bundled to CommonJS: execa is ESM-only, and VS Code loads extensions with require().
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** Keeps `import.meta.url` meaningful after ESM dependencies are turned into CommonJS. */
+const importMetaShim = {
+  define: { 'import.meta.url': '__cameraTetherImportMetaUrl' },
+  banner: { js: "const __cameraTetherImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  ...importMetaShim,
+};
+
+function filesUnder(dir, suffix) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true })
+    .map((f) => path.join(dir, String(f)))
+    .filter((f) => f.endsWith(suffix));
+}
+
+const builds = [
+  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...common, entryPoints: ['src/simulator/main.ts'], outfile: 'dist/simulator.js' },
+];
+
+if (tests) {
+  const entryPoints = [
+    ...filesUnder('test/unit', '.test.ts'),
+    ...filesUnder('test/integration', '.test.ts'),
+    ...filesUnder('test/extension', '.ts').filter((f) => !f.endsWith('.d.ts')),
+    ...filesUnder('test/support', '.ts'),
+    ...filesUnder('bench', '.ts'),
+  ];
+  builds.push({
+    ...common,
+    sourcemap: 'inline',
+    minify: false,
+    entryPoints,
+    outdir: 'out',
+    outbase: '.',
+    // The test host provides these; mocha and playwright are loaded from node_modules as they are.
+    external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+  });
+}
+
+async function main() {
+  if (watch) {
+    const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+    await Promise.all(contexts.map((c) => c.watch()));
+    console.log('[esbuild] watching');
+    return;
+  }
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
