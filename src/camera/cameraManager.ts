@@ -1,0 +1,413 @@
+/**
+ * The camera manager owns the camera. Every job (detect, summary, preview, capture, cleanup) goes
+ * through one queue, so exactly one gphoto2 child exists at any instant in this extension host, and
+ * a lock file keeps other extension hosts out while it works. Nothing is refused because something
+ * else runs: a job waits its turn; only cancellation or a timeout ends it.
+ */
+import { EventEmitter } from 'events';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import type { CameraLock } from './cameraLock';
+import { filesSignature, isCompleteJpeg, listDownloaded, type DownloadedFile } from './downloadedFiles';
+import { CameraError, toCameraError } from './errors';
+import * as gp from './gphoto2';
+import type { Gphoto2Program } from './gphoto2Program';
+import { delay, describeCleanup, type CleanupReport, type ProcessReaper } from './processReaper';
+import type { ProcessRunner, RunResult, StopSignal } from './processRunner';
+
+export type JobName = 'detect' | 'summary' | 'version' | 'preview' | 'capture' | 'testCapture' | 'cleanup';
+
+export type ManagerState =
+  | { kind: 'idle' }
+  | { kind: 'busy'; job: JobName; label: string; since: number; queued: number }
+  | { kind: 'error'; job: JobName; error: CameraError };
+
+export type CleanupMode = 'whenNeeded' | 'beforeEveryJob';
+
+export interface ManagerTimeouts {
+  /** detect, summary, version. */
+  commandMs: number;
+  previewMs: number;
+  captureMs: number;
+  cleanupTermMs: number;
+  cleanupKillMs: number;
+}
+
+export interface ManagerSettings {
+  program: Gphoto2Program;
+  selection: gp.CameraSelection;
+  timeouts: ManagerTimeouts;
+  /** Time a child gets to exit after SIGTERM/SIGINT before SIGKILL. */
+  graceMs: number;
+  /** How long gphoto2 may keep running after its files are complete and quiet before it is stopped. */
+  lingerMs: number;
+  cleanupMode: CleanupMode;
+  /** Process names cleanup stops (the program's own name is always added). */
+  cleanupNames: readonly string[];
+  settleMs: number;
+  keepOnCamera: boolean;
+  /** Where preview frames are kept (the newest few). */
+  previewDir: string;
+}
+
+export interface JobOptions {
+  signal?: AbortSignal;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+export interface LogEntry {
+  level: LogLevel;
+  message: string;
+}
+
+export interface PreviewResult {
+  path: string;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface CaptureRequest<T> {
+  job: 'capture' | 'testCapture';
+  /** An empty folder on the same file system as the destination, private to this capture. */
+  stagingDir: string;
+  /**
+   * Moves the verified files to their final names. It runs inside the job, while the queue is held,
+   * so frame numbers are assigned one capture at a time, in click order.
+   */
+  commit: (files: DownloadedFile[]) => Promise<T>;
+}
+
+export interface ManagerEvents {
+  state: [ManagerState];
+  log: [LogEntry];
+  previewReady: [PreviewResult];
+  captured: [{ job: 'capture' | 'testCapture'; files: DownloadedFile[]; result: unknown; durationMs: number }];
+  cleanup: [CleanupReport];
+}
+
+export interface ManagerDeps {
+  runner: ProcessRunner;
+  reaper: ProcessReaper;
+  lock: CameraLock;
+}
+
+/** Kinds after which the next job first cleans up: something may still hold the device. */
+const CLEANUP_AFTER: ReadonlySet<CameraError['kind']> = new Set(['busy', 'killed', 'timeout', 'io', 'badOutput', 'failed', 'cancelled']);
+const PREVIEWS_KEPT = 4;
+const FILE_POLL_MS = 25;
+
+export class CameraManager extends EventEmitter<ManagerEvents> {
+  private settings: ManagerSettings;
+  private tail: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private currentState: ManagerState = { kind: 'idle' };
+  /** The first job always cleans: a gphoto2 from before this window may still hold the camera. */
+  private needsCleanup = true;
+  private previewSeq = 0;
+  private readonly lifetime = new AbortController();
+  private disposed = false;
+
+  constructor(private readonly deps: ManagerDeps, settings: ManagerSettings) {
+    super();
+    this.settings = settings;
+    this.applyCleanupSettings();
+  }
+
+  get state(): ManagerState {
+    return this.currentState;
+  }
+
+  get simulated(): boolean {
+    return this.settings.program.simulated;
+  }
+
+  /** Jobs waiting or running. */
+  get queueLength(): number {
+    return this.pending;
+  }
+
+  configure(update: Partial<ManagerSettings>): void {
+    const programChanged = update.program !== undefined && update.program.command !== this.settings.program.command;
+    this.settings = { ...this.settings, ...update };
+    this.applyCleanupSettings();
+    if (programChanged) this.needsCleanup = true;
+  }
+
+  detect(options: JobOptions = {}): Promise<gp.DetectedCamera[]> {
+    return this.enqueue('detect', 'Detecting cameras', options, async (signal) => {
+      const r = await this.runGphoto2('Detect camera', gp.autoDetectArgs(), this.settings.timeouts.commandMs, signal);
+      return gp.parseAutoDetect(r.stdout);
+    });
+  }
+
+  summary(options: JobOptions = {}): Promise<string> {
+    return this.enqueue('summary', 'Reading camera summary', options, async (signal) => {
+      const r = await this.runGphoto2('Camera summary', gp.summaryArgs(this.settings.selection), this.settings.timeouts.commandMs, signal);
+      return r.stdout.trim();
+    });
+  }
+
+  version(options: JobOptions = {}): Promise<gp.Gphoto2Version> {
+    return this.enqueue('version', 'Checking gphoto2', options, async (signal) => {
+      const r = await this.runGphoto2('gphoto2 --version', gp.versionArgs(), this.settings.timeouts.commandMs, signal);
+      return gp.parseVersion(r.stdout);
+    });
+  }
+
+  preview(options: JobOptions = {}): Promise<PreviewResult> {
+    return this.enqueue('preview', 'Preview', options, async (signal) => {
+      const started = performance.now();
+      await fs.mkdir(this.settings.previewDir, { recursive: true });
+      const staging = await fs.mkdtemp(path.join(this.settings.previewDir, '.preview-'));
+      try {
+        const args = gp.capturePreviewArgs(this.settings.selection, path.join(staging, 'preview.jpg'));
+        const r = await this.runGphoto2('Preview', args, this.settings.timeouts.previewMs, signal, staging);
+        // gphoto2 may save as thumb_<name>: take what it says it saved, else what is in the folder.
+        const said = gp.parseSavedFiles(r.stdout).find((f) => path.dirname(path.resolve(f)) === path.resolve(staging));
+        const files = await listDownloaded(staging);
+        const file = files.find((f) => said !== undefined && path.resolve(f.path) === path.resolve(said)) ?? files[0];
+        if (!file) throw new CameraError('badOutput', `Preview failed: gphoto2 finished but saved no preview image${describeFailureLine(r)}. Check that the camera is on and not in playback mode, then try again.`, { stderrTail: tailOf(r.stderr) });
+        if (!file.complete || !(await isCompleteJpeg(file.path))) {
+          throw new CameraError('io', 'Preview failed: the preview image arrived incomplete. Try again; if it keeps happening, run Cleanup and check the cable.');
+        }
+        const finalPath = path.join(this.settings.previewDir, `preview-${Date.now()}-${++this.previewSeq}.jpg`);
+        await fs.rename(file.path, finalPath);
+        await this.prunePreviews();
+        const result: PreviewResult = { path: finalPath, bytes: file.bytes, durationMs: performance.now() - started };
+        this.emit('previewReady', result);
+        return result;
+      } finally {
+        await fs.rm(staging, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /** Capture one exposure and download every file it produced (RAW+JPEG gives two). */
+  capture<T>(request: CaptureRequest<T>, options: JobOptions = {}): Promise<T> {
+    const label = request.job === 'capture' ? 'Capture' : 'Test capture';
+    return this.enqueue(request.job, label, options, async (signal) => {
+      const started = performance.now();
+      await fs.mkdir(request.stagingDir, { recursive: true });
+      try {
+        const entries = await fs.readdir(request.stagingDir);
+        if (entries.length > 0) throw new CameraError('failed', `${label} failed: the staging folder ${request.stagingDir} is not empty. This is a bug; please report it.`);
+        const args = gp.captureAndDownloadArgs(this.settings.selection, request.stagingDir, this.settings.keepOnCamera);
+        const r = await this.runGphoto2(label, args, this.settings.timeouts.captureMs, signal, request.stagingDir);
+        const files = await listDownloaded(request.stagingDir);
+        if (files.length === 0) {
+          throw new CameraError('failed', `${label} failed: gphoto2 ${r.exitCode === 0 ? 'exited normally but ' : ''}delivered no image${describeFailureLine(r)}. Check focus (autofocus may refuse to fire), the card and the battery, then try again.`, { stderrTail: tailOf(r.stderr), exitCode: r.exitCode });
+        }
+        const incomplete = files.filter((f) => !f.complete);
+        if (incomplete.length > 0) {
+          throw new CameraError('io', `${label} failed: ${incomplete.map((f) => path.basename(f.path)).join(', ')} arrived incomplete, so nothing was kept. Try again; the image may still be on the camera's card.`);
+        }
+        if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled; nothing was kept.`);
+        const result = await request.commit(files);
+        this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
+        return result;
+      } finally {
+        await fs.rm(request.stagingDir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /** Kill-and-wait cleanup of stray camera processes, queued like any other job. */
+  cleanup(options: JobOptions = {}): Promise<CleanupReport> {
+    return this.enqueue('cleanup', 'Cleaning up', options, () => this.sweep('on request'), { skipCleanupBefore: true });
+  }
+
+  /** Stops everything: waiting jobs are cancelled, the running child is killed, the lock released. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.lifetime.abort();
+    await this.deps.runner.dispose();
+    await this.tail.catch(() => undefined);
+    await this.deps.lock.release();
+    this.removeAllListeners();
+  }
+
+  private applyCleanupSettings(): void {
+    const names = new Set(this.settings.cleanupNames);
+    names.add(this.settings.program.processName);
+    this.deps.reaper.configure({
+      names: [...names],
+      termTimeoutMs: this.settings.timeouts.cleanupTermMs,
+      killTimeoutMs: this.settings.timeouts.cleanupKillMs,
+      settleMs: this.settings.settleMs,
+    });
+  }
+
+  private log(level: LogLevel, message: string): void {
+    this.emit('log', { level, message });
+  }
+
+  private setState(state: ManagerState): void {
+    this.currentState = state;
+    this.emit('state', state);
+  }
+
+  private enqueue<T>(job: JobName, label: string, options: JobOptions, work: (signal: AbortSignal) => Promise<T>, flags: { skipCleanupBefore?: boolean } = {}): Promise<T> {
+    if (this.disposed) return Promise.reject(new CameraError('cancelled', `${label} was not started: Camera Tether is shutting down.`));
+    const signal = options.signal ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal;
+    const previous = this.tail;
+    let finished!: () => void;
+    const mine = new Promise<void>((resolve) => (finished = resolve));
+    this.tail = previous.then(() => mine);
+    this.pending++;
+    if (this.currentState.kind === 'busy') this.setState({ ...this.currentState, queued: this.pending - 1 });
+    return (async () => {
+      try {
+        await waitOrAbort(previous, signal, label);
+        return await this.runJob(job, label, signal, work, flags);
+      } finally {
+        this.pending--;
+        finished();
+        if (this.pending === 0) await this.deps.lock.release().catch(() => undefined);
+      }
+    })();
+  }
+
+  private async runJob<T>(job: JobName, label: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, flags: { skipCleanupBefore?: boolean }): Promise<T> {
+    this.setState({ kind: 'busy', job, label, since: Date.now(), queued: this.pending - 1 });
+    try {
+      if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
+      await this.deps.lock.acquire();
+      if (!flags.skipCleanupBefore && (this.settings.cleanupMode === 'beforeEveryJob' || this.needsCleanup)) {
+        await this.sweep(`before ${label.toLowerCase()}`);
+      }
+      const result = await work(signal);
+      // A single-frame preview is where gphoto2 is known to linger: always sweep after it.
+      if (job === 'preview') await this.sweep('after preview');
+      if (this.pending <= 1) this.setState({ kind: 'idle' });
+      return result;
+    } catch (err) {
+      const error = err instanceof CameraError ? err : signal.aborted ? new CameraError('cancelled', `${label} was cancelled.`) : toCameraError(err, `${label} failed`);
+      if (CLEANUP_AFTER.has(error.kind)) this.needsCleanup = true;
+      this.log(error.kind === 'cancelled' ? 'info' : 'error', `${label}: ${error.message}`);
+      this.setState({ kind: 'error', job, error });
+      throw error;
+    }
+  }
+
+  private async sweep(reason: string): Promise<CleanupReport> {
+    const report = await this.deps.reaper.cleanup({ exclude: this.deps.runner.activePids() });
+    this.needsCleanup = false;
+    const level: LogLevel = report.found.length > 0 ? 'warn' : 'debug';
+    this.log(level, `Cleanup ${reason}: ${describeCleanup(report)}`);
+    this.emit('cleanup', report);
+    return report;
+  }
+
+  /**
+   * Runs gphoto2 once (twice if the first run could not claim the camera: clean up, then retry),
+   * waits for it to exit, and returns its output or a typed error.
+   */
+  private async runGphoto2(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watchDir?: string): Promise<RunResult> {
+    let result = await this.spawnOnce(job, args, timeoutMs, signal, watchDir);
+    let error = gp.classifyOutcome(result, { job, command: this.settings.program.command, timeoutMs });
+    if (error?.kind === 'busy' && error.details.gphoto2Code === -53 && !signal.aborted) {
+      this.log('warn', `${job}: the camera could not be claimed; cleaning up and trying once more.`);
+      await this.sweep('after a failed claim');
+      if (watchDir) await emptyDir(watchDir);
+      result = await this.spawnOnce(job, args, timeoutMs, signal, watchDir);
+      error = gp.classifyOutcome(result, { job, command: this.settings.program.command, timeoutMs });
+    }
+    if (error) throw error;
+    return result;
+  }
+
+  private async spawnOnce(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watchDir?: string): Promise<RunResult> {
+    const program = this.settings.program;
+    const argv = [...program.prefixArgs, ...args];
+    this.log('info', `${job}: $ ${gp.formatCommandLine(program.displayName, args)}`);
+    const child = this.deps.runner.start(program.command, argv, {
+      timeoutMs,
+      signal,
+      graceMs: this.settings.graceMs,
+      env: program.env,
+      cwd: watchDir,
+    });
+    const lingered = watchDir ? this.stopIfLingering(child, watchDir) : undefined;
+    const result = await child.result;
+    const lingeredMs = await lingered?.stop();
+    const ended = result.signal ? `signal ${result.signal}` : result.spawnErrorCode ? `not started (${result.spawnErrorCode})` : `exit ${result.exitCode}`;
+    const tail = tailOf(result.stderr);
+    this.log(result.exitCode === 0 || lingeredMs !== undefined ? 'info' : 'warn', `${job}: ${program.displayName} finished in ${Math.round(result.durationMs)} ms: ${ended}${result.timedOut ? ' (timed out)' : ''}${tail ? `\n  stderr: ${tail.replace(/\n/g, '\n  stderr: ')}` : ''}`);
+    if (lingeredMs !== undefined) {
+      this.log('warn', `${job}: ${program.displayName} kept running ${Math.round(lingeredMs)} ms after its files were complete; it was stopped so the camera is free.`);
+      // We stopped it on purpose after verifying its work: judge the files, not the signal.
+      return { ...result, signal: undefined, exitCode: 0 };
+    }
+    return result;
+  }
+
+  /**
+   * gphoto2 sometimes stays alive after delivering its files, still holding the camera. Watch the
+   * job's folder; once the files are complete and unchanged for `lingerMs` while the child still
+   * runs, stop it. Returns how long it lingered, or undefined when it exited by itself.
+   */
+  private stopIfLingering(child: { result: Promise<RunResult>; stop(signal?: StopSignal): Promise<RunResult> }, dir: string): { stop(): Promise<number | undefined> } {
+    let exited = false;
+    const watcher = (async (): Promise<number | undefined> => {
+      let signature = '';
+      let quietSince = 0;
+      while (!exited) {
+        await Promise.race([delay(FILE_POLL_MS), child.result]);
+        if (exited) return undefined;
+        const files = await listDownloaded(dir);
+        const now = performance.now();
+        const sig = filesSignature(files);
+        if (sig !== signature) {
+          signature = sig;
+          quietSince = now;
+          continue;
+        }
+        if (files.length > 0 && files.every((f) => f.complete) && now - quietSince >= this.settings.lingerMs) {
+          if (exited) return undefined;
+          await child.stop();
+          return now - quietSince;
+        }
+      }
+      return undefined;
+    })();
+    void child.result.then(() => (exited = true));
+    return {
+      stop: async () => {
+        exited = true;
+        return watcher;
+      },
+    };
+  }
+
+  private async prunePreviews(): Promise<void> {
+    const names = (await fs.readdir(this.settings.previewDir)).filter((n) => /^preview-\d+-\d+\.jpg$/.test(n));
+    const byAge = names.map((n) => ({ n, t: Number(n.split('-')[1]), s: Number(n.split('-')[2].split('.')[0]) })).sort((a, b) => b.t - a.t || b.s - a.s);
+    await Promise.all(byAge.slice(PREVIEWS_KEPT).map((p) => fs.rm(path.join(this.settings.previewDir, p.n), { force: true })));
+  }
+}
+
+function waitOrAbort(previous: Promise<void>, signal: AbortSignal, label: string): Promise<void> {
+  if (signal.aborted) return Promise.reject(new CameraError('cancelled', `${label} was cancelled before it started.`));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new CameraError('cancelled', `${label} was cancelled before it started.`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
+
+async function emptyDir(dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+}
+
+function tailOf(text: string, lines = 6): string {
+  return text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+}
+
+function describeFailureLine(r: RunResult): string {
+  const line = gp.parseFailureLines(`${r.stderr}\n${r.stdout}`)[0];
+  return line ? ` (gphoto2: "${line}")` : '';
+}

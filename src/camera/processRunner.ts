@@ -1,0 +1,143 @@
+/**
+ * The one place this extension starts processes. Every child is tracked from spawn to exit, gets a
+ * closed stdin (gphoto2 asks questions on stdin and would wait forever), an argv array (never a
+ * shell), a timeout and a cancel signal, and is killed when the runner is disposed.
+ */
+import { execa, type ResultPromise } from 'execa';
+import type { Readable } from 'stream';
+import type { ProcessOutcome } from './gphoto2';
+
+export type StopSignal = 'SIGTERM' | 'SIGINT';
+
+export interface RunOptions {
+  timeoutMs: number;
+  /** Aborting it stops the child (killSignal, then SIGKILL after graceMs). */
+  signal?: AbortSignal;
+  /** SIGINT for live view, so the camera leaves live view mode; SIGTERM otherwise. */
+  killSignal?: StopSignal;
+  /** How long a child may take to exit after killSignal before SIGKILL. */
+  graceMs: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Hand stdout to the caller as a binary stream instead of collecting it as text. */
+  streamStdout?: boolean;
+  onStdoutText?: (chunk: string) => void;
+  onStderrText?: (chunk: string) => void;
+}
+
+export interface RunResult extends ProcessOutcome {
+  command: string;
+  args: readonly string[];
+  pid?: number;
+  durationMs: number;
+  /** True when the child was stopped through RunningProcess.stop (e.g. it lingered after its work). */
+  stoppedByRequest: boolean;
+}
+
+export interface RunningProcess {
+  readonly pid: number | undefined;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Only with streamStdout. */
+  readonly stdout: Readable | undefined;
+  /** Resolves once the child has exited and its pipes are closed; never rejects. */
+  readonly result: Promise<RunResult>;
+  /** Asks the child to stop (signal, then SIGKILL after the grace period) and waits for its exit. */
+  stop(signal?: StopSignal): Promise<RunResult>;
+}
+
+const MAX_TEXT_BUFFER = 16 * 1024 * 1024;
+
+export class ProcessRunner {
+  private readonly running = new Set<RunningProcess>();
+  private disposed = false;
+
+  /** Pids of the children running right now (the reaper never kills these behind our back). */
+  activePids(): number[] {
+    return [...this.running].map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  get activeCount(): number {
+    return this.running.size;
+  }
+
+  start(command: string, args: readonly string[], options: RunOptions): RunningProcess {
+    if (this.disposed) throw new Error('ProcessRunner is disposed; no new processes can start.');
+    const started = performance.now();
+    let stoppedByRequest = false;
+    const killSignal = options.killSignal ?? 'SIGTERM';
+    const child: ResultPromise = execa(command, [...args], {
+      stdin: 'ignore',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      reject: false,
+      shell: false,
+      timeout: options.timeoutMs > 0 ? options.timeoutMs : undefined,
+      cancelSignal: options.signal,
+      killSignal,
+      forceKillAfterDelay: options.graceMs,
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: true,
+      stripFinalNewline: false,
+      encoding: options.streamStdout ? 'buffer' : 'utf8',
+      buffer: { stdout: !options.streamStdout, stderr: true },
+      maxBuffer: MAX_TEXT_BUFFER,
+      windowsHide: true,
+    });
+    if (options.onStdoutText && !options.streamStdout) {
+      child.stdout?.setEncoding('utf8');
+      child.stdout?.on('data', (chunk: string) => options.onStdoutText?.(chunk));
+    }
+    if (options.onStderrText) {
+      child.stderr?.on('data', (chunk: Buffer | string) => options.onStderrText?.(chunk.toString()));
+    }
+
+    const result: Promise<RunResult> = child.then((r) => {
+      const spawnErrorCode = typeof r.code === 'string' && r.exitCode === undefined && !r.signal ? r.code : undefined;
+      const outcome: RunResult = {
+        command,
+        args,
+        pid: child.pid,
+        exitCode: r.exitCode,
+        signal: r.signal,
+        stdout: typeof r.stdout === 'string' ? r.stdout : '',
+        stderr: typeof r.stderr === 'string' ? r.stderr : Buffer.isBuffer(r.stderr) ? r.stderr.toString('utf8') : '',
+        timedOut: r.timedOut,
+        cancelled: r.isCanceled && !r.timedOut,
+        durationMs: performance.now() - started,
+        stoppedByRequest,
+        spawnErrorCode,
+        spawnErrorMessage: spawnErrorCode ? r.originalMessage : undefined,
+      };
+      return outcome;
+    });
+
+    const handle: RunningProcess = {
+      pid: child.pid,
+      command,
+      args,
+      stdout: options.streamStdout ? (child.stdout ?? undefined) : undefined,
+      result,
+      stop: (signal?: StopSignal) => {
+        stoppedByRequest = true;
+        // execa escalates to SIGKILL after forceKillAfterDelay when the signal is the killSignal.
+        child.kill(signal ?? killSignal);
+        return result;
+      },
+    };
+    this.running.add(handle);
+    void result.finally(() => this.running.delete(handle));
+    return handle;
+  }
+
+  run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+    return this.start(command, args, options).result;
+  }
+
+  /** Stops every child and waits for all of them to exit (extension deactivation). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all([...this.running].map((p) => p.stop()));
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * Where captured files go and what they are called. A roll is a folder under the output folder; the
+ * next frame number is derived from the files in it (so a restart, a crash or a second window never
+ * reuses a number) unless the user set it. A file that exists is never overwritten: files are moved
+ * from a staging folder with link(2) (atomic, fails if the name exists), falling back to an
+ * exclusive copy on file systems without hard links.
+ */
+import { promises as fs, constants as fsConstants } from 'fs';
+import * as path from 'path';
+import { checkRollName, formatDate, formatTime, inside, safeExtension, type FilenamePattern } from './fileNaming';
+
+export interface StagedFile {
+  path: string;
+  bytes: number;
+  extension: string;
+}
+
+export interface CommittedFile {
+  path: string;
+  name: string;
+  bytes: number;
+}
+
+export interface FrameResult {
+  frame: number;
+  files: CommittedFile[];
+  roll: string;
+  folder: string;
+}
+
+export interface RollInfo {
+  roll: string;
+  folder: string;
+  nextFrame: number;
+  /** Distinct frame numbers already in the roll. */
+  captured: number;
+}
+
+export const STAGING_FOLDER = '.camera-tether-staging';
+export const TEST_FOLDER = 'test-captures';
+const ROLL_STATE_FILE = '.camera-tether-roll.json';
+const MAX_RESHOT_SUFFIX = 999;
+
+export class CaptureStore {
+  private rollName: string;
+  private stagingSeq = 0;
+
+  constructor(
+    private outputFolder: string,
+    private pattern: FilenamePattern,
+    roll: string,
+  ) {
+    this.rollName = checkRollName(roll);
+  }
+
+  get roll(): string {
+    return this.rollName;
+  }
+
+  get output(): string {
+    return this.outputFolder;
+  }
+
+  get rollFolder(): string {
+    return inside(this.outputFolder, this.rollName);
+  }
+
+  get testFolder(): string {
+    return inside(this.outputFolder, TEST_FOLDER);
+  }
+
+  configure(outputFolder: string, pattern: FilenamePattern): void {
+    this.outputFolder = outputFolder;
+    this.pattern = pattern;
+  }
+
+  /** Switches to (and creates) a roll; numbering continues from what is on disk there. */
+  async openRoll(name: string): Promise<RollInfo> {
+    const roll = checkRollName(name);
+    if (roll === TEST_FOLDER) throw new Error(`"${TEST_FOLDER}" is where test captures go; choose another roll name.`);
+    this.rollName = roll;
+    await fs.mkdir(this.rollFolder, { recursive: true });
+    return this.info();
+  }
+
+  async info(): Promise<RollInfo> {
+    const frames = await this.framesOnDisk();
+    return { roll: this.rollName, folder: this.rollFolder, nextFrame: await this.nextFrame(frames), captured: frames.size };
+  }
+
+  /** One more than the highest frame on disk, unless the user set the counter. */
+  async nextFrame(frames?: Set<number>): Promise<number> {
+    const override = await this.readOverride();
+    if (override !== undefined) return override;
+    const onDisk = frames ?? (await this.framesOnDisk());
+    return onDisk.size === 0 ? 1 : Math.max(...onDisk) + 1;
+  }
+
+  /** The user's explicit "next frame is N" (e.g. to re-shoot frame 12); kept with the roll. */
+  async setNextFrame(n: number): Promise<number> {
+    if (!Number.isInteger(n) || n < 1 || n > 999_999) throw new RangeError(`The frame number must be a whole number from 1 to 999999 (got ${n}).`);
+    await fs.mkdir(this.rollFolder, { recursive: true });
+    await writeFileAtomic(path.join(this.rollFolder, ROLL_STATE_FILE), JSON.stringify({ nextFrame: n }));
+    return n;
+  }
+
+  /** A fresh, empty staging folder on the same file system as the roll. */
+  async newStagingDir(): Promise<string> {
+    const root = path.join(this.outputFolder, STAGING_FOLDER);
+    await fs.mkdir(root, { recursive: true });
+    return fs.mkdtemp(path.join(root, `${process.pid}-${++this.stagingSeq}-`));
+  }
+
+  /** Gives one exposure's files (RAW+JPEG share it) the next frame number and moves them into the roll. */
+  async commitFrame(files: readonly StagedFile[], when = new Date()): Promise<FrameResult> {
+    const folder = this.rollFolder;
+    await fs.mkdir(folder, { recursive: true });
+    const frame = await this.nextFrame();
+    const base = this.pattern.render(frame, { roll: this.rollName, when });
+    const committed = await moveAllNoOverwrite(files, folder, base);
+    if ((await this.readOverride()) !== undefined) await this.setNextFrame(frame + 1);
+    return { frame, files: committed, roll: this.rollName, folder };
+  }
+
+  /** Test captures go beside the rolls, never touch the counter, and are never overwritten either. */
+  async commitTest(files: readonly StagedFile[], when = new Date()): Promise<{ files: CommittedFile[]; folder: string }> {
+    const folder = this.testFolder;
+    await fs.mkdir(folder, { recursive: true });
+    const committed = await moveAllNoOverwrite(files, folder, `test-${formatDate(when)}-${formatTime(when)}`);
+    return { files: committed, folder };
+  }
+
+  async framesOnDisk(): Promise<Set<number>> {
+    const frames = new Set<number>();
+    let names: string[];
+    try {
+      names = await fs.readdir(this.rollFolder);
+    } catch {
+      return frames;
+    }
+    for (const name of names) {
+      const n = this.pattern.frameOf(name);
+      if (n !== undefined) frames.add(n);
+    }
+    return frames;
+  }
+
+  private async readOverride(): Promise<number | undefined> {
+    try {
+      const parsed: unknown = JSON.parse(await fs.readFile(path.join(this.rollFolder, ROLL_STATE_FILE), 'utf8'));
+      const n = (parsed as { nextFrame?: unknown }).nextFrame;
+      return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Moves an exposure's files to `<base>.<ext>`, or `<base>_2.<ext>`, `<base>_3.<ext>`... when any of
+ * those names is taken, so the files of one exposure always share one name stem.
+ */
+async function moveAllNoOverwrite(files: readonly StagedFile[], folder: string, base: string): Promise<CommittedFile[]> {
+  for (let attempt = 1; attempt <= MAX_RESHOT_SUFFIX; attempt++) {
+    const stem = attempt === 1 ? base : `${base}_${attempt}`;
+    const targets = files.map((f) => inside(folder, `${stem}.${safeExtension(f.extension)}`));
+    if (new Set(targets.map((t) => t.toLowerCase())).size !== targets.length) {
+      throw new Error(`One exposure produced two files with the same extension (${files.map((f) => path.basename(f.path)).join(', ')}); not renaming them onto each other.`);
+    }
+    if ((await Promise.all(targets.map(exists))).some(Boolean)) continue;
+    const done: CommittedFile[] = [];
+    let clash = false;
+    for (let i = 0; i < files.length; i++) {
+      if (!(await placeNoOverwrite(files[i].path, targets[i]))) {
+        clash = true;
+        break;
+      }
+      done.push({ path: targets[i], name: path.basename(targets[i]), bytes: files[i].bytes });
+    }
+    if (!clash) return done;
+    // Another writer took a name between the check and the move: put ours back and try the next stem.
+    for (let i = 0; i < done.length; i++) await fs.rename(done[i].path, files[i].path);
+  }
+  throw new Error(`Could not find a free file name for "${base}" in ${folder} after ${MAX_RESHOT_SUFFIX} tries.`);
+}
+
+/** Moves `from` to `to` unless `to` exists. Returns false (and moves nothing) when it does. */
+async function placeNoOverwrite(from: string, to: string): Promise<boolean> {
+  try {
+    await fs.link(from, to);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
+    // exFAT/FAT cards and some network shares have no hard links: an exclusive copy is just as safe.
+    try {
+      await fs.copyFile(from, to, fsConstants.COPYFILE_EXCL);
+    } catch (copyErr) {
+      if ((copyErr as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      await fs.rm(to, { force: true }).catch(() => undefined);
+      throw copyErr;
+    }
+  }
+  await fs.rm(from, { force: true });
+  return true;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, content);
+  await fs.rename(tmp, file);
+}

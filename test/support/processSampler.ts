@@ -1,0 +1,46 @@
+/**
+ * Watches the process table every few milliseconds and records the largest number of processes
+ * with the given names alive at one instant: the proof that the manager never ran two at once.
+ */
+import { LinuxProcessTable } from '../../src/camera/processTable';
+
+export class ProcessSampler {
+  private readonly table = new LinuxProcessTable();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  maxSeen = 0;
+  samples = 0;
+  readonly pidsSeen = new Set<number>();
+
+  constructor(private readonly names: ReadonlySet<string>, private readonly intervalMs = 5) {}
+
+  start(): this {
+    this.timer = setInterval(() => void this.sample(), this.intervalMs);
+    return this;
+  }
+
+  async sample(): Promise<number> {
+    if (this.busy) return this.maxSeen;
+    this.busy = true;
+    try {
+      const procs = await this.table.list(this.names);
+      for (const p of procs) this.pidsSeen.add(p.pid);
+      this.samples++;
+      this.maxSeen = Math.max(this.maxSeen, procs.length);
+      return procs.length;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sample();
+  }
+
+  /** How many of the named processes are alive right now. */
+  async current(): Promise<number> {
+    return (await this.table.list(this.names)).length;
+  }
+}
