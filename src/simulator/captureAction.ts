@@ -1,0 +1,73 @@
+/**
+ * --capture-image and --capture-image-and-download, after gphoto2's capture_generic() and
+ * save_captured_file(): which failures print "ERROR: ..." and still exit 0, which end the run.
+ */
+import { saveCameraFileToFile, writeToStdout } from './download';
+import type { GpContext } from './gpContext';
+import { FATAL_CAPTURE_ERRORS, GpError, GP_ERROR, GP_ERROR_CAMERA_BUSY, GP_ERROR_NO_MEMORY } from './gpError';
+import { DEVICE_BUSY_MESSAGE, NO_FOCUS_MESSAGE, STORE_FULL_MESSAGE } from './outputTexts';
+import { CancelledError } from './session';
+import type { CameraFile } from './simCamera';
+
+const CAPTURE_FAILED = 'ERROR: Could not capture image.\nERROR: Could not capture.\n';
+
+/** Returns gphoto2's result: 0, or a negative code that makes gphoto2 report the error and exit 1. */
+export async function captureImage(gp: GpContext, download: boolean): Promise<number> {
+  const { session, camera } = gp;
+  let files: CameraFile[];
+  try {
+    await camera.ensureOpen();
+    session.checkpoint();
+    if (camera.config.busy) throw new GpError(GP_ERROR_CAMERA_BUSY, DEVICE_BUSY_MESSAGE);
+    if (camera.config.cardFull) throw new GpError(GP_ERROR_NO_MEMORY, STORE_FULL_MESSAGE);
+    if (camera.config.captureFailsExitZero) throw new GpError(GP_ERROR, NO_FOCUS_MESSAGE);
+    files = camera.shoot();
+  } catch (err) {
+    if (err instanceof CancelledError) {
+      session.err(CAPTURE_FAILED);
+      throw err;
+    }
+    if (!(err instanceof GpError)) throw err;
+    gp.printContext(err);
+    session.err(CAPTURE_FAILED);
+    return FATAL_CAPTURE_ERRORS.has(err.code) ? err.code : 0;
+  }
+  // A RAW+JPEG body reports the second file as an event that gphoto2 handles after the first,
+  // even when the first one could not be downloaded.
+  for (const file of files) await saveCaptured(gp, file, download);
+  return 0;
+}
+
+async function saveCaptured(gp: GpContext, file: CameraFile, download: boolean): Promise<void> {
+  const { session, flags } = gp;
+  const where = `${file.folder}/${file.name}`;
+  if (flags.quiet) {
+    if (!flags.stdout) session.out(`${where}\n`);
+  } else {
+    session.out(`New file is in location ${where} on the camera\n`);
+  }
+  if (!download) return;
+  if (flags.keepRaw && !file.name.includes('.jpg') && !file.name.includes('.JPG')) {
+    if (!flags.quiet) session.out(`Keeping file ${where} on the camera\n`);
+    return;
+  }
+  try {
+    await getFile(gp, file);
+  } catch (err) {
+    if (!(err instanceof GpError)) throw err;
+    gp.printContext(err);
+    session.err('ERROR: Could not get image.\n');
+    return;
+  }
+  if (flags.quiet) return;
+  session.out(flags.keep ? `Keeping file ${where} on the camera\n` : `Deleting file ${where} on the camera\n`);
+}
+
+/** save_file_to_file(): the file's bytes to stdout (--stdout) or to a file named from --filename. */
+async function getFile(gp: GpContext, file: CameraFile): Promise<void> {
+  if (gp.flags.stdout) {
+    await writeToStdout(gp, file.data);
+    return;
+  }
+  await saveCameraFileToFile(gp, file, 'normal');
+}

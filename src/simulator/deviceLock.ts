@@ -1,0 +1,137 @@
+/**
+ * The simulated USB claim: one process at a time may hold the camera, like libusb's interface claim.
+ *
+ * `device.lock` holds "pid starttime". It is created exclusively (a complete temp file hard-linked
+ * into place, so nobody ever reads a half-written lock). A lock whose process is gone is stale (the
+ * kernel releases a dead process's claim) and is taken over. The takeover itself is serialised by
+ * claiming `device.lock.takeover-<deadpid>` the same way, so of two simulators that find the same
+ * stale lock only one removes it, and the other re-checks and finds the winner's live lock.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+export interface LockOwner {
+  pid: number;
+  /** Kernel start time of the process (Linux /proc), to tell a dead owner from a reused pid. */
+  start?: string;
+}
+
+export type LockResult = { ok: true; lock: DeviceLock } | { ok: false; holder: LockOwner };
+
+export class DeviceLock {
+  private released = false;
+
+  constructor(readonly file: string) {}
+
+  /** Idempotent, synchronous (safe in an 'exit' handler); removes the file only while it is ours. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    removeIfOwnedBy(this.file, process.pid);
+  }
+}
+
+export function lockFile(dir: string): string {
+  return path.join(dir, 'device.lock');
+}
+
+export function acquireDeviceLock(dir: string): LockResult {
+  const file = lockFile(dir);
+  const result = claim(file, 0);
+  return result.ok ? { ok: true, lock: new DeviceLock(file) } : result;
+}
+
+type ClaimResult = { ok: true } | { ok: false; holder: LockOwner };
+
+const MAX_TAKEOVER_DEPTH = 4;
+const MAX_ATTEMPTS = 50;
+
+function claim(file: string, depth: number): ClaimResult {
+  const me: LockOwner = { pid: process.pid, start: processStart(process.pid) };
+  let lastHolder: LockOwner = me;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (createExclusive(file, me)) return { ok: true };
+    const holder = readOwner(file);
+    if (!holder) continue; // released between our attempt and the read: try again
+    lastHolder = holder;
+    if (isAlive(holder)) return { ok: false, holder };
+    if (depth >= MAX_TAKEOVER_DEPTH) return { ok: false, holder };
+    const takeover = `${file}.takeover-${holder.pid}`;
+    const t = claim(takeover, depth + 1);
+    if (!t.ok) {
+      // Another live process is taking this stale lock over right now; it finishes in microseconds.
+      pause(2);
+      continue;
+    }
+    try {
+      // Only the takeover holder may remove a lock owned by this dead pid, so check-then-unlink is safe.
+      const again = readOwner(file);
+      if (again && again.pid === holder.pid && again.start === holder.start) fs.rmSync(file, { force: true });
+    } finally {
+      removeIfOwnedBy(takeover, process.pid);
+    }
+  }
+  return { ok: false, holder: lastHolder };
+}
+
+function createExclusive(file: string, owner: LockOwner): boolean {
+  const tmp = `${file}.${owner.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(tmp, `${owner.pid}${owner.start ? ` ${owner.start}` : ''}\n`);
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+export function readOwner(file: string): LockOwner | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^\s*(\d+)(?:\s+(\S+))?/.exec(text);
+  if (!m) return { pid: 0 }; // garbage in the lock: nobody alive owns it
+  return m[2] ? { pid: Number(m[1]), start: m[2] } : { pid: Number(m[1]) };
+}
+
+export function isAlive(owner: LockOwner): boolean {
+  if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // Same pid but another start time: the owner died and the pid was reused.
+  if (owner.start !== undefined) {
+    const now = processStart(owner.pid);
+    if (now !== undefined && now !== owner.start) return false;
+  }
+  return true;
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot); undefined off Linux. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function removeIfOwnedBy(file: string, pid: number): void {
+  const owner = readOwner(file);
+  if (owner?.pid === pid) fs.rmSync(file, { force: true });
+}
+
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

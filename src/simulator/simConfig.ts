@@ -1,0 +1,123 @@
+/**
+ * The simulator's behaviour knobs. `config.json` in the state folder is read at EVERY start, and the
+ * env var CAMERA_TETHER_SIM_CONFIG (a JSON object) is merged over it, so tests change the camera's
+ * behaviour between invocations without restarting anything. Field meanings: see README.md here.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface SimConfig {
+  model: string;
+  port: string;
+  startupMs: number;
+  transferMs: number;
+  lingerMs: number;
+  hang: boolean;
+  dieMidDownload: boolean;
+  noCamera: boolean;
+  busy: boolean;
+  garbage: boolean;
+  captureFailsExitZero: boolean;
+  cardFull: boolean;
+  raw: boolean;
+  noLiveView: boolean;
+  previewThumbPrefix: boolean;
+  captureWidth: number;
+  captureHeight: number;
+  previewWidth: number;
+  previewHeight: number;
+  liveViewFps: number;
+  liveViewWidth: number;
+  liveViewHeight: number;
+  jpegQuality: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<SimConfig> = {
+  model: 'Camera Tether Simulator',
+  port: 'usb:001,004',
+  startupMs: 0,
+  transferMs: 0,
+  lingerMs: 0,
+  hang: false,
+  dieMidDownload: false,
+  noCamera: false,
+  busy: false,
+  garbage: false,
+  captureFailsExitZero: false,
+  cardFull: false,
+  raw: false,
+  noLiveView: false,
+  previewThumbPrefix: false,
+  captureWidth: 1200,
+  captureHeight: 800,
+  previewWidth: 640,
+  previewHeight: 424,
+  liveViewFps: 30,
+  liveViewWidth: 640,
+  liveViewHeight: 424,
+  jpegQuality: 80,
+};
+
+/** A broken test setup must be loud, not silently ignored: the caller exits with this message. */
+export class SimConfigError extends Error {}
+
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.CAMERA_TETHER_SIM_HOME;
+  if (fromEnv) return path.resolve(fromEnv);
+  const uid = typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
+  return path.join(os.tmpdir(), `camera-tether-sim-${uid}`);
+}
+
+export function ensureStateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+}
+
+export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): SimConfig {
+  const merged: SimConfig = { ...DEFAULT_CONFIG };
+  const file = path.join(dir, 'config.json');
+  let fileText: string | undefined;
+  try {
+    fileText = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SimConfigError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (fileText !== undefined && fileText.trim() !== '') applyJson(merged, fileText, file);
+  const fromEnv = env.CAMERA_TETHER_SIM_CONFIG;
+  if (fromEnv && fromEnv.trim() !== '') applyJson(merged, fromEnv, 'CAMERA_TETHER_SIM_CONFIG');
+  return merged;
+}
+
+function applyJson(target: SimConfig, text: string, source: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new SimConfigError(`${source} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SimConfigError(`${source} must hold a JSON object`);
+  }
+  const record = target as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(key in DEFAULT_CONFIG)) throw new SimConfigError(`${source}: unknown field "${key}"`);
+    if (value === null || value === undefined) continue;
+    const expected = typeof (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
+    if (typeof value !== expected) throw new SimConfigError(`${source}: "${key}" must be a ${expected}`);
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new SimConfigError(`${source}: "${key}" must be finite`);
+    record[key] = value;
+  }
+  validate(target, source);
+}
+
+function validate(c: SimConfig, source: string): void {
+  for (const key of ['captureWidth', 'captureHeight', 'previewWidth', 'previewHeight', 'liveViewWidth', 'liveViewHeight'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 16 || c[key] > 8192) throw new SimConfigError(`${source}: "${key}" must be an integer from 16 to 8192`);
+  }
+  if (c.liveViewFps <= 0 || c.liveViewFps > 240) throw new SimConfigError(`${source}: "liveViewFps" must be above 0 and at most 240`);
+  if (c.jpegQuality < 1 || c.jpegQuality > 100) throw new SimConfigError(`${source}: "jpegQuality" must be from 1 to 100`);
+  for (const key of ['startupMs', 'transferMs'] as const) {
+    if (c[key] < 0) throw new SimConfigError(`${source}: "${key}" must not be negative`);
+  }
+  if (c.lingerMs < -1) throw new SimConfigError(`${source}: "lingerMs" must be -1 (forever) or more`);
+}
