@@ -45,6 +45,7 @@ type ClaimResult = { ok: true } | { ok: false; holder: LockOwner };
 
 const MAX_TAKEOVER_DEPTH = 4;
 const MAX_ATTEMPTS = 50;
+const RACE_DELAY_MS = Number(process.env.CAMERA_TETHER_SIM_LOCK_RACE_MS) || 0;
 
 function claim(file: string, depth: number): ClaimResult {
   const me: LockOwner = { pid: process.pid, start: processStart(process.pid) };
@@ -56,6 +57,9 @@ function claim(file: string, depth: number): ClaimResult {
     lastHolder = holder;
     if (isAlive(holder)) return { ok: false, holder };
     if (depth >= MAX_TAKEOVER_DEPTH) return { ok: false, holder };
+    // Test hook: widen the window between seeing a stale lock and acting on it, so tests can
+    // prove that simultaneous takeovers still leave exactly one owner.
+    if (depth === 0 && RACE_DELAY_MS > 0) pause(RACE_DELAY_MS);
     const takeover = `${file}.takeover-${holder.pid}`;
     const t = claim(takeover, depth + 1);
     if (!t.ok) {
