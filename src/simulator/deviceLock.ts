@@ -53,7 +53,10 @@ function claim(file: string, depth: number): ClaimResult {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (createExclusive(file, me)) return { ok: true };
     const holder = readOwner(file);
-    if (!holder) continue; // released between our attempt and the read: try again
+    if (!holder) {
+      pause(1); // released between our attempt and the read, or still being written: try again
+      continue;
+    }
     lastHolder = holder;
     if (isAlive(holder)) return { ok: false, holder };
     if (depth >= MAX_TAKEOVER_DEPTH) return { ok: false, holder };
@@ -85,11 +88,30 @@ function createExclusive(file: string, owner: LockOwner): boolean {
     fs.linkSync(tmp, file);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') return createWithOpenWx(file, owner);
     throw err;
   } finally {
     fs.rmSync(tmp, { force: true });
   }
+}
+
+/** For filesystems without hard links: O_CREAT|O_EXCL, accepting a brief window where the file is empty. */
+function createWithOpenWx(file: string, owner: LockOwner): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    fs.writeSync(fd, `${owner.pid}${owner.start ? ` ${owner.start}` : ''}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
 }
 
 export function readOwner(file: string): LockOwner | undefined {
@@ -98,6 +120,10 @@ export function readOwner(file: string): LockOwner | undefined {
     text = fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
+  }
+  if (text.trim() === '') {
+    // Only the open('wx') fallback has this window; an empty lock that stays empty is a dead creator's.
+    return isOlderThan(file, 1000) ? { pid: 0 } : undefined;
   }
   const m = /^\s*(\d+)(?:\s+(\S+))?/.exec(text);
   if (!m) return { pid: 0 }; // garbage in the lock: nobody alive owns it
@@ -128,6 +154,14 @@ function processStart(pid: number): string | undefined {
     return fields[19];
   } catch {
     return undefined;
+  }
+}
+
+function isOlderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
   }
 }
 
