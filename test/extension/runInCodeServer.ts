@@ -31,6 +31,7 @@ import {
   isValidScreenshotName,
 } from './screenshot';
 import {
+  SetupError,
   assertBuilt,
   createWorkspace,
   makeTempRoot,
@@ -93,7 +94,7 @@ function log(message: string): void {
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof RunFailure) return err.message;
+  if (err instanceof RunFailure || err instanceof SetupError) return err.message;
   if (err instanceof Error) return err.stack ?? err.message;
   return String(err);
 }
@@ -670,7 +671,7 @@ async function main(): Promise<number> {
     if (summary === undefined) {
       throw new RunFailure(
         `the workbench ended the run with code ${code} but the test index never printed its summary: ` +
-          (extensionHostExitSeen() ?? 'the extension host crashed or the tests did not run'),
+          (extensionHostExitSeen() ?? 'the tests did not run or the extension host died (see the errors above)'),
       );
     }
     if (code === 0 && summary.failed > 0) code = 1;

@@ -4,6 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+/** A problem with the run's set-up (build output, environment variables): its message says it all. */
+export class SetupError extends Error {}
+
 /** The workspace setting every extension-host run starts with: the camera simulator, never real hardware. */
 export const BASE_SETTINGS: Readonly<Record<string, unknown>> = { 'cameraTether.source': 'simulator' };
 
@@ -25,7 +28,7 @@ export function projectPaths(fromDir: string = __dirname): ProjectPaths {
     const pkgFile = path.join(dir, 'package.json');
     if (fs.existsSync(pkgFile) && packageName(pkgFile) === 'camera-tether') break;
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the camera-tether package.json above ${fromDir}`);
+    if (parent === dir) throw new SetupError(`cannot find the camera-tether package.json above ${fromDir}`);
     dir = parent;
   }
   const results = path.resolve(process.env.CAMERA_TETHER_TEST_RESULTS ?? path.join(dir, 'test-results'));
@@ -63,7 +66,7 @@ export function assertBuilt(paths: ProjectPaths): void {
   const main = extensionMain(paths.extension);
   if (!fs.existsSync(main)) missing.push(`${path.relative(paths.root, main) || main} (run \`node esbuild.js\`)`);
   if (!fs.existsSync(paths.testIndex)) missing.push('out/test/extension/index.js (run `node esbuild.js --tests`)');
-  if (missing.length > 0) throw new Error(`missing build output: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new SetupError(`missing build output: ${missing.join(', ')}`);
 }
 
 /** The workspace settings for a run: BASE_SETTINGS plus the JSON object in env CAMERA_TETHER_TEST_SETTINGS. */
@@ -74,10 +77,10 @@ export function workspaceSettings(env: NodeJS.ProcessEnv = process.env): Record<
   try {
     parsed = JSON.parse(extra);
   } catch (err) {
-    throw new Error(`CAMERA_TETHER_TEST_SETTINGS is not valid JSON: ${String(err)}`);
+    throw new SetupError(`CAMERA_TETHER_TEST_SETTINGS is not valid JSON: ${String(err)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('CAMERA_TETHER_TEST_SETTINGS must be a JSON object of settings');
+    throw new SetupError('CAMERA_TETHER_TEST_SETTINGS must be a JSON object of settings');
   }
   return { ...BASE_SETTINGS, ...(parsed as Record<string, unknown>) };
 }
@@ -127,6 +130,6 @@ export function secondsFromEnv(name: string, defaultSeconds: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return defaultSeconds * 1000;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of seconds, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0) throw new SetupError(`${name} must be a positive number of seconds, got "${raw}"`);
   return value * 1000;
 }
