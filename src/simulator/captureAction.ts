@@ -2,6 +2,7 @@
  * --capture-image and --capture-image-and-download, after gphoto2's capture_generic() and
  * save_captured_file(): which failures print "ERROR: ..." and still exit 0, which end the run.
  */
+import * as fs from 'fs';
 import { saveCameraFileToFile, writeToStdout } from './download';
 import type { GpContext } from './gpContext';
 import { FATAL_CAPTURE_ERRORS, GpError, GP_ERROR, GP_ERROR_CAMERA_BUSY, GP_ERROR_NO_MEMORY } from './gpError';
@@ -65,9 +66,21 @@ async function saveCaptured(gp: GpContext, file: CameraFile, download: boolean):
 
 /** save_file_to_file(): the file's bytes to stdout (--stdout) or to a file named from --filename. */
 async function getFile(gp: GpContext, file: CameraFile): Promise<void> {
+  // gphoto2 first downloads into a temp file made with mkstemp() in the working folder; where it
+  // may not write, that fails before anything else (recorded on 2.5.28 as "Permission denied").
+  if (!writable(process.cwd())) throw new GpError(GP_ERROR, 'Permission denied');
   if (gp.flags.stdout) {
     await writeToStdout(gp, file.data);
     return;
   }
   await saveCameraFileToFile(gp, file, 'normal');
+}
+
+function writable(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -51,7 +51,14 @@ async function open(gp: GpContext): Promise<Widget[]> {
 /** By name ("iso"), by label ("ISO Speed") or by path ("/main/imgsettings/iso"). */
 function find(widgets: Widget[], name: string): Widget {
   const w = widgets.find((x) => x.path.endsWith(`/${name.replace(/^\/+/, '')}`) || x.label === name);
-  if (!w) throw new GpError(GP_ERROR, `${name} not found in configuration tree.`);
+  if (!w) {
+    // gphoto2 cuts the path at its first unresolved separator when it reports (it walks it with
+    // strchr/'\0'), so "/main/no/such" is reported as "/main".
+    const bare = name.replace(/^\/+/, '');
+    const cut = bare.indexOf('/');
+    const shown = cut >= 0 ? name.slice(0, name.length - bare.length + cut) : name;
+    throw new GpError(GP_ERROR, `${shown} not found in configuration tree.`);
+  }
   return w;
 }
 

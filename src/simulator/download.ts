@@ -82,8 +82,10 @@ async function writeChunked(gp: GpContext, target: string, data: Buffer): Promis
   try {
     fd = fs.openSync(target, 'w');
   } catch (err) {
-    // gphoto2 reports a failed move into place with perror() and carries on as if it had worked.
+    // gphoto2 reports a failed move into place with perror() and carries on as if it had worked,
+    // leaving its download temp file in the working folder (verified with 2.5.28 + vcamera).
     gp.session.err(`rename: ${strerror(err)}\n`);
+    leaveTempFile((file) => fs.writeFileSync(file, data, { mode: 0o600 }));
     return;
   }
   const chunks = transferMs > 0 ? 20 : 1;
@@ -108,6 +110,17 @@ async function writeChunked(gp: GpContext, target: string, data: Buffer): Promis
     throw err;
   }
   fs.closeSync(fd);
+}
+
+/** mkstemp("tmpfileXXXXXX") in the working folder, as gphoto2 names its download temp file. */
+function leaveTempFile(write: (file: string) => void): void {
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const name = `tmpfile${Array.from({ length: 6 }, () => letters[Math.floor(Math.random() * letters.length)]).join('')}`;
+  try {
+    write(name);
+  } catch {
+    // an unwritable working folder was already reported before the download
+  }
 }
 
 function isFile(p: string): boolean {

@@ -283,8 +283,15 @@ export function summaryText(model: string, serial: string, raw: boolean, nextIma
     'F-Number(0x5007):(readwrite) (type=0x4) Enumeration [350,400,450,500,560,630,710,800] value: f/5.6 (560)\n' +
     'Exposure Time(0x500d):(readwrite) (type=0x6) Enumeration [10,20,40,80,166,333,666,1250] value: 1/60 (166)\n' +
     'Exposure Index (film speed ISO)(0x500f):(readwrite) (type=0x4) Enumeration [100,200,400,800,1600] value: ISO 100 (100)\n' +
-    'Date & Time(0x5011):(readwrite) (type=0xffff) \'20250101T000000\'\n'
+    `Date & Time(0x5011):(readwrite) (type=0xffff) '${ptpDate(new Date())}'\n` +
+    // gphoto2 prints the summary text with printf("\n%s\n"), hence the blank last line.
+    '\n'
   );
+}
+
+function ptpDate(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}T${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
 /** `--list-ports` as this Debian build prints it; a detected USB camera replaces the bare "usb:" row. */
