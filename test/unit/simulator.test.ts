@@ -195,6 +195,23 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual(model.stderr, "*** Error (-105: 'Unknown model') ***       \n\n");
     });
 
+    it('with --camera and --port, a port without the camera (or no camera) gives -2 as measured on 2.5.28; without --camera the detected port wins', async () => {
+      const sim = newSim({ captureWidth: 64, captureHeight: 48 });
+      const wrong = await sim.run(['--camera', MODEL, '--port', 'usb:001,009', '--summary']);
+      assert.strictEqual(wrong.code, 1);
+      assert.strictEqual(
+        wrong.stderr,
+        "\n*** Error ***              \nAn error occurred in the io-library ('Bad parameters'): No error description available\n*** Error (-2: 'Bad parameters') ***       \n\n",
+      );
+      const detected = await sim.run(['--port', 'usb:001,009', '--summary']);
+      assert.strictEqual(detected.code, 0, detected.stderr);
+      sim.configure({ noCamera: true });
+      const capture = await sim.run([...SELECT, '--capture-image-and-download']);
+      assert.strictEqual(capture.code, 0, 'gphoto2 exits 0: -2 is not one of the errors that end capture_generic()');
+      assert.ok(capture.stderr.endsWith("('Bad parameters'): No error description available\nERROR: Could not capture image.\nERROR: Could not capture.\n"), capture.stderr);
+      assert.deepStrictEqual(fs.readdirSync(sim.cwd), []);
+    });
+
     it('names its process gphoto2-sim for the reaper', async function () {
       if (process.platform !== 'linux') this.skip();
       const sim = newSim({ hang: true });
@@ -225,8 +242,11 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual(second.code, 0, second.stderr);
       assert.ok(second.stdout.toString().includes('Keeping file /store_00010001/DCIM/100SIMUL/IMG_0002.JPG on the camera\n'));
       assert.deepStrictEqual(fs.readdirSync(out).sort(), ['IMG_0001.JPG', 'IMG_0002.JPG']);
+      const piped = await sim.run([...SELECT, '--capture-image-and-download', '--stdout']);
+      assert.strictEqual(piped.code, 0);
+      assert.strictEqual(decode(piped.stdout).width, 320, '--stdout: nothing but the JPEG on stdout');
       const third = await sim.run([...SELECT, '--capture-image']);
-      assert.strictEqual(third.stdout.toString(), 'New file is in location /store_00010001/DCIM/100SIMUL/IMG_0003.JPG on the camera\n');
+      assert.strictEqual(third.stdout.toString(), 'New file is in location /store_00010001/DCIM/100SIMUL/IMG_0004.JPG on the camera\n');
       assert.ok(!lockExists(sim));
     });
 
