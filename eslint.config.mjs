@@ -9,13 +9,13 @@ export default tseslint.config(
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': 'off',
     },
   },
   {
     // Domain code never touches the VS Code API, so it runs and is tested in plain Node.
-    files: ['src/camera/**/*.ts', 'src/capture/**/*.ts', 'src/simulator/**/*.ts'],
+    files: ['src/camera/**/*.ts', 'src/capture/**/*.ts', 'src/config/**/*.ts', 'src/simulator/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Domain code must not import vscode; adapt it in src/ui/.' }] }],
     },

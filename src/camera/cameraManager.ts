@@ -68,8 +68,11 @@ export interface PreviewResult {
 
 export interface CaptureRequest<T> {
   job: 'capture' | 'testCapture';
-  /** An empty folder on the same file system as the destination, private to this capture. */
-  stagingDir: string;
+  /**
+   * Makes an empty folder on the same file system as the destination, private to this capture.
+   * Called only when the job runs, so a capture cancelled while queued leaves nothing behind.
+   */
+  makeStagingDir: () => Promise<string>;
   /**
    * Moves the verified files to their final names. It runs inside the job, while the queue is held,
    * so frame numbers are assigned one capture at a time, in click order.
@@ -187,13 +190,13 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     const label = request.job === 'capture' ? 'Capture' : 'Test capture';
     return this.enqueue(request.job, label, options, async (signal) => {
       const started = performance.now();
-      await fs.mkdir(request.stagingDir, { recursive: true });
+      const stagingDir = await request.makeStagingDir();
       try {
-        const entries = await fs.readdir(request.stagingDir);
-        if (entries.length > 0) throw new CameraError('failed', `${label} failed: the staging folder ${request.stagingDir} is not empty. This is a bug; please report it.`);
-        const args = gp.captureAndDownloadArgs(this.settings.selection, request.stagingDir, this.settings.keepOnCamera);
-        const r = await this.runGphoto2(label, args, this.settings.timeouts.captureMs, signal, request.stagingDir);
-        const files = await listDownloaded(request.stagingDir);
+        const entries = await fs.readdir(stagingDir);
+        if (entries.length > 0) throw new CameraError('failed', `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`);
+        const args = gp.captureAndDownloadArgs(this.settings.selection, stagingDir, this.settings.keepOnCamera);
+        const r = await this.runGphoto2(label, args, this.settings.timeouts.captureMs, signal, stagingDir);
+        const files = await listDownloaded(stagingDir);
         if (files.length === 0) {
           throw new CameraError('failed', `${label} failed: gphoto2 ${r.exitCode === 0 ? 'exited normally but ' : ''}delivered no image${describeFailureLine(r)}. Check focus (autofocus may refuse to fire), the card and the battery, then try again.`, { stderrTail: tailOf(r.stderr), exitCode: r.exitCode });
         }
@@ -206,7 +209,8 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
         return result;
       } finally {
-        await fs.rm(request.stagingDir, { recursive: true, force: true });
+        // Whatever is left here is partial or failed: nothing of it belongs in the roll.
+        await fs.rm(stagingDir, { recursive: true, force: true });
       }
     });
   }

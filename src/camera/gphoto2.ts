@@ -118,9 +118,12 @@ export function parseErrors(output: string): Gphoto2ErrorBlock[] {
       collecting = [];
       continue;
     }
-    const coded = /^\*\*\* Error \((-?\d+): '([^']*)'\) \*\*\*$/.exec(line);
+    // The coded line can follow the message on the same line (the -5 "Unknown port" text does).
+    const coded = /\*\*\* Error \((-?\d+): '([^']*)'\) \*\*\*$/.exec(line);
     if (coded) {
-      blocks.push({ code: Number(coded[1]), codeText: coded[2], message: (collecting ?? []).join(' ').trim() });
+      const before = line.slice(0, coded.index).trim();
+      const message = [...(collecting ?? []), ...(before ? [before] : [])].join(' ').trim();
+      blocks.push({ code: Number(coded[1]), codeText: coded[2], message });
       collecting = undefined;
       continue;
     }

@@ -1,0 +1,164 @@
+/**
+ * A tethering session: the camera manager plus the roll it captures into. This is what the commands,
+ * the panel and the status bar talk to; it holds no VS Code types, so it is tested in plain Node.
+ */
+import { EventEmitter } from 'events';
+import type { CameraManager, JobOptions, ManagerState, PreviewResult } from '../camera/cameraManager';
+import type { CleanupReport } from '../camera/processReaper';
+import type { DetectedCamera } from '../camera/gphoto2';
+import type { CaptureStore, CommittedFile, FrameResult, RollInfo } from '../capture/captureStore';
+import type { CameraSource } from '../config/settings';
+
+export interface CameraIdentity {
+  source: CameraSource;
+  model?: string;
+  port?: string;
+}
+
+export interface LastCapture {
+  frame?: number;
+  files: CommittedFile[];
+  test: boolean;
+  at: string;
+}
+
+export interface SessionSnapshot {
+  state: ManagerState['kind'];
+  /** The running job's label while busy. */
+  job?: string;
+  busySince?: number;
+  queued: number;
+  error?: { kind: string; message: string };
+  roll: string;
+  folder: string;
+  outputFolder: string;
+  nextFrame: number;
+  captured: number;
+  camera: { model?: string; port?: string; simulated: boolean };
+  source: CameraSource;
+  lastCapture?: LastCapture;
+  lastPreview?: PreviewResult;
+}
+
+export interface SessionEvents {
+  changed: [SessionSnapshot];
+  frameCaptured: [FrameResult];
+  testCaptured: [{ files: CommittedFile[]; folder: string }];
+  previewReady: [PreviewResult];
+}
+
+export class TetherSession extends EventEmitter<SessionEvents> {
+  private roll: RollInfo;
+  private lastCapture: LastCapture | undefined;
+  private lastPreview: PreviewResult | undefined;
+  private readonly onState = (): void => this.emitChanged();
+
+  private constructor(
+    readonly manager: CameraManager,
+    readonly store: CaptureStore,
+    private identity: CameraIdentity,
+    roll: RollInfo,
+  ) {
+    super();
+    this.roll = roll;
+    manager.on('state', this.onState);
+  }
+
+  static async open(manager: CameraManager, store: CaptureStore, identity: CameraIdentity): Promise<TetherSession> {
+    return new TetherSession(manager, store, identity, await store.openRoll(store.roll));
+  }
+
+  setIdentity(identity: CameraIdentity): void {
+    this.identity = identity;
+    this.emitChanged();
+  }
+
+  get camera(): CameraIdentity {
+    return this.identity;
+  }
+
+  snapshot(): SessionSnapshot {
+    const s = this.manager.state;
+    return {
+      state: s.kind,
+      job: s.kind === 'busy' ? s.label : undefined,
+      busySince: s.kind === 'busy' ? s.since : undefined,
+      queued: s.kind === 'busy' ? s.queued : 0,
+      error: s.kind === 'error' ? { kind: s.error.kind, message: s.error.message } : undefined,
+      roll: this.roll.roll,
+      folder: this.roll.folder,
+      outputFolder: this.store.output,
+      nextFrame: this.roll.nextFrame,
+      captured: this.roll.captured,
+      camera: { model: this.identity.model, port: this.identity.port, simulated: this.identity.source === 'simulator' },
+      source: this.identity.source,
+      lastCapture: this.lastCapture,
+      lastPreview: this.lastPreview,
+    };
+  }
+
+  async detect(options?: JobOptions): Promise<DetectedCamera[]> {
+    return this.manager.detect(options);
+  }
+
+  async preview(options?: JobOptions): Promise<PreviewResult> {
+    const result = await this.manager.preview(options);
+    this.lastPreview = result;
+    this.emit('previewReady', result);
+    this.emitChanged();
+    return result;
+  }
+
+  /** Capture into the roll; the frame number is assigned when the files are safely on disk. */
+  async capture(options?: JobOptions): Promise<FrameResult> {
+    try {
+      const result = await this.manager.capture({ job: 'capture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitFrame(files) }, options);
+      this.lastCapture = { frame: result.frame, files: result.files, test: false, at: new Date().toISOString() };
+      this.emit('frameCaptured', result);
+      return result;
+    } finally {
+      await this.refreshRoll();
+    }
+  }
+
+  /** Capture into the test folder; the roll and its counter stay as they are. */
+  async testCapture(options?: JobOptions): Promise<{ files: CommittedFile[]; folder: string }> {
+    const result = await this.manager.capture({ job: 'testCapture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitTest(files) }, options);
+    this.lastCapture = { files: result.files, test: true, at: new Date().toISOString() };
+    this.emit('testCaptured', result);
+    this.emitChanged();
+    return result;
+  }
+
+  cleanup(options?: JobOptions): Promise<CleanupReport> {
+    return this.manager.cleanup(options);
+  }
+
+  async newRoll(name: string): Promise<RollInfo> {
+    this.roll = await this.store.openRoll(name);
+    this.emitChanged();
+    return this.roll;
+  }
+
+  async setNextFrame(n: number): Promise<number> {
+    await this.store.setNextFrame(n);
+    await this.refreshRoll();
+    return this.roll.nextFrame;
+  }
+
+  /** Re-reads the roll from disk (after captures, or when files changed outside). */
+  async refreshRoll(): Promise<RollInfo> {
+    this.roll = await this.store.info();
+    this.emitChanged();
+    return this.roll;
+  }
+
+  dispose(): void {
+    this.manager.off('state', this.onState);
+    this.removeAllListeners();
+  }
+
+  private emitChanged(): void {
+    this.emit('changed', this.snapshot());
+  }
+}

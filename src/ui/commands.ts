@@ -1,0 +1,183 @@
+/**
+ * One handler per command. Each accepts optional arguments (for keybindings, tasks and other
+ * extensions) instead of prompts, returns a plain JSON-able result, and on failure both shows the
+ * error with its fixing actions and rejects, so a caller can tell.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { CameraError, toCameraError } from '../camera/errors';
+import { describeCleanup } from '../camera/processReaper';
+import { checkRollName, NamingError } from '../capture/fileNaming';
+import { SECTION } from '../config/settings';
+import type { ErrorPresenter } from './errorPresenter';
+import type { TetherHost } from './tetherHost';
+
+type Handler = (...args: unknown[]) => Promise<unknown>;
+
+export interface CommandHooks {
+  openPanel: () => Promise<void>;
+  showPreview?: (file: string) => void;
+}
+
+export function registerCommands(host: TetherHost, presenter: ErrorPresenter, hooks: CommandHooks): vscode.Disposable[] {
+  const session = host.session;
+
+  const guarded = (name: string, handler: Handler, retryable = false): Handler => {
+    const wrapped: Handler = async (...args) => {
+      try {
+        host.ensureSettings();
+        return await handler(...args);
+      } catch (err) {
+        const error = err instanceof NamingError ? new CameraError('badSetting', err.message, { setting: err.setting }, err.setting ? ['openSettings'] : []) : toCameraError(err, name);
+        presenter.show(error, retryable ? () => vscode.commands.executeCommand(`cameraTether.${commandOf(name)}`) : undefined);
+        throw error;
+      }
+    };
+    return wrapped;
+  };
+
+  const commands: Record<string, Handler> = {
+    openPanel: async () => hooks.openPanel(),
+
+    detectCamera: guarded('Detect camera', async (arg) => {
+      const cameras = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Detecting cameras' }, () => session.detect());
+      const interactive = !isObject(arg) || arg.interactive !== false;
+      if (interactive) {
+        if (cameras.length === 0) {
+          void vscode.window.showWarningMessage('No camera found. Check that it is on, connected by USB and not in mass-storage mode, or try the simulated camera.', 'Use Simulated Camera').then((b) => b && vscode.commands.executeCommand('cameraTether.useSimulator'));
+        } else if (cameras.length === 1) {
+          void vscode.window.showInformationMessage(`Found ${cameras[0].model} on ${cameras[0].port}.`);
+        } else {
+          const picked = await vscode.window.showQuickPick(cameras.map((c) => ({ label: c.model, description: c.port, camera: c })), { title: 'Several cameras found: which one should Camera Tether use?' });
+          if (picked) {
+            const config = vscode.workspace.getConfiguration(SECTION);
+            await config.update('camera', picked.camera.model, vscode.ConfigurationTarget.Global);
+            await config.update('port', picked.camera.port, vscode.ConfigurationTarget.Global);
+          }
+        }
+      }
+      return { cameras };
+    }),
+
+    preview: guarded('Preview', async () => {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: '$(sync~spin) Camera preview' }, () => session.preview());
+      hooks.showPreview?.(r.path);
+      return { path: r.path, bytes: r.bytes, durationMs: Math.round(r.durationMs) };
+    }, true),
+
+    capture: guarded('Capture', async () => {
+      const next = session.snapshot().nextFrame;
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Capturing frame ${next}`, cancellable: true }, (_progress, token) => session.capture({ signal: abortOn(token) }));
+      vscode.window.setStatusBarMessage(`$(check) Frame ${r.frame}: ${r.files.map((f) => f.name).join(', ')}`, 4000);
+      return { frame: r.frame, files: r.files.map((f) => f.path), roll: r.roll };
+    }, true),
+
+    testCapture: guarded('Test capture', async () => {
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Test capture (counter unchanged)', cancellable: true }, (_progress, token) => session.testCapture({ signal: abortOn(token) }));
+      vscode.window.setStatusBarMessage(`$(beaker) Test capture: ${r.files.map((f) => f.name).join(', ')}`, 4000);
+      return { files: r.files.map((f) => f.path) };
+    }, true),
+
+    cleanup: guarded('Cleanup', async () => {
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Stopping camera processes' }, () => session.cleanup());
+      const text = describeCleanup(report);
+      host.log.info(`Cleanup: ${text}`);
+      void vscode.window.showInformationMessage(text);
+      return report;
+    }),
+
+    newRoll: guarded('New roll', async (arg) => {
+      let name = typeof arg === 'string' ? arg : isObject(arg) && typeof arg.name === 'string' ? arg.name : undefined;
+      if (arg !== undefined && name === undefined) throw new CameraError('failed', 'cameraTether.newRoll takes a roll name (a string, or {"name": "..."}).', {}, []);
+      if (name === undefined) {
+        name = await vscode.window.showInputBox({ title: 'New roll', prompt: 'Name of the new roll (a folder under the output folder)', value: await nextRollName(host), validateInput: (v) => validationMessage(() => checkRollName(v)) });
+        if (name === undefined) throw new CameraError('cancelled', 'New roll was cancelled.');
+      }
+      const info = await session.newRoll(name);
+      await host.rememberRoll(info.roll);
+      return { roll: info.roll, folder: info.folder, nextFrame: info.nextFrame };
+    }),
+
+    setFrameNumber: guarded('Set frame number', async (arg) => {
+      let n = typeof arg === 'number' ? arg : isObject(arg) && typeof arg.frame === 'number' ? arg.frame : undefined;
+      if (arg !== undefined && n === undefined) throw new CameraError('failed', 'cameraTether.setFrameNumber takes a frame number (a number, or {"frame": N}).', {}, []);
+      if (n === undefined) {
+        const text = await vscode.window.showInputBox({ title: 'Next frame number', prompt: 'The next capture gets this number (an existing file is never overwritten)', value: String(session.snapshot().nextFrame), validateInput: (v) => (/^\d{1,6}$/.test(v.trim()) && Number(v) >= 1 ? undefined : 'A whole number from 1 to 999999') });
+        if (text === undefined) throw new CameraError('cancelled', 'Set frame number was cancelled.');
+        n = Number(text.trim());
+      }
+      if (!Number.isInteger(n) || n < 1 || n > 999_999) throw new CameraError('failed', `The frame number must be a whole number from 1 to 999999 (got ${n}).`, {}, []);
+      return { nextFrame: await session.setNextFrame(n) };
+    }),
+
+    getState: async () => {
+      const s = session.snapshot();
+      return { ...s, camera: { ...s.camera } };
+    },
+
+    showLog: async () => host.log.show(true),
+
+    openOutputFolder: guarded('Open output folder', async () => {
+      const folder = session.snapshot().folder;
+      await vscode.workspace.fs.createDirectory(vscode.Uri.file(folder));
+      const uri = vscode.Uri.file(folder);
+      if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
+      else if (vscode.env.remoteName) await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+      else await vscode.commands.executeCommand('revealFileInOS', uri);
+      return { folder };
+    }),
+
+    useSimulator: guarded('Use simulated camera', async () => setSource('simulator')),
+    useRealCamera: guarded('Use real camera', async () => setSource('gphoto2')),
+  };
+
+  return Object.entries(commands).map(([name, handler]) => vscode.commands.registerCommand(`cameraTether.${name}`, handler));
+}
+
+async function setSource(source: 'simulator' | 'gphoto2'): Promise<{ source: string }> {
+  const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration(SECTION).update('source', source, target);
+  return { source };
+}
+
+/** The next free `roll-NNN` name in the output folder. */
+async function nextRollName(host: TetherHost): Promise<string> {
+  let highest = 0;
+  try {
+    for (const [name] of await vscode.workspace.fs.readDirectory(vscode.Uri.file(host.session.store.output))) {
+      const m = /^roll-(\d+)$/.exec(name);
+      if (m) highest = Math.max(highest, Number(m[1]));
+    }
+  } catch {
+    // no output folder yet
+  }
+  return `roll-${String(highest + 1).padStart(3, '0')}`;
+}
+
+function validationMessage(check: () => unknown): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function abortOn(token: vscode.CancellationToken): AbortSignal {
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function commandOf(name: string): string {
+  const words = name.toLowerCase().split(' ');
+  return words[0] + words.slice(1).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+}
+
+export function displayPath(file: string): string {
+  return path.basename(file);
+}

@@ -1,0 +1,56 @@
+/**
+ * The status bar item: camera icon and next frame number (click = capture), a spinner and the job
+ * name while busy, the error colour and message after a failure.
+ */
+import * as vscode from 'vscode';
+import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly listener: (s: SessionSnapshot) => void;
+
+  constructor(private readonly session: TetherSession) {
+    this.item = vscode.window.createStatusBarItem('cameraTether.status', vscode.StatusBarAlignment.Left, 100);
+    this.item.name = 'Camera Tether';
+    this.item.command = 'cameraTether.capture';
+    this.listener = (s) => this.render(s);
+    session.on('changed', this.listener);
+    this.render(session.snapshot());
+    this.item.show();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  private render(s: SessionSnapshot): void {
+    const sim = s.camera.simulated ? ' (simulated)' : '';
+    if (s.state === 'busy') {
+      this.item.text = `$(sync~spin) ${s.job ?? 'Working'}${s.queued > 0 ? ` +${s.queued}` : ''}`;
+      this.item.backgroundColor = undefined;
+    } else if (s.state === 'error') {
+      this.item.text = `$(error) Frame ${s.nextFrame}`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else {
+      this.item.text = `$(device-camera) Frame ${s.nextFrame}${sim}`;
+      this.item.backgroundColor = undefined;
+    }
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`**Camera Tether**${sim}\n\n`);
+    if (s.error) tip.appendMarkdown(`$(error) ${escapeMd(s.error.message)}\n\n`);
+    tip.appendMarkdown(`Roll: ${escapeMd(s.roll)} (${s.captured} captured, next frame ${s.nextFrame})\n\n`);
+    tip.appendMarkdown(`Camera: ${escapeMd(s.camera.model ?? 'first detected')}${s.camera.port ? ` on ${escapeMd(s.camera.port)}` : ''}\n\n`);
+    tip.appendMarkdown(`Output: ${escapeMd(s.folder)}\n\nClick to capture.`);
+    this.item.tooltip = tip;
+    this.item.accessibilityInformation = { label: `Camera Tether: ${s.state === 'busy' ? s.job : `next frame ${s.nextFrame}`}${s.error ? `, error: ${s.error.message}` : ''}`, role: 'button' };
+  }
+
+  dispose(): void {
+    this.session.off('changed', this.listener);
+    this.item.dispose();
+  }
+}
+
+function escapeMd(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,330 @@
+import * as assert from 'assert';
+import { spawn } from 'child_process';
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { CameraLock } from '../../src/camera/cameraLock';
+import { CameraManager, type ManagerSettings, type ManagerState } from '../../src/camera/cameraManager';
+import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
+import { CameraError } from '../../src/camera/errors';
+import { ProcessReaper, SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
+import { ProcessRunner } from '../../src/camera/processRunner';
+import { LinuxProcessTable } from '../../src/camera/processTable';
+import { CaptureStore } from '../../src/capture/captureStore';
+import { parseFilenamePattern } from '../../src/capture/fileNaming';
+import { TetherSession } from '../../src/session/tetherSession';
+import { ProcessSampler } from '../support/processSampler';
+import { SimulatorHarness, tempDir, type SimulatorConfig } from '../support/simulatorHarness';
+
+const SIM_NAMES = new Set([SIMULATOR_PROCESS_NAME, 'gphoto2']);
+
+interface Rig {
+  sim: SimulatorHarness;
+  manager: CameraManager;
+  session: TetherSession;
+  runner: ProcessRunner;
+  out: string;
+  states: ManagerState[];
+  logs: string[];
+  dispose(): Promise<void>;
+}
+
+async function rig(config: SimulatorConfig = {}, overrides: Partial<ManagerSettings> = {}): Promise<Rig> {
+  const sim = await SimulatorHarness.create({ captureWidth: 320, captureHeight: 200, previewWidth: 160, previewHeight: 106, ...config });
+  const out = await tempDir('ct-mgr-');
+  const runner = new ProcessRunner();
+  const reaper = new ProcessReaper(new LinuxProcessTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 });
+  const lock = new CameraLock(path.join(out, 'camera.lock'), 'test');
+  const manager = new CameraManager({ runner, reaper, lock }, {
+    program: sim.program,
+    selection: {},
+    timeouts: { commandMs: 10_000, previewMs: 10_000, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
+    graceMs: 500,
+    lingerMs: 150,
+    cleanupMode: 'whenNeeded',
+    cleanupNames: [],
+    settleMs: 0,
+    keepOnCamera: false,
+    previewDir: path.join(out, 'previews'),
+    ...overrides,
+  });
+  const states: ManagerState[] = [];
+  const logs: string[] = [];
+  manager.on('state', (s) => states.push(s));
+  manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
+  const store = new CaptureStore(path.join(out, 'captures'), parseFilenamePattern('frame-{frame:04}'), 'roll-1');
+  const session = await TetherSession.open(manager, store, { source: 'simulator' });
+  return {
+    sim,
+    manager,
+    session,
+    runner,
+    out,
+    states,
+    logs,
+    dispose: async () => {
+      session.dispose();
+      await manager.dispose();
+      await fs.rm(out, { recursive: true, force: true });
+      await sim.dispose();
+    },
+  };
+}
+
+async function rollFiles(r: Rig): Promise<string[]> {
+  return (await fs.readdir(r.session.store.rollFolder)).filter((n) => !n.startsWith('.')).sort();
+}
+
+async function noSimulatorLeft(): Promise<void> {
+  const left = await new LinuxProcessTable().list(SIM_NAMES);
+  assert.deepStrictEqual(left.map((p) => `${p.name}:${p.pid}`), [], 'no gphoto2 or simulator process is left running');
+}
+
+/** Resolves once the child has exited (its exit event may trail the reaper's check by a tick). */
+function exited(child: ReturnType<typeof spawn>, timeoutMs = 5000): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function kindOf(kind: CameraError['kind']): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof CameraError, `a CameraError, got ${String(e)}`);
+    assert.strictEqual(e.kind, kind, e.message);
+    return true;
+  };
+}
+
+describe('CameraManager against the simulator', function () {
+  this.timeout(60_000);
+  let r: Rig;
+  afterEach(async () => {
+    await r?.dispose();
+    await noSimulatorLeft();
+  });
+
+  describe('the Film-Scanner test sequence with a LINGERING simulator', () => {
+    let sampler: ProcessSampler;
+    beforeEach(async () => {
+      // Every simulator run stays alive for 10 s after its work, holding the device.
+      r = await rig({ lingerMs: 10_000 });
+      sampler = new ProcessSampler(SIM_NAMES).start();
+    });
+    afterEach(async () => {
+      await sampler.stop();
+      assert.ok(sampler.samples > 10, `the sampler ran (${sampler.samples} samples)`);
+      assert.strictEqual(sampler.maxSeen <= 1, true, `at most one gphoto2/simulator at any sample, saw ${sampler.maxSeen}`);
+    });
+
+    it('1. preview works and leaves nothing running', async () => {
+      const p = await r.session.preview();
+      assert.ok(await isCompleteJpeg(p.path));
+      assert.ok(p.bytes > 0);
+      await noSimulatorLeft();
+      assert.ok(r.logs.some((l) => /kept running .* after its files were complete/.test(l)), 'the lingering process was noticed and stopped');
+    });
+
+    it('2. capture right after preview works (no -9, no claim error)', async () => {
+      await r.session.preview();
+      const c = await r.session.capture();
+      assert.strictEqual(c.frame, 1);
+      assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG']);
+    });
+
+    it('3. five previews fired at once all work, no pile-up', async () => {
+      const previews = await Promise.all(Array.from({ length: 5 }, () => r.session.preview()));
+      assert.strictEqual(new Set(previews.map((p) => p.path)).size, 5);
+      await noSimulatorLeft();
+    });
+
+    it('4. five captures fired at once give frames 1..5 in click order, five distinct complete files', async () => {
+      const captures = await Promise.all(Array.from({ length: 5 }, () => r.session.capture()));
+      assert.deepStrictEqual(captures.map((c) => c.frame), [1, 2, 3, 4, 5]);
+      const files = await rollFiles(r);
+      assert.deepStrictEqual(files, ['frame-0001.JPG', 'frame-0002.JPG', 'frame-0003.JPG', 'frame-0004.JPG', 'frame-0005.JPG']);
+      for (const f of files) assert.ok(await isCompleteJpeg(path.join(r.session.store.rollFolder, f)), `${f} is a complete JPEG`);
+      const contents = await Promise.all(files.map((f) => fs.readFile(path.join(r.session.store.rollFolder, f))));
+      assert.strictEqual(new Set(contents.map((b) => b.toString('base64'))).size, 5, 'five different images');
+    });
+
+    it('5. preview, capture, preview, capture all work', async () => {
+      const results = await Promise.all([r.session.preview(), r.session.capture(), r.session.preview(), r.session.capture()]);
+      assert.deepStrictEqual([(results[1] as { frame: number }).frame, (results[3] as { frame: number }).frame], [1, 2]);
+    });
+
+    it('6. five test captures work and leave the counter and the roll alone', async () => {
+      const before = await r.session.store.nextFrame();
+      const tests = await Promise.all(Array.from({ length: 5 }, () => r.session.testCapture()));
+      assert.strictEqual(new Set(tests.map((t) => t.files[0].path)).size, 5);
+      assert.strictEqual(await r.session.store.nextFrame(), before);
+      assert.deepStrictEqual(await rollFiles(r), []);
+    });
+  });
+
+  it('reports state: busy with the job name and queue length, then idle', async () => {
+    r = await rig();
+    await Promise.all([r.session.preview(), r.session.capture()]);
+    const busy = r.states.filter((s): s is Extract<ManagerState, { kind: 'busy' }> => s.kind === 'busy');
+    assert.ok(busy.some((s) => s.job === 'preview' && s.label === 'Preview'));
+    assert.ok(busy.some((s) => s.job === 'capture'));
+    assert.ok(busy.some((s) => s.queued === 1), 'the second job was seen waiting');
+    assert.strictEqual(r.manager.state.kind, 'idle');
+  });
+
+  it('detects the simulated camera', async () => {
+    r = await rig({ model: 'Nikon "D750"; $(x)' });
+    assert.deepStrictEqual(await r.manager.detect(), [{ model: 'Nikon "D750"; $(x)', port: 'usb:001,004' }]);
+  });
+
+  it('a hung gphoto2 times out, is killed, and the queue moves on', async () => {
+    r = await rig({ hang: true }, { timeouts: { commandMs: 10_000, previewMs: 400, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 } });
+    const hung = r.session.preview();
+    const next = r.manager.detect();
+    await assert.rejects(hung, kindOf('timeout'));
+    await noSimulatorLeft();
+    assert.strictEqual((await next).length, 1, 'the queued job ran after the timeout');
+  });
+
+  it('cancel during a capture stops the child, keeps nothing and leaves the counter', async () => {
+    r = await rig({ transferMs: 5000 });
+    const controller = new AbortController();
+    const capture = r.session.capture({ signal: controller.signal });
+    // Cancel once the simulator is really running (not a fixed sleep).
+    const deadline = Date.now() + 10_000;
+    while (r.runner.activeCount === 0 && Date.now() < deadline) await new Promise((res) => setImmediate(res));
+    controller.abort();
+    await assert.rejects(capture, kindOf('cancelled'));
+    await noSimulatorLeft();
+    assert.deepStrictEqual(await rollFiles(r), []);
+    assert.strictEqual(await r.session.store.nextFrame(), 1);
+    const staging = path.join(r.session.store.output, '.camera-tether-staging');
+    assert.deepStrictEqual(await fs.readdir(staging).catch(() => []), [], 'no partial file in staging either');
+  });
+
+  it('a job cancelled while queued never runs', async () => {
+    r = await rig({ transferMs: 300 });
+    const first = r.session.capture();
+    const controller = new AbortController();
+    const queued = r.session.capture({ signal: controller.signal });
+    controller.abort();
+    await assert.rejects(queued, kindOf('cancelled'));
+    assert.strictEqual((await first).frame, 1);
+    assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG']);
+  });
+
+  it('dies mid-download: typed killed error, no partial file in the roll, counter unchanged', async () => {
+    r = await rig({ dieMidDownload: true, transferMs: 100 });
+    await assert.rejects(r.session.capture(), (e: unknown) => {
+      assert.ok(e instanceof CameraError);
+      assert.ok(['killed', 'io'].includes(e.kind), `${e.kind}: ${e.message}`);
+      assert.doesNotMatch(e.message, /-9\b/);
+      assert.ok(e.actions.includes('cleanup'));
+      return true;
+    });
+    assert.deepStrictEqual(await rollFiles(r), []);
+    assert.strictEqual(await r.session.store.nextFrame(), 1);
+    await r.sim.configure({});
+    assert.strictEqual((await r.session.capture()).frame, 1, 'the next capture works and gets frame 1');
+  });
+
+  it('exit 0 after a failed capture is still a failure (files are verified)', async () => {
+    r = await rig({ captureFailsExitZero: true });
+    await assert.rejects(r.session.capture(), kindOf('failed'));
+    assert.deepStrictEqual(await rollFiles(r), []);
+  });
+
+  it('no camera -> notFound offering the simulator', async () => {
+    r = await rig({ noCamera: true });
+    await assert.rejects(r.session.capture(), (e: unknown) => e instanceof CameraError && e.kind === 'notFound' && e.actions.includes('useSimulator'));
+  });
+
+  it('camera busy (-110) -> typed busy', async () => {
+    r = await rig({ busy: true });
+    await assert.rejects(r.session.preview(), kindOf('busy'));
+  });
+
+  it('garbage output without a file -> a clear failure, nothing kept', async () => {
+    r = await rig({ garbage: true });
+    await assert.rejects(r.session.capture(), (e: unknown) => e instanceof CameraError && /delivered no image/.test(e.message));
+    assert.deepStrictEqual(await rollFiles(r), []);
+  });
+
+  it('RAW+JPEG: both files share one frame number', async () => {
+    r = await rig({ raw: true });
+    const c = await r.session.capture();
+    assert.deepStrictEqual(c.files.map((f) => f.name).sort(), ['frame-0001.JPG', 'frame-0001.NEF']);
+  });
+
+  it('preview saved as thumb_<name> (gphoto2 #152) is still found', async () => {
+    r = await rig({ previewThumbPrefix: true });
+    const p = await r.session.preview();
+    assert.ok(await isCompleteJpeg(p.path));
+  });
+
+  it('a stray simulator holding the device is cleaned up before the first job (claim would fail otherwise)', async () => {
+    r = await rig({});
+    // A leftover from "another program": holds the device lock forever.
+    const stray = spawn(r.sim.program.command, [...r.sim.program.prefixArgs, '--summary'], { env: { ...process.env, ...r.sim.program.env, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }) }, stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (!(await fs.stat(r.sim.lockPath).catch(() => undefined)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    const c = await r.session.capture();
+    assert.strictEqual(c.frame, 1);
+    assert.ok(await exited(stray), 'the stray was stopped');
+    assert.ok(r.logs.some((l) => /Stopped 1 process/.test(l)), r.logs.join('\n'));
+  });
+
+  it('a claim failure mid-session is cleaned up and retried once', async () => {
+    r = await rig({});
+    await r.session.preview(); // first-job cleanup done; the next job would not clean up by itself
+    const stray = spawn(r.sim.program.command, [...r.sim.program.prefixArgs, '--summary'], { env: { ...process.env, ...r.sim.program.env, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }) }, stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (!(await fs.stat(r.sim.lockPath).catch(() => undefined)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    const c = await r.session.capture();
+    assert.strictEqual(c.frame, 1);
+    assert.ok(r.logs.some((l) => /could not be claimed; cleaning up and trying once more/.test(l)));
+    assert.ok(await exited(stray), 'the stray was stopped');
+  });
+
+  it('a missing gphoto2 binary -> gphoto2Missing naming the setting', async () => {
+    r = await rig({}, {});
+    r.manager.configure({ program: { command: '/nonexistent/gphoto2', prefixArgs: [], env: {}, simulated: false, processName: 'gphoto2', displayName: 'gphoto2' } });
+    await assert.rejects(r.manager.detect(), (e: unknown) => e instanceof CameraError && e.kind === 'gphoto2Missing' && e.details.setting === 'cameraTether.gphoto2Path');
+  });
+
+  it('another extension host holding the lock gets "in use by process N"', async () => {
+    r = await rig({});
+    const other = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)']);
+    try {
+      const lockFile = path.join(r.out, 'camera.lock');
+      await new CameraLock(lockFile, 'other window', other.pid).acquire();
+      await assert.rejects(r.manager.detect(), (e: unknown) => e instanceof CameraError && e.kind === 'inUse' && e.message.includes(`process ${other.pid}`));
+      other.kill('SIGKILL');
+      await new Promise((res) => other.once('exit', res));
+      assert.strictEqual((await r.manager.detect()).length, 1, 'stale lock taken over once the other window died');
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
+
+  it('dispose mid-job kills the child and releases the lock', async () => {
+    r = await rig({ hang: true });
+    const job = r.session.capture();
+    const deadline = Date.now() + 10_000;
+    while (r.runner.activeCount === 0 && Date.now() < deadline) await new Promise((res) => setImmediate(res));
+    await r.manager.dispose();
+    await assert.rejects(job, kindOf('cancelled'));
+    await noSimulatorLeft();
+    assert.strictEqual(await fs.stat(path.join(r.out, 'camera.lock')).catch(() => undefined), undefined, 'lock released');
+  });
+
+  it('beforeEveryJob mode cleans before each job', async () => {
+    r = await rig({}, { cleanupMode: 'beforeEveryJob' });
+    await r.manager.detect();
+    await r.manager.detect();
+    assert.strictEqual(r.logs.filter((l) => /Cleanup before/.test(l)).length, 2);
+  });
+});
