@@ -1,8 +1,9 @@
 /**
  * Watches the process table every few milliseconds and records the largest number of processes
  * with the given names alive at one instant: the proof that the manager never ran two at once.
+ * Only this test process's own children count, so other test runs on the machine cannot interfere.
  */
-import { LinuxProcessTable } from '../../src/camera/processTable';
+import { LinuxProcessTable, type ProcessInfo } from '../../src/camera/processTable';
 
 export class ProcessSampler {
   private readonly table = new LinuxProcessTable();
@@ -23,7 +24,7 @@ export class ProcessSampler {
     if (this.busy) return this.maxSeen;
     this.busy = true;
     try {
-      const procs = await this.table.list(this.names);
+      const procs = await ownChildren(this.table, this.names);
       for (const p of procs) this.pidsSeen.add(p.pid);
       this.samples++;
       this.maxSeen = Math.max(this.maxSeen, procs.length);
@@ -41,6 +42,10 @@ export class ProcessSampler {
 
   /** How many of the named processes are alive right now. */
   async current(): Promise<number> {
-    return (await this.table.list(this.names)).length;
+    return (await ownChildren(this.table, this.names)).length;
   }
+}
+
+export async function ownChildren(table: LinuxProcessTable, names: ReadonlySet<string>): Promise<ProcessInfo[]> {
+  return (await table.list(names)).filter((p) => p.ppid === process.pid);
 }

@@ -11,8 +11,9 @@ class SummaryReporter extends Mocha.reporters.Spec {
       const s = runner.stats;
       if (!s) return;
       const skipped = s.pending > 0 ? `, ${s.pending} skipped` : '';
-      // After spec's own epilogue, alone on its line.
-      setImmediate(() => console.log(`\n${s.passes} passed, ${s.failures} failed${skipped}`));
+      // Registered after Spec's own epilogue listener, so it prints last, alone on its line
+      // (synchronously: mocha may exit right after this event).
+      console.log(`\n${s.passes} passed, ${s.failures} failed${skipped}`);
     });
   }
 }

@@ -12,7 +12,7 @@ import { LinuxProcessTable } from '../../src/camera/processTable';
 import { CaptureStore } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
-import { ProcessSampler } from '../support/processSampler';
+import { ownChildren, ProcessSampler } from '../support/processSampler';
 import { SimulatorHarness, tempDir, type SimulatorConfig } from '../support/simulatorHarness';
 
 const SIM_NAMES = new Set([SIMULATOR_PROCESS_NAME, 'gphoto2']);
@@ -75,7 +75,7 @@ async function rollFiles(r: Rig): Promise<string[]> {
 }
 
 async function noSimulatorLeft(): Promise<void> {
-  const left = await new LinuxProcessTable().list(SIM_NAMES);
+  const left = await ownChildren(new LinuxProcessTable(), SIM_NAMES);
   assert.deepStrictEqual(left.map((p) => `${p.name}:${p.pid}`), [], 'no gphoto2 or simulator process is left running');
 }
 
