@@ -35,6 +35,18 @@ function filesUnder(dir, suffix) {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/simulator/main.ts'], outfile: 'dist/simulator.js' },
+  // The preview panel's script runs in the webview (a browser), not in Node.
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: ['media/panel.ts'],
+    outfile: 'dist/webview/panel.js',
+  },
 ];
 
 if (tests) {

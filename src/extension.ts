@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
 import { ErrorPresenter } from './ui/errorPresenter';
+import { PreviewPanel } from './ui/previewPanel';
 import { StatusBar } from './ui/statusBar';
 import { TetherHost } from './ui/tetherHost';
 
@@ -12,11 +13,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(log);
   host = await TetherHost.create(context, log);
   const presenter = new ErrorPresenter(log);
+  const panel = new PreviewPanel(context.extensionUri, host.session, host.previewDir, presenter, log);
+  host.onDidReload(() => panel.refreshRoots());
+  const statusBar = new StatusBar(host.session);
   context.subscriptions.push(
     host,
-    new StatusBar(host.session),
+    panel,
+    statusBar,
     ...registerCommands(host, presenter, {
-      openPanel: async () => log.show(true),
+      openPanel: async () => panel.show(),
+      panelInfo: () => ({ open: panel.isOpen, displayed: panel.lastDisplayed }),
+      statusBarInfo: () => statusBar.view,
     }),
   );
 }

@@ -3,7 +3,6 @@
  * extensions) instead of prompts, returns a plain JSON-able result, and on failure both shows the
  * error with its fixing actions and rejects, so a caller can tell.
  */
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { CameraError, toCameraError } from '../camera/errors';
 import { describeCleanup } from '../camera/processReaper';
@@ -16,7 +15,8 @@ type Handler = (...args: unknown[]) => Promise<unknown>;
 
 export interface CommandHooks {
   openPanel: () => Promise<void>;
-  showPreview?: (file: string) => void;
+  panelInfo: () => { open: boolean; displayed?: { path: string; width: number; height: number } };
+  statusBarInfo: () => { text: string; error: boolean };
 }
 
 export function registerCommands(host: TetherHost, presenter: ErrorPresenter, hooks: CommandHooks): vscode.Disposable[] {
@@ -60,14 +60,14 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
     }),
 
     preview: guarded('Preview', async () => {
+      if (!hooks.panelInfo().open) await hooks.openPanel();
       const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: '$(sync~spin) Camera preview' }, () => session.preview());
-      hooks.showPreview?.(r.path);
       return { path: r.path, bytes: r.bytes, durationMs: Math.round(r.durationMs) };
     }, true),
 
     capture: guarded('Capture', async () => {
-      const next = session.snapshot().nextFrame;
-      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Capturing frame ${next}`, cancellable: true }, (_progress, token) => session.capture({ signal: abortOn(token) }));
+      // The frame number is assigned when the files are safely on disk, so the title names none.
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Camera: capturing', cancellable: true }, (_progress, token) => session.capture({ signal: abortOn(token) }));
       vscode.window.setStatusBarMessage(`$(check) Frame ${r.frame}: ${r.files.map((f) => f.name).join(', ')}`, 4000);
       return { frame: r.frame, files: r.files.map((f) => f.path), roll: r.roll };
     }, true),
@@ -112,7 +112,7 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
 
     getState: async () => {
       const s = session.snapshot();
-      return { ...s, camera: { ...s.camera } };
+      return { ...s, camera: { ...s.camera }, panel: hooks.panelInfo(), statusBar: hooks.statusBarInfo() };
     },
 
     showLog: async () => host.log.show(true),
@@ -176,8 +176,4 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function commandOf(name: string): string {
   const words = name.toLowerCase().split(' ');
   return words[0] + words.slice(1).map((w) => w[0].toUpperCase() + w.slice(1)).join('');
-}
-
-export function displayPath(file: string): string {
-  return path.basename(file);
 }

@@ -19,8 +19,9 @@ export class StatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  get text(): string {
-    return this.item.text;
+  /** What the item shows now (for getState: scripts and tests cannot read the status bar). */
+  get view(): { text: string; error: boolean } {
+    return { text: this.item.text, error: this.item.backgroundColor !== undefined };
   }
 
   private render(s: SessionSnapshot): void {

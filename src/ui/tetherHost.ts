@@ -25,6 +25,9 @@ export class TetherHost implements vscode.Disposable {
   private settingsError: CameraError | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private disposed: Promise<void> | undefined;
+  private readonly reloaded = new vscode.EventEmitter<void>();
+  /** Fires after changed settings were applied. */
+  readonly onDidReload = this.reloaded.event;
 
   private constructor(
     private readonly context: vscode.ExtensionContext,
@@ -96,6 +99,7 @@ export class TetherHost implements vscode.Disposable {
       this.session.store.configure(settings.outputFolder, settings.filenamePattern);
       this.session.setIdentity(identityOf(settings));
       await this.session.refreshRoll();
+      this.reloaded.fire();
       this.log.info(`Settings applied: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}.`);
     } catch (err) {
       this.settingsError = err instanceof CameraError ? err : new CameraError('badSetting', String(err));
@@ -107,6 +111,7 @@ export class TetherHost implements vscode.Disposable {
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
       for (const d of this.disposables) d.dispose();
+      this.reloaded.dispose();
       this.session.dispose();
       await this.manager.dispose();
       await fs.promises.rm(this.previewDir, { recursive: true, force: true });

@@ -1,0 +1,169 @@
+/**
+ * The preview panel's script (bundled by esbuild to dist/webview/panel.js). It renders what the
+ * extension sends, sends commands for buttons and keys, and reports each preview it has displayed.
+ */
+import { parseViewState, type HostMessage, type PanelCapture, type PanelCommand, type PanelError, type PanelState, type PanelViewState, type WebviewMessage } from '../src/ui/panelProtocol';
+
+interface VsCodeApi {
+  postMessage(message: WebviewMessage): void;
+  getState(): unknown;
+  setState(state: PanelViewState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+let view: PanelViewState = parseViewState(vscode.getState());
+let state: PanelState | undefined;
+let busyTimer: ReturnType<typeof setInterval> | undefined;
+
+function el<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`panel markup lacks #${id}`);
+  return found as T;
+}
+
+const preview = el<HTMLImageElement>('preview');
+const stage = el<HTMLElement>('stage');
+
+function send(message: WebviewMessage): void {
+  vscode.postMessage(message);
+}
+
+function command(c: PanelCommand): void {
+  send({ type: 'command', command: c });
+}
+
+function applyView(): void {
+  preview.classList.toggle('inverted', view.invert);
+  el('grid').hidden = !view.grid;
+  stage.classList.toggle('fit', view.zoom === 'fit');
+  stage.classList.toggle('actual', view.zoom === '100');
+  el('btn-invert').setAttribute('aria-pressed', String(view.invert));
+  el('btn-grid').setAttribute('aria-pressed', String(view.grid));
+  el('btn-zoom').setAttribute('aria-pressed', String(view.zoom === '100'));
+  vscode.setState(view);
+}
+
+function toggle(key: 'invert' | 'grid' | 'zoom'): void {
+  view = key === 'zoom' ? { ...view, zoom: view.zoom === 'fit' ? '100' : 'fit' } : { ...view, [key]: !view[key] };
+  applyView();
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
+}
+
+function renderStatus(): void {
+  const status = el('status');
+  if (!state) return;
+  status.className = state.state;
+  if (state.state === 'busy') {
+    const secs = state.busySince ? Math.max(0, Math.floor((Date.now() - state.busySince) / 1000)) : 0;
+    status.textContent = `${state.job ?? 'Working'}… ${secs} s${state.queued > 0 ? ` (${state.queued} waiting)` : ''}`;
+  } else {
+    status.textContent = state.state === 'error' ? 'Failed (see message above)' : 'Idle';
+  }
+}
+
+function renderState(s: PanelState): void {
+  state = s;
+  el('roll').textContent = s.roll;
+  el('next-frame').textContent = String(s.nextFrame);
+  el('captured').textContent = `${s.captured} captured`;
+  el('camera').textContent = `${s.cameraModel ?? 'first detected camera'}${s.cameraPort ? ` on ${s.cameraPort}` : ''}`;
+  el('sim').hidden = !s.simulated;
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]')) b.classList.toggle('busy', s.state === 'busy');
+  renderStatus();
+  if (s.state === 'busy' && !busyTimer) busyTimer = setInterval(renderStatus, 1000);
+  if (s.state !== 'busy' && busyTimer) {
+    clearInterval(busyTimer);
+    busyTimer = undefined;
+  }
+}
+
+function renderError(error: PanelError | undefined): void {
+  const box = el('error');
+  box.hidden = !error;
+  if (!error) return;
+  el('error-text').textContent = error.message;
+  const actions = el('error-actions');
+  actions.replaceChildren();
+  const labels: Record<string, string> = { cleanup: 'Run Cleanup', showLog: 'Show Log', openSettings: 'Open Settings', useSimulator: 'Use Simulated Camera', retry: 'Try Again' };
+  for (const action of error.actions) {
+    const b = document.createElement('button');
+    b.textContent = labels[action] ?? action;
+    b.addEventListener('click', () => send({ type: 'errorAction', action }));
+    actions.append(b);
+  }
+}
+
+function renderPreview(seq: number, uri: string): void {
+  const img = new Image();
+  img.onload = () => {
+    preview.src = uri;
+    el('placeholder').hidden = true;
+    el('frame').hidden = false;
+    // Report only once the browser has decoded it: that is "displayed".
+    send({ type: 'displayed', seq, width: img.naturalWidth, height: img.naturalHeight });
+  };
+  img.src = uri;
+}
+
+function renderCapture(c: PanelCapture): void {
+  el('last').hidden = false;
+  const thumb = el<HTMLImageElement>('last-thumb');
+  thumb.hidden = !c.thumbnailUri;
+  if (c.thumbnailUri) thumb.src = c.thumbnailUri;
+  el('last-name').textContent = c.test ? `Test: ${c.name}` : `Frame ${c.frame ?? ''}: ${c.name}`;
+  el('last-size').textContent = formatBytes(c.bytes);
+}
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const m = event.data;
+  switch (m?.type) {
+    case 'state':
+      renderState(m.state);
+      break;
+    case 'preview':
+      renderPreview(m.seq, m.uri);
+      break;
+    case 'capture':
+      renderCapture(m.capture);
+      break;
+    case 'error':
+      renderError(m.error);
+      break;
+  }
+});
+
+for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]')) {
+  b.addEventListener('click', () => command(b.dataset.command as PanelCommand));
+}
+el('btn-invert').addEventListener('click', () => toggle('invert'));
+el('btn-grid').addEventListener('click', () => toggle('grid'));
+el('btn-zoom').addEventListener('click', () => toggle('zoom'));
+stage.addEventListener('dblclick', () => toggle('zoom'));
+
+const KEYS: Record<string, () => void> = {
+  ' ': () => command('capture'),
+  p: () => command('preview'),
+  t: () => command('testCapture'),
+  l: () => command('liveView'),
+  i: () => toggle('invert'),
+  g: () => toggle('grid'),
+  z: () => toggle('zoom'),
+};
+
+document.addEventListener('keydown', (e) => {
+  if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+  const target = e.target as HTMLElement | null;
+  // SPACE on a focused button already clicks it; don't capture twice.
+  if (e.key === ' ' && target?.tagName === 'BUTTON') return;
+  const action = KEYS[e.key.toLowerCase()];
+  if (!action) return;
+  e.preventDefault();
+  action();
+});
+
+applyView();
+send({ type: 'ready' });

@@ -1,0 +1,89 @@
+/**
+ * The messages between the extension and the preview panel's script, used by both sides (the
+ * webview script is bundled from media/panel.ts and imports this file). Everything arriving from the
+ * webview is checked here before the extension acts on it: unknown or malformed messages are dropped.
+ */
+
+export type PanelCommand = 'preview' | 'capture' | 'testCapture' | 'cleanup' | 'liveView';
+export const PANEL_COMMANDS: readonly PanelCommand[] = ['preview', 'capture', 'testCapture', 'cleanup', 'liveView'];
+
+export type PanelErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry';
+const ERROR_ACTIONS: readonly PanelErrorAction[] = ['cleanup', 'showLog', 'openSettings', 'useSimulator', 'retry'];
+
+export interface PanelState {
+  state: 'idle' | 'busy' | 'error';
+  job?: string;
+  busySince?: number;
+  queued: number;
+  roll: string;
+  nextFrame: number;
+  captured: number;
+  cameraModel?: string;
+  cameraPort?: string;
+  simulated: boolean;
+  outputFolder: string;
+}
+
+export interface PanelCapture {
+  name: string;
+  bytes: number;
+  frame?: number;
+  test: boolean;
+  /** A webview URI of a JPEG to show as thumbnail; absent for RAW-only captures. */
+  thumbnailUri?: string;
+}
+
+export interface PanelError {
+  kind: string;
+  message: string;
+  actions: PanelErrorAction[];
+}
+
+export type HostMessage =
+  | { type: 'state'; state: PanelState }
+  | { type: 'preview'; seq: number; uri: string; bytes: number; durationMs: number }
+  | { type: 'capture'; capture: PanelCapture }
+  | { type: 'error'; error: PanelError | undefined };
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'command'; command: PanelCommand }
+  | { type: 'displayed'; seq: number; width: number; height: number }
+  | { type: 'errorAction'; action: PanelErrorAction };
+
+/** What the panel's script keeps through a reload (vscode.setState) and the serializer restores. */
+export interface PanelViewState {
+  zoom: 'fit' | '100';
+  invert: boolean;
+  grid: boolean;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Returns the message if it is one the extension understands, else undefined (never throws). */
+export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
+  if (!isRecord(value) || typeof value.type !== 'string') return undefined;
+  switch (value.type) {
+    case 'ready':
+      return Object.keys(value).length === 1 ? { type: 'ready' } : undefined;
+    case 'command':
+      return typeof value.command === 'string' && (PANEL_COMMANDS as readonly string[]).includes(value.command) ? { type: 'command', command: value.command as PanelCommand } : undefined;
+    case 'displayed':
+      return isCount(value.seq) && isCount(value.width) && isCount(value.height) ? { type: 'displayed', seq: value.seq, width: value.width, height: value.height } : undefined;
+    case 'errorAction':
+      return typeof value.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(value.action) ? { type: 'errorAction', action: value.action as PanelErrorAction } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1e9;
+}
+
+export function parseViewState(value: unknown): PanelViewState {
+  const v = isRecord(value) ? value : {};
+  return { zoom: v.zoom === '100' ? '100' : 'fit', invert: v.invert === true, grid: v.grid === true };
+}

@@ -1,0 +1,246 @@
+/**
+ * The preview panel: the latest preview large, the roll and counter, the last capture, the camera and
+ * the manager's state, with buttons and keys. A webview with a strict CSP (nothing but its own
+ * nonce'd script, its CSS, and images from the folders it must show), typed messages both ways, a
+ * ready handshake, and a serializer so it comes back after a restart.
+ */
+import * as crypto from 'crypto';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
+import { isJpegName } from '../camera/downloadedFiles';
+import { parseWebviewMessage, type HostMessage, type PanelCommand, type PanelState } from './panelProtocol';
+import type { ErrorPresenter } from './errorPresenter';
+
+export const VIEW_TYPE = 'cameraTether.preview';
+
+export class PreviewPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private readonly queue: HostMessage[] = [];
+  private previewSeq = 0;
+  private lastPreview: { seq: number; path: string } | undefined;
+  private displayed: { seq: number; path: string; width: number; height: number } | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onDisplayedEmitter = new vscode.EventEmitter<{ path: string; width: number; height: number }>();
+  readonly onDisplayed = this.onDisplayedEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly session: TetherSession,
+    private readonly previewDir: string,
+    private readonly presenter: ErrorPresenter,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const onChanged = (s: SessionSnapshot) => {
+      this.post({ type: 'state', state: toPanelState(s) });
+      this.post({ type: 'error', error: s.error ? { kind: s.error.kind, message: s.error.message, actions: actionsOf(this.session, s) } : undefined });
+    };
+    const onPreview = (p: { path: string; bytes: number; durationMs: number }) => this.showPreview(p.path, p.bytes, p.durationMs);
+    const onCapture = (files: { path: string; name: string; bytes: number }[], frame: number | undefined, test: boolean) => {
+      const jpeg = files.find((f) => isJpegName(f.name));
+      const shown = jpeg ?? files[0];
+      if (!shown) return;
+      this.post({ type: 'capture', capture: { name: files.map((f) => f.name).join(' + '), bytes: files.reduce((n, f) => n + f.bytes, 0), frame, test, thumbnailUri: jpeg && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(jpeg.path)).toString() : undefined } });
+    };
+    const frameListener = (r: { frame: number; files: { path: string; name: string; bytes: number }[] }) => onCapture(r.files, r.frame, false);
+    const testListener = (r: { files: { path: string; name: string; bytes: number }[] }) => onCapture(r.files, undefined, true);
+    session.on('changed', onChanged);
+    session.on('previewReady', onPreview);
+    session.on('frameCaptured', frameListener);
+    session.on('testCaptured', testListener);
+    this.disposables.push(
+      { dispose: () => session.off('changed', onChanged) },
+      { dispose: () => session.off('previewReady', onPreview) },
+      { dispose: () => session.off('frameCaptured', frameListener) },
+      { dispose: () => session.off('testCaptured', testListener) },
+      this.onDisplayedEmitter,
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, { deserializeWebviewPanel: async (panel) => this.adopt(panel) }),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** What the webview last reported as displayed (for getState and the tests). */
+  get lastDisplayed(): { path: string; width: number; height: number } | undefined {
+    return this.displayed && { path: this.displayed.path, width: this.displayed.width, height: this.displayed.height };
+  }
+
+  show(): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Camera', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.webviewOptions());
+    this.adopt(panel);
+  }
+
+  /** Refreshes the folders the webview may load images from (after the output folder changed). */
+  refreshRoots(): void {
+    if (this.panel) this.panel.webview.options = this.webviewOptions();
+  }
+
+  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media'), vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.file(this.previewDir), vscode.Uri.file(this.session.store.output)],
+    };
+  }
+
+  private adopt(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'camera.svg');
+    panel.webview.options = this.webviewOptions();
+    panel.webview.html = this.html(panel.webview);
+    const subs = [
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidDispose(() => {
+        for (const s of subs) s.dispose();
+        if (this.panel === panel) {
+          this.panel = undefined;
+          this.ready = false;
+          this.queue.length = 0;
+        }
+      }),
+    ];
+  }
+
+  private showPreview(file: string, bytes: number, durationMs: number): void {
+    const seq = ++this.previewSeq;
+    this.lastPreview = { seq, path: file };
+    if (!this.panel) return;
+    this.post({ type: 'preview', seq, uri: this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), bytes, durationMs: Math.round(durationMs) });
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.panel) return;
+    if (!this.ready) {
+      // Keep only the newest message of each type until the script says it is ready.
+      const i = this.queue.findIndex((m) => m.type === message.type);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.queue.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.log.warn(`Preview panel: ignored a message of unknown type or shape: ${safeJson(raw)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready': {
+        this.ready = true;
+        const s = this.session.snapshot();
+        const pending = this.queue.splice(0);
+        void this.panel?.webview.postMessage({ type: 'state', state: toPanelState(s) } satisfies HostMessage);
+        for (const m of pending) if (m.type !== 'state') void this.panel?.webview.postMessage(m);
+        if (this.lastPreview && !pending.some((m) => m.type === 'preview') && s.lastPreview) this.showPreview(s.lastPreview.path, s.lastPreview.bytes, s.lastPreview.durationMs);
+        return;
+      }
+      case 'command':
+        void this.run(message.command);
+        return;
+      case 'displayed': {
+        const preview = this.lastPreview && this.lastPreview.seq === message.seq ? this.lastPreview : undefined;
+        if (!preview) return;
+        this.displayed = { seq: message.seq, path: preview.path, width: message.width, height: message.height };
+        this.onDisplayedEmitter.fire({ path: preview.path, width: message.width, height: message.height });
+        return;
+      }
+      case 'errorAction': {
+        const state = this.session.manager.state;
+        if (state.kind !== 'error') return;
+        const retryCommand = state.job === 'detect' ? 'cameraTether.detectCamera' : `cameraTether.${state.job}`;
+        void this.presenter.run(message.action, state.error, () => vscode.commands.executeCommand(retryCommand));
+        return;
+      }
+    }
+  }
+
+  private async run(command: PanelCommand): Promise<void> {
+    const id = command === 'liveView' ? 'cameraTether.toggleLiveView' : `cameraTether.${command}`;
+    const known = await vscode.commands.getCommands(true);
+    if (!known.includes(id)) {
+      void vscode.window.showInformationMessage('Live view is not available in this version of Camera Tether.');
+      return;
+    }
+    // The command shows its own errors; the panel's banner follows the session state.
+    await vscode.commands.executeCommand(id).then(undefined, () => undefined);
+  }
+
+  private html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(18).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'panel.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
+    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} blob: data:`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `font-src ${webview.cspSource}`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${css}">
+<title>Camera</title>
+</head>
+<body>
+<header class="toolbar" role="toolbar" aria-label="Camera actions">
+  <button id="btn-preview" data-command="preview" title="Preview (P)" aria-keyshortcuts="P">Preview</button>
+  <button id="btn-liveView" data-command="liveView" title="Live view (L)" aria-keyshortcuts="L">Live view</button>
+  <button id="btn-capture" data-command="capture" class="primary" title="Capture (Space)" aria-keyshortcuts="Space">Capture</button>
+  <button id="btn-testCapture" data-command="testCapture" title="Test capture, counter unchanged (T)" aria-keyshortcuts="T">Test capture</button>
+  <button id="btn-cleanup" data-command="cleanup" title="Stop stray camera processes">Cleanup</button>
+  <span class="spacer"></span>
+  <button id="btn-invert" class="toggle" aria-pressed="false" title="Invert: show a negative as positive (I)" aria-keyshortcuts="I">Invert</button>
+  <button id="btn-grid" class="toggle" aria-pressed="false" title="Grid overlay (G)" aria-keyshortcuts="G">Grid</button>
+  <button id="btn-zoom" class="toggle" aria-pressed="false" title="Zoom to 100 % / fit (Z or double-click)">100 %</button>
+</header>
+<div id="error" class="error" role="alert" hidden>
+  <span id="error-text"></span>
+  <span id="error-actions"></span>
+</div>
+<main id="stage" class="stage fit" tabindex="0" aria-label="Preview image">
+  <div id="placeholder" class="placeholder">No preview yet. Press P or click Preview.</div>
+  <div id="frame" class="frame" hidden><img id="preview" alt="Latest camera preview"><div id="grid" class="grid" hidden></div></div>
+</main>
+<footer class="info">
+  <section aria-label="Roll"><span class="label">Roll</span> <span id="roll"></span> · <span class="label">Next frame</span> <strong id="next-frame"></strong> · <span id="captured"></span></section>
+  <section id="last" class="last" aria-label="Last capture" hidden><img id="last-thumb" alt="Last capture thumbnail"><span id="last-name"></span> <span id="last-size"></span></section>
+  <section aria-label="Camera"><span class="label">Camera</span> <span id="camera"></span> <span id="sim" class="badge" hidden>simulated</span></section>
+  <section><span id="status" role="status" aria-live="polite">Idle</span></section>
+</footer>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function toPanelState(s: SessionSnapshot): PanelState {
+  return { state: s.state, job: s.job, busySince: s.busySince, queued: s.queued, roll: s.roll, nextFrame: s.nextFrame, captured: s.captured, cameraModel: s.camera.model, cameraPort: s.camera.port, simulated: s.camera.simulated, outputFolder: path.basename(s.outputFolder) };
+}
+
+function actionsOf(session: TetherSession, s: SessionSnapshot): ('cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry')[] {
+  const state = session.manager.state;
+  const actions = state.kind === 'error' ? [...state.error.actions] : [];
+  return actions.filter((a) => a !== 'retry' || s.error !== undefined);
+}
+
+function safeJson(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? String(value) : text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return String(value);
+  }
+}
