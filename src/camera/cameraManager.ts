@@ -13,12 +13,14 @@ import { CameraError, toCameraError } from './errors';
 import * as gp from './gphoto2';
 import type { Gphoto2Program } from './gphoto2Program';
 import { delay, describeCleanup, type CleanupReport, type ProcessReaper } from './processReaper';
-import type { ProcessRunner, RunResult, StopSignal } from './processRunner';
+import type { ProcessRunner, RunningProcess, RunResult, StopSignal } from './processRunner';
+import { JpegSplitter } from './jpegSplitter';
 
-export type JobName = 'detect' | 'summary' | 'version' | 'preview' | 'capture' | 'testCapture' | 'cleanup';
+export type JobName = 'detect' | 'summary' | 'version' | 'preview' | 'capture' | 'testCapture' | 'cleanup' | 'liveView';
 
 export type ManagerState =
   | { kind: 'idle' }
+  | { kind: 'live'; since: number }
   | { kind: 'busy'; job: JobName; label: string; since: number; queued: number }
   | { kind: 'error'; job: JobName; error: CameraError };
 
@@ -48,6 +50,8 @@ export interface ManagerSettings {
   keepOnCamera: boolean;
   /** Where preview frames are kept (the newest few). */
   previewDir: string;
+  /** Live view frames per second at most (0 = the camera's own pace). */
+  liveViewMaxFps: number;
 }
 
 export interface JobOptions {
@@ -80,7 +84,27 @@ export interface CaptureRequest<T> {
   commit: (files: DownloadedFile[]) => Promise<T>;
 }
 
+export interface LiveFrame {
+  seq: number;
+  data: Buffer;
+  /** Date.now() when the frame was complete on our side. */
+  receivedAt: number;
+}
+
+export interface LiveViewStatus {
+  running: boolean;
+  /** Frames received from the camera since live view started. */
+  frames: number;
+  /** Frames skipped to respect liveViewMaxFps. */
+  capped: number;
+  /** Frames the splitter had to drop (truncated). */
+  truncated: number;
+  error?: CameraError;
+}
+
 export interface ManagerEvents {
+  liveFrame: [LiveFrame];
+  liveView: [LiveViewStatus];
   state: [ManagerState];
   log: [LogEntry];
   previewReady: [PreviewResult];
@@ -109,6 +133,11 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   private previewSeq = 0;
   private readonly lifetime = new AbortController();
   private disposed = false;
+  /** The user wants live view: it runs whenever no other job needs the camera. */
+  private liveWanted = false;
+  private stream: { child: RunningProcess; splitter: JpegSplitter; since: number; lastFrameAt: number; lastEmitAt: number; watchdog: NodeJS.Timeout } | undefined;
+  private liveFrames = 0;
+  private liveCapped = 0;
 
   constructor(private readonly deps: ManagerDeps, settings: ManagerSettings) {
     super();
@@ -220,10 +249,43 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     return this.enqueue('cleanup', 'Cleaning up', options, () => this.sweep('on request'), { skipCleanupBefore: true });
   }
 
+  get liveViewRunning(): boolean {
+    return this.stream !== undefined;
+  }
+
+  get liveViewWanted(): boolean {
+    return this.liveWanted;
+  }
+
+  /**
+   * Starts live view: one long-running `--capture-movie --stdout` child, owned like any job. Other
+   * jobs pause it (SIGINT, so the camera leaves live view; wait for exit), run, and it resumes by
+   * itself. Resolves once the first frame arrived; rejects with a typed error otherwise.
+   */
+  startLiveView(options: JobOptions = {}): Promise<void> {
+    this.liveWanted = true;
+    return this.enqueue('liveView', 'Starting live view', options, (signal) => this.openStream(signal)).catch((err: unknown) => {
+      this.liveWanted = false;
+      throw err;
+    });
+  }
+
+  /** Stops live view and waits until the child has exited and the camera is free. */
+  async stopLiveView(): Promise<void> {
+    this.liveWanted = false;
+    await this.closeStream('stopped');
+    if (this.pending === 0) {
+      await this.deps.lock.release().catch(() => undefined);
+      if (this.currentState.kind === 'live') this.setState({ kind: 'idle' });
+    }
+  }
+
   /** Stops everything: waiting jobs are cancelled, the running child is killed, the lock released. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.liveWanted = false;
+    if (this.stream) clearInterval(this.stream.watchdog);
     this.lifetime.abort();
     await this.deps.runner.dispose();
     await this.tail.catch(() => undefined);
@@ -267,15 +329,21 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       } finally {
         this.pending--;
         finished();
-        if (this.pending === 0) await this.deps.lock.release().catch(() => undefined);
+        if (this.pending === 0 && !this.stream) {
+          if (this.liveWanted && !this.disposed) this.resumeLiveView();
+          else await this.deps.lock.release().catch(() => undefined);
+        }
       }
     })();
   }
 
   private async runJob<T>(job: JobName, label: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, flags: { skipCleanupBefore?: boolean }): Promise<T> {
+    if (job === 'liveView' && this.stream) return undefined as T;
     this.setState({ kind: 'busy', job, label, since: Date.now(), queued: this.pending - 1 });
     try {
       if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
+      // Live view holds the camera: pause it for this job; it resumes when the queue is empty.
+      await this.closeStream(`paused for ${label.toLowerCase()}`);
       await this.deps.lock.acquire();
       if (!flags.skipCleanupBefore && (this.settings.cleanupMode === 'beforeEveryJob' || this.needsCleanup)) {
         await this.sweep(`before ${label.toLowerCase()}`);
@@ -283,7 +351,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       const result = await work(signal);
       // A single-frame preview is where gphoto2 is known to linger: always sweep after it.
       if (job === 'preview') await this.sweep('after preview');
-      if (this.pending <= 1) this.setState({ kind: 'idle' });
+      if (this.pending <= 1) this.setState(this.stream ? { kind: 'live', since: this.stream.since } : { kind: 'idle' });
       return result;
     } catch (err) {
       const error = err instanceof CameraError ? err : signal.aborted ? new CameraError('cancelled', `${label} was cancelled.`) : toCameraError(err, `${label} failed`);
@@ -382,6 +450,107 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         return watcher;
       },
     };
+  }
+
+  private resumeLiveView(): void {
+    this.enqueue('liveView', 'Resuming live view', {}, (signal) => this.openStream(signal)).catch((err: unknown) => {
+      this.liveWanted = false;
+      const error = err instanceof CameraError ? err : toCameraError(err, 'Live view');
+      this.emit('liveView', this.liveStatus(false, error));
+    });
+  }
+
+  private liveStatus(running: boolean, error?: CameraError): LiveViewStatus {
+    return { running, frames: this.liveFrames, capped: this.liveCapped, truncated: this.stream?.splitter.stats.truncated ?? 0, error };
+  }
+
+  /** Spawns the stream and waits for its first frame (or its failure). Runs inside a queued job. */
+  private async openStream(signal: AbortSignal): Promise<void> {
+    if (!this.liveWanted || this.stream) return;
+    const program = this.settings.program;
+    const args = gp.captureMovieArgs(this.settings.selection);
+    this.log('info', `Live view: $ ${gp.formatCommandLine(program.displayName, args)}`);
+    const child = this.deps.runner.start(program.command, [...program.prefixArgs, ...args], { timeoutMs: 0, killSignal: 'SIGINT', graceMs: this.settings.graceMs, env: program.env, streamStdout: true });
+    let firstFrame!: () => void;
+    const gotFirst = new Promise<void>((resolve) => (firstFrame = resolve));
+    const now = performance.now();
+    const splitter = new JpegSplitter((data) => {
+      const s = this.stream;
+      if (!s || s.child !== child) return;
+      const t = performance.now();
+      s.lastFrameAt = t;
+      this.liveFrames++;
+      firstFrame();
+      const cap = this.settings.liveViewMaxFps;
+      if (cap > 0 && t - s.lastEmitAt < 1000 / cap - 1) {
+        this.liveCapped++;
+        return;
+      }
+      s.lastEmitAt = t;
+      this.emit('liveFrame', { seq: this.liveFrames, data, receivedAt: Date.now() });
+    });
+    child.stdout?.on('data', (chunk: Buffer) => splitter.push(chunk));
+    const stallMs = this.settings.timeouts.previewMs;
+    const watchdog = setInterval(() => {
+      const s = this.stream;
+      if (s && s.child === child && performance.now() - s.lastFrameAt > stallMs) void this.failStream(child, new CameraError('timeout', `Live view stopped: no frame from the camera for ${Math.round(stallMs / 1000)} s. Run Cleanup and start live view again; check the camera is awake.`));
+    }, Math.min(1000, stallMs));
+    this.liveFrames = 0;
+    this.liveCapped = 0;
+    this.stream = { child, splitter, since: Date.now(), lastFrameAt: now, lastEmitAt: 0, watchdog };
+    // An exit we did not ask for (camera unplugged, live view unsupported) ends live view with an error.
+    void child.result.then((r) => {
+      clearInterval(watchdog);
+      if (this.stream?.child !== child) return;
+      this.stream = undefined;
+      this.liveWanted = false;
+      this.needsCleanup = true;
+      const error = gp.classifyOutcome(r, { job: 'Live view', command: program.command, timeoutMs: 0 }) ?? new CameraError('unsupported', `Live view ended: the camera sent ${this.liveFrames} frame${this.liveFrames === 1 ? '' : 's'} and stopped. It may not support live view over USB.`, { stderrTail: tailOf(r.stderr) });
+      this.log('error', `Live view: ${error.message}`);
+      this.emit('liveView', this.liveStatus(false, error));
+      this.setState({ kind: 'error', job: 'liveView', error });
+      if (this.pending === 0) void this.deps.lock.release().catch(() => undefined);
+    });
+    const outcome = await Promise.race([
+      gotFirst.then(() => 'frame' as const),
+      child.result.then(() => 'exited' as const),
+      delay(this.settings.timeouts.previewMs).then(() => 'timeout' as const),
+      new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true })),
+    ]);
+    if (outcome === 'frame') {
+      this.log('info', `Live view running (first frame after ${Math.round(performance.now() - now)} ms).`);
+      this.emit('liveView', this.liveStatus(true));
+      return;
+    }
+    if (outcome === 'exited') {
+      const r = await child.result;
+      throw gp.classifyOutcome(r, { job: 'Live view', command: program.command, timeoutMs: 0 }) ?? new CameraError('unsupported', 'Live view is not possible: the camera sent no frames. It may not support live view over USB.', { stderrTail: tailOf(r.stderr) });
+    }
+    await this.closeStream(outcome);
+    throw outcome === 'aborted' ? new CameraError('cancelled', 'Live view was cancelled.') : new CameraError('timeout', `Live view did not start: no frame within ${Math.round(this.settings.timeouts.previewMs / 1000)} s. Run Cleanup and try again.`);
+  }
+
+  private async failStream(child: RunningProcess, error: CameraError): Promise<void> {
+    if (this.stream?.child !== child) return;
+    this.liveWanted = false;
+    await this.closeStream('stalled');
+    this.needsCleanup = true;
+    this.log('error', error.message);
+    this.emit('liveView', this.liveStatus(false, error));
+    this.setState({ kind: 'error', job: 'liveView', error });
+    if (this.pending === 0) await this.deps.lock.release().catch(() => undefined);
+  }
+
+  /** SIGINT (the camera leaves live view), escalate after the grace period, wait for exit. */
+  private async closeStream(reason: string): Promise<void> {
+    const s = this.stream;
+    if (!s) return;
+    this.stream = undefined;
+    clearInterval(s.watchdog);
+    const t = performance.now();
+    const r = await s.child.stop('SIGINT');
+    this.log('info', `Live view ${reason}: ${this.liveFrames} frames; gphoto2 exited in ${Math.round(performance.now() - t)} ms (${r.signal ? `signal ${r.signal}` : `exit ${r.exitCode}`}).`);
+    this.emit('liveView', this.liveStatus(false));
   }
 
   private async prunePreviews(): Promise<void> {

@@ -193,6 +193,10 @@ export function classifyOutcome(outcome: ProcessOutcome, ctx: ClassifyContext): 
     return new CameraError('timeout', `${ctx.job} took longer than ${formatSeconds(ctx.timeoutMs)} and gphoto2 was stopped. The camera may be asleep, busy or held by another program: run Cleanup, check the camera, or raise the timeout in the settings.`, base);
   }
   const output = `${outcome.stderr}\n${outcome.stdout}`;
+  const noLiveView = /^.*does not support LiveView.*$/im.exec(output);
+  if (noLiveView) {
+    return new CameraError('unsupported', `${ctx.job} is not possible: the camera does not support live view ("${noLiveView[0].trim()}").`, { ...base, gphoto2Code: -6 });
+  }
   const errors = parseErrors(output);
   const known = errors.find((e) => e.code !== undefined) ?? errors[0];
   if (known) return errorFromGphoto2Code(known, ctx, base);
@@ -204,9 +208,6 @@ export function classifyOutcome(outcome: ProcessOutcome, ctx: ClassifyContext): 
     return new CameraError('failed', `${ctx.job} failed: gphoto2 rejected its arguments (${firstLine(output)}). Your gphoto2 may be too old; gphoto2 2.5 or newer is needed.`, base, ['showLog']);
   }
   const failure = parseFailureLines(output)[0];
-  if (failure && /does not support LiveView|not support live ?view/i.test(failure)) {
-    return new CameraError('unsupported', `${ctx.job} is not possible: the camera does not support live view ("${failure}").`, base);
-  }
   if (outcome.exitCode !== 0) {
     return new CameraError('failed', `${ctx.job} failed: gphoto2 exited with code ${outcome.exitCode}${failure ? ` ("${failure}")` : ''}. See the log for its output.`, base);
   }

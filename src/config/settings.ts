@@ -30,6 +30,7 @@ export interface TetherSettings {
   cleanupProcessNames: string[];
   cleanupSettleMs: number;
   cleanupTimeoutMs: number;
+  liveViewMaxFps: number;
 }
 
 export class SettingError extends Error {
@@ -74,6 +75,7 @@ export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSet
     cleanupProcessNames: processNames(raw, ctx.platform ?? process.platform),
     cleanupSettleMs: integer(raw, 'cleanup.settleMs', 0, 0, 10_000),
     cleanupTimeoutMs: integer(raw, 'cleanup.timeoutMs', 2000, 50, 60_000),
+    liveViewMaxFps: integer(raw, 'liveView.maxFps', 30, 0, 120),
   };
 }
 

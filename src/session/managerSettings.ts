@@ -22,5 +22,6 @@ export function managerSettingsFrom(s: TetherSettings, paths: { simulatorScript:
     settleMs: s.cleanupSettleMs,
     keepOnCamera: s.keepOnCamera,
     previewDir: paths.previewDir,
+    liveViewMaxFps: s.liveViewMaxFps,
   };
 }

@@ -3,7 +3,7 @@
  * the panel and the status bar talk to; it holds no VS Code types, so it is tested in plain Node.
  */
 import { EventEmitter } from 'events';
-import type { CameraManager, JobOptions, ManagerState, PreviewResult } from '../camera/cameraManager';
+import type { CameraManager, JobOptions, LiveViewStatus, ManagerState, PreviewResult } from '../camera/cameraManager';
 import type { CleanupReport } from '../camera/processReaper';
 import type { DetectedCamera } from '../camera/gphoto2';
 import type { CaptureStore, CommittedFile, FrameResult, RollInfo } from '../capture/captureStore';
@@ -38,6 +38,7 @@ export interface SessionSnapshot {
   source: CameraSource;
   lastCapture?: LastCapture;
   lastPreview?: PreviewResult;
+  liveView: { running: boolean; wanted: boolean };
 }
 
 export interface SessionEvents {
@@ -52,6 +53,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   private lastCapture: LastCapture | undefined;
   private lastPreview: PreviewResult | undefined;
   private readonly onState = (): void => this.emitChanged();
+  private readonly onLive = (_status: LiveViewStatus): void => this.emitChanged();
 
   private constructor(
     readonly manager: CameraManager,
@@ -62,6 +64,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     super();
     this.roll = roll;
     manager.on('state', this.onState);
+    manager.on('liveView', this.onLive);
   }
 
   static async open(manager: CameraManager, store: CaptureStore, identity: CameraIdentity): Promise<TetherSession> {
@@ -94,6 +97,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
       source: this.identity.source,
       lastCapture: this.lastCapture,
       lastPreview: this.lastPreview,
+      liveView: { running: this.manager.liveViewRunning, wanted: this.manager.liveViewWanted },
     };
   }
 
@@ -130,6 +134,14 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     return result;
   }
 
+  startLiveView(options?: JobOptions): Promise<void> {
+    return this.manager.startLiveView(options);
+  }
+
+  stopLiveView(): Promise<void> {
+    return this.manager.stopLiveView();
+  }
+
   cleanup(options?: JobOptions): Promise<CleanupReport> {
     return this.manager.cleanup(options);
   }
@@ -155,6 +167,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   dispose(): void {
     this.manager.off('state', this.onState);
+    this.manager.off('liveView', this.onLive);
     this.removeAllListeners();
   }
 

@@ -11,7 +11,7 @@ export type PanelErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimu
 const ERROR_ACTIONS: readonly PanelErrorAction[] = ['cleanup', 'showLog', 'openSettings', 'useSimulator', 'retry'];
 
 export interface PanelState {
-  state: 'idle' | 'busy' | 'error';
+  state: 'idle' | 'busy' | 'error' | 'live';
   job?: string;
   busySince?: number;
   queued: number;

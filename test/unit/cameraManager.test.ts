@@ -45,6 +45,7 @@ async function rig(config: SimulatorConfig = {}, overrides: Partial<ManagerSetti
     settleMs: 0,
     keepOnCamera: false,
     previewDir: path.join(out, 'previews'),
+    liveViewMaxFps: 0,
     ...overrides,
   });
   const states: ManagerState[] = [];

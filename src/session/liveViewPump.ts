@@ -1,0 +1,71 @@
+/**
+ * Newest-first delivery of live-view frames to a slow consumer (the webview): at most one frame in
+ * flight; a newer frame replaces the one waiting (which is dropped and counted), so latency never
+ * grows however slow the consumer is. The consumer acks each frame once displayed.
+ */
+import type { LiveFrame } from '../camera/cameraManager';
+
+export interface PumpStats {
+  offered: number;
+  delivered: number;
+  dropped: number;
+  /** Frames acknowledged in the last second. */
+  fps: number;
+  /** Milliseconds from frame complete to ack, for the most recent acks (newest last). */
+  latenciesMs: number[];
+}
+
+const LATENCY_WINDOW = 300;
+
+export class LiveViewPump {
+  private inFlight: LiveFrame | undefined;
+  private waiting: LiveFrame | undefined;
+  private offered = 0;
+  private delivered = 0;
+  private dropped = 0;
+  private readonly ackTimes: number[] = [];
+  private readonly latencies: number[] = [];
+
+  constructor(private readonly send: (frame: LiveFrame) => void, private readonly now: () => number = Date.now) {}
+
+  offer(frame: LiveFrame): void {
+    this.offered++;
+    if (!this.inFlight) {
+      this.dispatch(frame);
+      return;
+    }
+    if (this.waiting) this.dropped++;
+    this.waiting = frame;
+  }
+
+  /** The consumer displayed frame `seq`; send the newest waiting one, if any. */
+  ack(seq: number): void {
+    if (!this.inFlight || this.inFlight.seq !== seq) return; // stale or unknown ack
+    const t = this.now();
+    this.delivered++;
+    this.latencies.push(t - this.inFlight.receivedAt);
+    if (this.latencies.length > LATENCY_WINDOW) this.latencies.shift();
+    this.ackTimes.push(t);
+    while (this.ackTimes.length > 0 && this.ackTimes[0] < t - 1000) this.ackTimes.shift();
+    this.inFlight = undefined;
+    const next = this.waiting;
+    this.waiting = undefined;
+    if (next) this.dispatch(next);
+  }
+
+  /** Forget frames in flight (the consumer went away or live view stopped). */
+  reset(): void {
+    this.inFlight = undefined;
+    this.waiting = undefined;
+  }
+
+  stats(): PumpStats {
+    const t = this.now();
+    return { offered: this.offered, delivered: this.delivered, dropped: this.dropped, fps: this.ackTimes.filter((a) => a >= t - 1000).length, latenciesMs: [...this.latencies] };
+  }
+
+  private dispatch(frame: LiveFrame): void {
+    this.inFlight = frame;
+    this.send(frame);
+  }
+}
