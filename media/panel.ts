@@ -61,7 +61,7 @@ function renderStatus(): void {
     const secs = state.busySince ? Math.max(0, Math.floor((Date.now() - state.busySince) / 1000)) : 0;
     status.textContent = `${state.job ?? 'Working'}… ${secs} s${state.queued > 0 ? ` (${state.queued} waiting)` : ''}`;
   } else {
-    status.textContent = state.state === 'error' ? 'Failed (see message above)' : 'Idle';
+    status.textContent = state.state === 'error' ? 'Failed (see message above)' : state.state === 'live' ? 'Live view' : 'Idle';
   }
 }
 
@@ -98,6 +98,8 @@ function renderError(error: PanelError | undefined): void {
 }
 
 function renderPreview(seq: number, uri: string): void {
+  preview.onload = null;
+  preview.onerror = null;
   const img = new Image();
   img.onload = () => {
     preview.src = uri;
@@ -107,6 +109,34 @@ function renderPreview(seq: number, uri: string): void {
     send({ type: 'displayed', seq, width: img.naturalWidth, height: img.naturalHeight });
   };
   img.src = uri;
+}
+
+let liveUrl: string | undefined;
+
+/** Shows a live frame, then acks it: the extension sends the next (newest) frame only after the ack. */
+function renderLiveFrame(seq: number, data: Uint8Array): void {
+  const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
+  const done = () => {
+    if (liveUrl) URL.revokeObjectURL(liveUrl);
+    liveUrl = url;
+    send({ type: 'liveAck', seq });
+  };
+  preview.onload = done;
+  preview.onerror = done; // a broken frame must not stall the stream
+  preview.src = url;
+  el('placeholder').hidden = true;
+  el('frame').hidden = false;
+}
+
+function renderLiveStatus(running: boolean, fps: number, dropped: number): void {
+  const badge = el('live');
+  badge.hidden = !running;
+  badge.textContent = `LIVE ${fps} fps · ${dropped} dropped`;
+  el('btn-liveView').setAttribute('aria-pressed', String(running));
+  if (!running) {
+    preview.onload = null;
+    preview.onerror = null;
+  }
 }
 
 function renderCapture(c: PanelCapture): void {
@@ -132,6 +162,12 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'error':
       renderError(m.error);
+      break;
+    case 'liveFrame':
+      renderLiveFrame(m.seq, m.data);
+      break;
+    case 'liveStatus':
+      renderLiveStatus(m.running, m.fps, m.dropped);
       break;
   }
 });

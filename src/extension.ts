@@ -22,7 +22,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusBar,
     ...registerCommands(host, presenter, {
       openPanel: async () => panel.show(),
-      panelInfo: () => ({ open: panel.isOpen, displayed: panel.lastDisplayed }),
+      panelInfo: () => {
+        const live = panel.pump.stats();
+        return { open: panel.isOpen, displayed: panel.lastDisplayed, live: { delivered: live.delivered, dropped: live.dropped, fps: live.fps } };
+      },
       statusBarInfo: () => statusBar.view,
     }),
   );

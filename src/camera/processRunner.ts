@@ -101,8 +101,8 @@ export class ProcessRunner {
         pid: child.pid,
         exitCode: r.exitCode,
         signal: r.signal,
-        stdout: typeof r.stdout === 'string' ? r.stdout : '',
-        stderr: typeof r.stderr === 'string' ? r.stderr : Buffer.isBuffer(r.stderr) ? r.stderr.toString('utf8') : '',
+        stdout: options.streamStdout ? '' : asText(r.stdout),
+        stderr: asText(r.stderr),
         timedOut: r.timedOut,
         cancelled: r.isCanceled && !r.timedOut,
         durationMs: performance.now() - started,
@@ -140,4 +140,11 @@ export class ProcessRunner {
     this.disposed = true;
     await Promise.all([...this.running].map((p) => p.stop()));
   }
+}
+
+/** execa gives strings, or Uint8Arrays with encoding 'buffer'. */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  return '';
 }

@@ -15,7 +15,7 @@ type Handler = (...args: unknown[]) => Promise<unknown>;
 
 export interface CommandHooks {
   openPanel: () => Promise<void>;
-  panelInfo: () => { open: boolean; displayed?: { path: string; width: number; height: number } };
+  panelInfo: () => { open: boolean; displayed?: { path: string; width: number; height: number }; live?: { delivered: number; dropped: number; fps: number } };
   statusBarInfo: () => { text: string; error: boolean };
 }
 
@@ -77,6 +77,26 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
       vscode.window.setStatusBarMessage(`$(beaker) Test capture: ${r.files.map((f) => f.name).join(', ')}`, 4000);
       return { files: r.files.map((f) => f.path) };
     }, true),
+
+    startLiveView: guarded('Start live view', async () => {
+      if (!hooks.panelInfo().open) await hooks.openPanel();
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: '$(sync~spin) Starting live view' }, () => session.startLiveView());
+      return { running: session.manager.liveViewRunning };
+    }),
+
+    stopLiveView: guarded('Stop live view', async () => {
+      await session.stopLiveView();
+      return { running: session.manager.liveViewRunning };
+    }),
+
+    toggleLiveView: guarded('Toggle live view', async () => {
+      if (session.manager.liveViewWanted) await session.stopLiveView();
+      else {
+        if (!hooks.panelInfo().open) await hooks.openPanel();
+        await session.startLiveView();
+      }
+      return { running: session.manager.liveViewRunning };
+    }),
 
     cleanup: guarded('Cleanup', async () => {
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Stopping camera processes' }, () => session.cleanup());

@@ -43,13 +43,17 @@ export type HostMessage =
   | { type: 'state'; state: PanelState }
   | { type: 'preview'; seq: number; uri: string; bytes: number; durationMs: number }
   | { type: 'capture'; capture: PanelCapture }
-  | { type: 'error'; error: PanelError | undefined };
+  | { type: 'error'; error: PanelError | undefined }
+  /** A live-view JPEG as bytes (typed arrays cross postMessage without a base64 round trip). */
+  | { type: 'liveFrame'; seq: number; data: Uint8Array }
+  | { type: 'liveStatus'; running: boolean; fps: number; dropped: number; delivered: number };
 
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'command'; command: PanelCommand }
   | { type: 'displayed'; seq: number; width: number; height: number }
-  | { type: 'errorAction'; action: PanelErrorAction };
+  | { type: 'errorAction'; action: PanelErrorAction }
+  | { type: 'liveAck'; seq: number };
 
 /** What the panel's script keeps through a reload (vscode.setState) and the serializer restores. */
 export interface PanelViewState {
@@ -72,6 +76,8 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       return typeof value.command === 'string' && (PANEL_COMMANDS as readonly string[]).includes(value.command) ? { type: 'command', command: value.command as PanelCommand } : undefined;
     case 'displayed':
       return isCount(value.seq) && isCount(value.width) && isCount(value.height) ? { type: 'displayed', seq: value.seq, width: value.width, height: value.height } : undefined;
+    case 'liveAck':
+      return isCount(value.seq) && Object.keys(value).length === 2 ? { type: 'liveAck', seq: value.seq } : undefined;
     case 'errorAction':
       return typeof value.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(value.action) ? { type: 'errorAction', action: value.action as PanelErrorAction } : undefined;
     default:

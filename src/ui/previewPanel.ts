@@ -10,6 +10,8 @@ import * as vscode from 'vscode';
 import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
 import { isJpegName } from '../camera/downloadedFiles';
 import { parseWebviewMessage, type HostMessage, type PanelCommand, type PanelState } from './panelProtocol';
+import { LiveViewPump } from '../session/liveViewPump';
+import type { LiveFrame, LiveViewStatus } from '../camera/cameraManager';
 import type { ErrorPresenter } from './errorPresenter';
 
 export const VIEW_TYPE = 'cameraTether.preview';
@@ -24,6 +26,9 @@ export class PreviewPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDisplayedEmitter = new vscode.EventEmitter<{ path: string; width: number; height: number }>();
   readonly onDisplayed = this.onDisplayedEmitter.event;
+  /** Live frames to the webview: one in flight, newest first. */
+  readonly pump = new LiveViewPump((frame) => this.sendFrame(frame));
+  private statusTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -45,12 +50,29 @@ export class PreviewPanel implements vscode.Disposable {
     };
     const frameListener = (r: { frame: number; files: { path: string; name: string; bytes: number }[] }) => onCapture(r.files, r.frame, false);
     const testListener = (r: { files: { path: string; name: string; bytes: number }[] }) => onCapture(r.files, undefined, true);
+    const onLiveFrame = (f: LiveFrame) => {
+      if (this.panel && this.ready) this.pump.offer(f);
+    };
+    const onLiveStatus = (s: LiveViewStatus) => {
+      if (!s.running) this.pump.reset();
+      this.postLiveStatus(s.running);
+      if (s.running && !this.statusTimer) this.statusTimer = setInterval(() => this.postLiveStatus(this.session.manager.liveViewRunning), 1000);
+      if (!s.running && !this.session.manager.liveViewWanted && this.statusTimer) {
+        clearInterval(this.statusTimer);
+        this.statusTimer = undefined;
+      }
+    };
+    session.manager.on('liveFrame', onLiveFrame);
+    session.manager.on('liveView', onLiveStatus);
     session.on('changed', onChanged);
     session.on('previewReady', onPreview);
     session.on('frameCaptured', frameListener);
     session.on('testCaptured', testListener);
     this.disposables.push(
       { dispose: () => session.off('changed', onChanged) },
+      { dispose: () => session.manager.off('liveFrame', onLiveFrame) },
+      { dispose: () => session.manager.off('liveView', onLiveStatus) },
+      { dispose: () => this.statusTimer && clearInterval(this.statusTimer) },
       { dispose: () => session.off('previewReady', onPreview) },
       { dispose: () => session.off('frameCaptured', frameListener) },
       { dispose: () => session.off('testCaptured', testListener) },
@@ -104,6 +126,9 @@ export class PreviewPanel implements vscode.Disposable {
           this.panel = undefined;
           this.ready = false;
           this.queue.length = 0;
+          this.pump.reset();
+          // Nobody is watching: closing the panel stops live view (and frees the camera).
+          if (this.session.manager.liveViewWanted) void this.session.stopLiveView();
         }
       }),
     ];
@@ -114,6 +139,17 @@ export class PreviewPanel implements vscode.Disposable {
     this.lastPreview = { seq, path: file };
     if (!this.panel) return;
     this.post({ type: 'preview', seq, uri: this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), bytes, durationMs: Math.round(durationMs) });
+  }
+
+  private sendFrame(frame: LiveFrame): void {
+    if (!this.panel) return;
+    const data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
+    void this.panel.webview.postMessage({ type: 'liveFrame', seq: frame.seq, data } satisfies HostMessage);
+  }
+
+  private postLiveStatus(running: boolean): void {
+    const s = this.pump.stats();
+    this.post({ type: 'liveStatus', running, fps: s.fps, dropped: s.dropped, delivered: s.delivered });
   }
 
   private post(message: HostMessage): void {
@@ -147,6 +183,9 @@ export class PreviewPanel implements vscode.Disposable {
       case 'command':
         void this.run(message.command);
         return;
+      case 'liveAck':
+        this.pump.ack(message.seq);
+        return;
       case 'displayed': {
         const preview = this.lastPreview && this.lastPreview.seq === message.seq ? this.lastPreview : undefined;
         if (!preview) return;
@@ -166,11 +205,6 @@ export class PreviewPanel implements vscode.Disposable {
 
   private async run(command: PanelCommand): Promise<void> {
     const id = command === 'liveView' ? 'cameraTether.toggleLiveView' : `cameraTether.${command}`;
-    const known = await vscode.commands.getCommands(true);
-    if (!known.includes(id)) {
-      void vscode.window.showInformationMessage('Live view is not available in this version of Camera Tether.');
-      return;
-    }
     // The command shows its own errors; the panel's banner follows the session state.
     await vscode.commands.executeCommand(id).then(undefined, () => undefined);
   }
@@ -192,7 +226,7 @@ export class PreviewPanel implements vscode.Disposable {
 <body>
 <header class="toolbar" role="toolbar" aria-label="Camera actions">
   <button id="btn-preview" data-command="preview" title="Preview (P)" aria-keyshortcuts="P">Preview</button>
-  <button id="btn-liveView" data-command="liveView" title="Live view (L)" aria-keyshortcuts="L">Live view</button>
+  <button id="btn-liveView" data-command="liveView" class="toggle" aria-pressed="false" title="Live view on/off (L)" aria-keyshortcuts="L">Live view</button>
   <button id="btn-capture" data-command="capture" class="primary" title="Capture (Space)" aria-keyshortcuts="Space">Capture</button>
   <button id="btn-testCapture" data-command="testCapture" title="Test capture, counter unchanged (T)" aria-keyshortcuts="T">Test capture</button>
   <button id="btn-cleanup" data-command="cleanup" title="Stop stray camera processes">Cleanup</button>
@@ -213,6 +247,7 @@ export class PreviewPanel implements vscode.Disposable {
   <section aria-label="Roll"><span class="label">Roll</span> <span id="roll"></span> · <span class="label">Next frame</span> <strong id="next-frame"></strong> · <span id="captured"></span></section>
   <section id="last" class="last" aria-label="Last capture" hidden><img id="last-thumb" alt="Last capture thumbnail"><span id="last-name"></span> <span id="last-size"></span></section>
   <section aria-label="Camera"><span class="label">Camera</span> <span id="camera"></span> <span id="sim" class="badge" hidden>simulated</span></section>
+  <section><span id="live" class="badge live" hidden></span></section>
   <section><span id="status" role="status" aria-live="polite">Idle</span></section>
 </footer>
 <script nonce="${nonce}" src="${script}"></script>
@@ -222,6 +257,7 @@ export class PreviewPanel implements vscode.Disposable {
 
   dispose(): void {
     this.panel?.dispose();
+    if (this.statusTimer) clearInterval(this.statusTimer);
     for (const d of this.disposables) d.dispose();
   }
 }

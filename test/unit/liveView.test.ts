@@ -102,7 +102,7 @@ describe('Live view through the manager (simulator)', function () {
 
   it('a body without live view gets a clear unsupported error, not a spinner', async () => {
     await setUp({ noLiveView: true });
-    await assert.rejects(session.startLiveView(), (e: unknown) => e instanceof CameraError && e.kind === 'unsupported' && /live view/i.test(e.message));
+    await assert.rejects(session.startLiveView(), (e: unknown) => e instanceof CameraError && e.kind === 'unsupported' && /does not support LiveView/.test(e.message));
     assert.strictEqual(manager.liveViewRunning, false);
     assert.strictEqual(manager.liveViewWanted, false);
   });

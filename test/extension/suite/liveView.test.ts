@@ -1,0 +1,81 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { stateDir } from '../../../src/simulator/simConfig';
+
+interface State {
+  state: string;
+  nextFrame: number;
+  liveView: { running: boolean; wanted: boolean };
+  panel: { open: boolean; live?: { delivered: number; dropped: number; fps: number } };
+}
+
+const run = <T>(command: string, ...args: unknown[]): Promise<T> => Promise.resolve(vscode.commands.executeCommand<T>(`cameraTether.${command}`, ...args));
+const getState = () => run<State>('getState');
+
+function simulatorConfig(config: Record<string, unknown>): void {
+  const dir = stateDir(process.env);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Live view in the panel', function () {
+  this.timeout(120_000);
+  before(async () => {
+    simulatorConfig({ liveViewFps: 30, captureWidth: 600, captureHeight: 400 });
+    await run('newRoll', 'live-roll');
+  });
+  after(async () => {
+    await run('stopLiveView');
+    simulatorConfig({});
+  });
+
+  it('streams frames that the webview displays and acknowledges', async () => {
+    const r = await run<{ running: boolean }>('startLiveView');
+    assert.strictEqual(r.running, true);
+    const s = await until('30 frames displayed in the webview', async () => {
+      const st = await getState();
+      return (st.panel.live?.delivered ?? 0) >= 30 ? st : undefined;
+    });
+    assert.strictEqual(s.state, 'live');
+    assert.strictEqual(s.panel.open, true);
+  });
+
+  it('SPACE-style capture during live view pauses, captures and resumes by itself', async () => {
+    const before = (await getState()).panel.live?.delivered ?? 0;
+    const c = await run<{ frame: number; files: string[] }>('capture');
+    assert.strictEqual(c.frame, 1);
+    assert.ok(fs.existsSync(c.files[0]));
+    await until('live view to resume and deliver again', async () => {
+      const st = await getState();
+      return st.liveView.running && (st.panel.live?.delivered ?? 0) > before + 10 ? st : undefined;
+    });
+  });
+
+  it('stop frees the camera: a capture right after succeeds; toggle starts it again', async () => {
+    await run('stopLiveView');
+    const s = await getState();
+    assert.strictEqual(s.liveView.running, false);
+    assert.strictEqual((await run<{ frame: number }>('capture')).frame, 2);
+    assert.deepStrictEqual(await run('toggleLiveView'), { running: true });
+    assert.deepStrictEqual(await run('toggleLiveView'), { running: false });
+  });
+
+  it('a body without live view gets a typed error', async () => {
+    simulatorConfig({ noLiveView: true });
+    await assert.rejects(run('startLiveView'), (e: unknown) => (e as { kind?: string }).kind === 'unsupported');
+    assert.strictEqual((await getState()).liveView.running, false);
+    simulatorConfig({ liveViewFps: 30 });
+  });
+});
