@@ -1,0 +1,220 @@
+// The preview panel's message gate (src/ui/panelProtocol.ts): whatever the webview posts, only the
+// known message shapes reach the extension, rebuilt from checked fields; everything else is dropped
+// and nothing throws. VALID is typed per message type, so adding a WebviewMessage type without
+// examples here is a compile error.
+import * as assert from 'assert';
+import fc from 'fast-check';
+import { PANEL_COMMANDS, parseViewState, parseWebviewMessage, type PanelErrorAction, type WebviewMessage } from '../../src/ui/panelProtocol';
+
+type Examples = { [K in WebviewMessage['type']]: Extract<WebviewMessage, { type: K }>[] };
+
+const ERROR_ACTIONS: PanelErrorAction[] = ['cleanup', 'showLog', 'openSettings', 'useSimulator', 'retry'];
+
+const VALID: Examples = {
+  ready: [{ type: 'ready' }],
+  command: PANEL_COMMANDS.map((command) => ({ type: 'command', command })),
+  displayed: [
+    { type: 'displayed', seq: 0, width: 0, height: 0 },
+    { type: 'displayed', seq: 1, width: 640, height: 424 },
+    { type: 'displayed', seq: 999_999_999, width: 8256, height: 5504 },
+  ],
+  errorAction: ERROR_ACTIONS.map((action) => ({ type: 'errorAction', action })),
+  liveAck: [{ type: 'liveAck', seq: 0 }, { type: 'liveAck', seq: 42 }, { type: 'liveAck', seq: 999_999_999 }],
+};
+
+const ALL_VALID: WebviewMessage[] = Object.values(VALID).flat();
+
+/** Values a number field must never accept. */
+const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e9, 2 ** 53, '1', '0', null, undefined, true, [1], { valueOf: () => 1 }, BigInt(1)];
+/** Values a string field must never accept. */
+const BAD_STRINGS: unknown[] = [1, null, undefined, true, ['capture'], { toString: () => 'capture' }, new String('capture')];
+
+function dropped(value: unknown, why: string): void {
+  assert.strictEqual(parseWebviewMessage(value), undefined, `${why}: ${show(value)} must be dropped`);
+}
+
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** A message as the webview's structured clone could deliver it: a fresh plain object. */
+const clone = <T>(m: T): T => structuredClone(m);
+
+describe('panel protocol: parseWebviewMessage', () => {
+  it('accepts every valid shape and returns it field for field', () => {
+    for (const m of ALL_VALID) assert.deepStrictEqual(parseWebviewMessage(clone(m)), m);
+  });
+
+  it('returns a new object built from checked fields, not the object it was given', () => {
+    for (const m of ALL_VALID) {
+      const given = clone(m);
+      const parsed = parseWebviewMessage(given);
+      assert.notStrictEqual(parsed, given, `${m.type}: not the webview's own object`);
+    }
+  });
+
+  it('drops anything that is not a plain object with a string type', () => {
+    for (const v of [undefined, null, 0, 1, '', 'ready', true, [], [{ type: 'ready' }], ['ready'], new Date(0), new Map([['type', 'ready']]), new Uint8Array([1]), BigInt(0)]) dropped(v, 'not a message object');
+    for (const type of [undefined, null, 1, true, ['ready'], { toString: () => 'ready' }, new String('ready')]) dropped({ type }, 'type is not a string');
+    dropped({}, 'no type');
+  });
+
+  it('drops unknown types, including look-alikes and Object.prototype names', () => {
+    for (const type of ['', 'READY', 'Ready', ' ready', 'ready ', 'capture', 'preview', 'state', 'error', 'liveFrame', 'liveStatus', 'commands', 'execute', 'eval', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      dropped({ type }, `unknown type "${type}"`);
+      dropped({ type, command: 'capture', seq: 1, width: 1, height: 1, action: 'retry' }, `unknown type "${type}" with plausible fields`);
+    }
+  });
+
+  it('command: only the panel\'s own commands, never an arbitrary VS Code command id', () => {
+    for (const command of ['', 'Capture', 'capture ', 'cameraTether.capture', 'workbench.action.terminal.new', 'toggleLiveView', 'detectCamera', 'newRoll', 'setFrameNumber', 'useSimulator', 'constructor', 'toString', '__proto__']) {
+      dropped({ type: 'command', command }, `command "${command}"`);
+    }
+    for (const command of BAD_STRINGS) dropped({ type: 'command', command }, 'command is not a string');
+    dropped({ type: 'command' }, 'command missing');
+  });
+
+  it('errorAction: only the known actions', () => {
+    for (const action of ['', 'Retry', 'openSetting', 'cameraTether.cleanup', 'constructor', 'runCommand']) dropped({ type: 'errorAction', action }, `action "${action}"`);
+    for (const action of BAD_STRINGS) dropped({ type: 'errorAction', action }, 'action is not a string');
+    dropped({ type: 'errorAction' }, 'action missing');
+  });
+
+  it('displayed: seq, width and height are all whole numbers from 0 below 1e9', () => {
+    const good = { type: 'displayed', seq: 1, width: 10, height: 10 };
+    for (const field of ['seq', 'width', 'height'] as const) {
+      for (const bad of BAD_COUNTS) dropped({ ...good, [field]: bad }, `displayed.${field}`);
+      const { [field]: _omitted, ...missing } = good;
+      dropped(missing, `displayed without ${field}`);
+    }
+  });
+
+  it('liveAck: seq is a whole number from 0 below 1e9', () => {
+    for (const bad of BAD_COUNTS) dropped({ type: 'liveAck', seq: bad }, 'liveAck.seq');
+    dropped({ type: 'liveAck' }, 'liveAck without seq');
+  });
+
+  it('extra junk never reaches the extension: the message is dropped or the junk is stripped', () => {
+    const junk: Record<string, unknown> = { extra: 1, command2: 'workbench.action.terminal.new', args: ['rm -rf /'], __proto__x: { polluted: true } };
+    for (const m of ALL_VALID) {
+      const parsed = parseWebviewMessage({ ...clone(m), ...junk });
+      if (parsed !== undefined) assert.deepStrictEqual(parsed, m, `${m.type}: only the known fields come through`);
+    }
+    // The two messages that have no payload beyond one field reject junk outright.
+    dropped({ type: 'ready', extra: 1 }, 'ready with extra fields');
+    dropped({ type: 'liveAck', seq: 1, extra: 1 }, 'liveAck with extra fields');
+  });
+
+  it('an own "__proto__" key (as JSON.parse makes it) neither pollutes nor passes', () => {
+    const polluted: unknown = JSON.parse('{"type":"ready","__proto__":{"isAdmin":true}}');
+    dropped(polluted, 'ready with an own __proto__ key');
+    const command: unknown = JSON.parse('{"type":"command","command":"capture","__proto__":{"command":"newRoll"}}');
+    const parsed = parseWebviewMessage(command);
+    assert.deepStrictEqual(parsed, { type: 'command', command: 'capture' });
+    assert.strictEqual(Object.getPrototypeOf(parsed), Object.prototype);
+    assert.strictEqual(({} as Record<string, unknown>).isAdmin, undefined, 'Object.prototype untouched');
+  });
+
+  it('a null-prototype object with a valid shape is accepted like a plain one', () => {
+    const m = Object.assign(Object.create(null) as Record<string, unknown>, { type: 'command', command: 'capture' });
+    assert.deepStrictEqual(parseWebviewMessage(m), { type: 'command', command: 'capture' });
+  });
+
+  describe('properties (fast-check)', () => {
+    const validMessage = fc.constantFrom(...ALL_VALID);
+    const junkKey = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['type', 'command', 'seq', 'width', 'height', 'action'].includes(k));
+
+    it('never throws on anything, and returns undefined or exactly one of the valid shapes', () => {
+      fc.assert(
+        fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true }), (value) => {
+          const parsed = parseWebviewMessage(value);
+          if (parsed !== undefined) assert.ok(isWellFormed(parsed), show(parsed));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('random objects with a known type and random fields: accepted only when well-formed, never with junk', () => {
+      const fieldValue = fc.oneof(fc.integer({ min: -5, max: 2e9 }), fc.double(), fc.constantFrom(...PANEL_COMMANDS, ...ERROR_ACTIONS, 'newRoll', ''), fc.string(), fc.boolean(), fc.constant(null));
+      const candidate = fc.record(
+        {
+          type: fc.constantFrom<string>(...Object.keys(VALID), 'other'),
+          command: fieldValue,
+          seq: fieldValue,
+          width: fieldValue,
+          height: fieldValue,
+          action: fieldValue,
+        },
+        { requiredKeys: ['type'] },
+      );
+      fc.assert(
+        fc.property(candidate, fc.dictionary(junkKey, fc.anything(), { maxKeys: 3 }), (c, junk) => {
+          const value = { ...junk, ...c };
+          const parsed = parseWebviewMessage(value);
+          if (parsed === undefined) return;
+          assert.ok(isWellFormed(parsed), show(parsed));
+          assert.strictEqual(parsed.type, value.type);
+          for (const key of Object.keys(parsed)) assert.ok(key === 'type' || key in c, `key ${key} came from the checked fields, not the junk`);
+        }),
+        { numRuns: 3000 },
+      );
+    });
+
+    it('parse is idempotent and a valid message with junk added parses to the message or nothing', () => {
+      fc.assert(
+        fc.property(validMessage, fc.dictionary(junkKey, fc.anything(), { maxKeys: 4 }), (m, junk) => {
+          assert.deepStrictEqual(parseWebviewMessage(parseWebviewMessage(clone(m))), m);
+          const parsed = parseWebviewMessage({ ...junk, ...clone(m) });
+          if (parsed !== undefined) assert.deepStrictEqual(parsed, m);
+        }),
+      );
+    });
+  });
+});
+
+describe('panel protocol: parseViewState', () => {
+  it('keeps valid state and falls back field by field for anything else', () => {
+    assert.deepStrictEqual(parseViewState({ zoom: '100', invert: true, grid: true }), { zoom: '100', invert: true, grid: true });
+    assert.deepStrictEqual(parseViewState({ zoom: 'fit', invert: false, grid: false }), { zoom: 'fit', invert: false, grid: false });
+    for (const junk of [undefined, null, 'x', 7, [], [{ zoom: '100' }], { zoom: 100, invert: 'true', grid: 1 }, { zoom: '200' }]) {
+      assert.deepStrictEqual(parseViewState(junk), { zoom: 'fit', invert: false, grid: false }, show(junk));
+    }
+    assert.deepStrictEqual(parseViewState({ zoom: '100', extra: 'x' }), { zoom: '100', invert: false, grid: false });
+  });
+
+  it('never throws and always returns the three fields with their allowed values', () => {
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: true, withBigInt: true }), (value) => {
+        const s = parseViewState(value);
+        assert.deepStrictEqual(Object.keys(s).sort(), ['grid', 'invert', 'zoom']);
+        assert.ok(s.zoom === 'fit' || s.zoom === '100');
+        assert.strictEqual(typeof s.invert, 'boolean');
+        assert.strictEqual(typeof s.grid, 'boolean');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 1e9;
+
+/** The shape check written independently of the code under test. */
+function isWellFormed(m: WebviewMessage): boolean {
+  const keys = Object.keys(m).sort().join(',');
+  switch (m.type) {
+    case 'ready':
+      return keys === 'type';
+    case 'command':
+      return keys === 'command,type' && PANEL_COMMANDS.includes(m.command);
+    case 'displayed':
+      return keys === 'height,seq,type,width' && isCount(m.seq) && isCount(m.width) && isCount(m.height);
+    case 'errorAction':
+      return keys === 'action,type' && ERROR_ACTIONS.includes(m.action);
+    case 'liveAck':
+      return keys === 'seq,type' && isCount(m.seq);
+  }
+}
