@@ -55,6 +55,7 @@ if (tests) {
     ...filesUnder('test/integration', '.test.ts'),
     ...filesUnder('test/extension', '.ts').filter((f) => !f.endsWith('.d.ts')),
     ...filesUnder('test/support', '.ts'),
+    ...filesUnder('test/demo', '.ts'),
     ...filesUnder('bench', '.ts'),
   ];
   builds.push({

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', 'bench/results/**', '.vscode-test/**', '*.vsix'] },
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', 'bench/results/**', '.vscode-test/**', '*.vsix', '.demo/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
