@@ -503,6 +503,7 @@ async function desktop(root: string, dirs: DemoDirs, options: Options): Promise<
 async function browser(root: string, dirs: DemoDirs, options: Options): Promise<number> {
   const entry = codeServerEntry(root);
   claimDemoDir(dirs);
+  const port = await choosePort(options.port);
   const { name, version } = packageInfo(root);
   const vsix = path.join(root, `${name}-${version}.vsix`);
 
@@ -527,7 +528,6 @@ async function browser(root: string, dirs: DemoDirs, options: Options): Promise<
   say(`installed it into ${dirs.extensions}`);
   if (firstSignalAt !== undefined) return 0;
 
-  const port = await choosePort(options.port);
   const server = await startCodeServer(entry, dirs, port, env, options.verbose);
   serverGroup = server.child.pid;
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace).replace(/%2F/g, '/')}`;
