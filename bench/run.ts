@@ -135,6 +135,7 @@ async function liveView(home: string, dir: string): Promise<Record<string, numbe
   manager.on('liveFrame', (f) => pump.offer(f));
   let produced = 0;
   manager.on('liveFrame', () => produced++);
+  manager.on('liveView', (st) => { if (st.error) console.log(`  live view ended: ${st.error.message}`); });
   await session.startLiveView();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -156,10 +157,16 @@ async function liveView(home: string, dir: string): Promise<Record<string, numbe
   while (produced - warm < 500) await sleep(50);
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage();
   const start = produced;
-  while (produced - start < RSS_FRAMES) await sleep(100);
+  while (produced - start < RSS_FRAMES) {
+    if (!manager.liveViewRunning && !manager.liveViewWanted) throw new Error(`live view stopped after ${produced - start} frames`);
+    await sleep(100);
+  }
+  const memAfter = process.memoryUsage();
   global.gc?.();
   const rssAfter = process.memoryUsage().rss;
+  const heapAfter = process.memoryUsage();
   await session.stopLiveView();
   session.dispose();
   await manager.dispose();
@@ -175,6 +182,8 @@ async function liveView(home: string, dir: string): Promise<Record<string, numbe
     rssBeforeMB: round(rssBefore / 2 ** 20),
     rssAfterMB: round(rssAfter / 2 ** 20),
     rssGrowthMB: round((rssAfter - rssBefore) / 2 ** 20),
+    heapAndBuffersGrowthMB: round((heapAfter.heapUsed + heapAfter.external - heapBefore.heapUsed - heapBefore.external) / 2 ** 20),
+    peakBeforeGcMB: round((memAfter.heapUsed + memAfter.external) / 2 ** 20),
   };
 }
 

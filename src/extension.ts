@@ -24,7 +24,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       openPanel: async () => panel.show(),
       panelInfo: () => {
         const live = panel.pump.stats();
-        return { open: panel.isOpen, displayed: panel.lastDisplayed, live: { delivered: live.delivered, dropped: live.dropped, fps: live.fps } };
+        const sorted = [...live.latenciesMs].sort((a, b) => a - b);
+        const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined);
+        return { open: panel.isOpen, displayed: panel.lastDisplayed, live: { delivered: live.delivered, dropped: live.dropped, fps: live.fps, latencyMedianMs: at(0.5), latencyP95Ms: at(0.95) } };
       },
       statusBarInfo: () => statusBar.view,
     }),

@@ -15,7 +15,7 @@ type Handler = (...args: unknown[]) => Promise<unknown>;
 
 export interface CommandHooks {
   openPanel: () => Promise<void>;
-  panelInfo: () => { open: boolean; displayed?: { path: string; width: number; height: number }; live?: { delivered: number; dropped: number; fps: number } };
+  panelInfo: () => { open: boolean; displayed?: { path: string; width: number; height: number }; live?: { delivered: number; dropped: number; fps: number; latencyMedianMs?: number; latencyP95Ms?: number } };
   statusBarInfo: () => { text: string; error: boolean };
 }
 
