@@ -82,6 +82,11 @@ export interface CaptureRequest<T> {
    * so frame numbers are assigned one capture at a time, in click order.
    */
   commit: (files: DownloadedFile[]) => Promise<T>;
+  /**
+   * Keeps complete files when the capture fails after they arrived (the camera may have deleted them
+   * from its card already). Returns where they went.
+   */
+  rescue?: (files: DownloadedFile[]) => Promise<string>;
 }
 
 export interface LiveFrame {
@@ -121,6 +126,8 @@ export interface ManagerDeps {
 /** Kinds after which the next job first cleans up: something may still hold the device. */
 const CLEANUP_AFTER: ReadonlySet<CameraError['kind']> = new Set(['busy', 'killed', 'timeout', 'io', 'badOutput', 'failed', 'cancelled']);
 const PREVIEWS_KEPT = 4;
+/** Below this much free space a failed capture is reported as a full disk. */
+const LOW_DISK_BYTES = 1024 * 1024;
 const FILE_POLL_MS = 25;
 
 export class CameraManager extends EventEmitter<ManagerEvents> {
@@ -220,6 +227,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     return this.enqueue(request.job, label, options, async (signal) => {
       const started = performance.now();
       const stagingDir = await request.makeStagingDir();
+      let keepStaging = false;
       try {
         const entries = await fs.readdir(stagingDir);
         if (entries.length > 0) throw new CameraError('failed', `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`);
@@ -233,13 +241,17 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         if (incomplete.length > 0) {
           throw new CameraError('io', `${label} failed: ${incomplete.map((f) => path.basename(f.path)).join(', ')} arrived incomplete, so nothing was kept. Try again; the image may still be on the camera's card.`);
         }
-        if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled; nothing was kept.`);
+        if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
         const result = await request.commit(files);
         this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
         return result;
+      } catch (err) {
+        const failure = await this.afterFailedCapture(err instanceof CameraError ? err : toCameraError(err, `${label} failed`), stagingDir, request);
+        keepStaging = failure.keepStaging;
+        throw failure.error;
       } finally {
-        // Whatever is left here is partial or failed: nothing of it belongs in the roll.
-        await fs.rm(stagingDir, { recursive: true, force: true });
+        // What is left here is partial (complete files were rescued): none of it belongs in the roll.
+        if (!keepStaging) await fs.rm(stagingDir, { recursive: true, force: true });
       }
     });
   }
@@ -450,6 +462,31 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         return watcher;
       },
     };
+  }
+
+  /**
+   * Nothing a user captured may be lost: complete files of a failed capture are moved to safety and
+   * the error says where. A full disk is named as such, whatever gphoto2 printed.
+   */
+  private async afterFailedCapture<T>(error: CameraError, stagingDir: string, request: CaptureRequest<T>): Promise<{ error: CameraError; keepStaging: boolean }> {
+    let result = error;
+    if (error.kind !== 'cancelled' && error.kind !== 'storageFull') {
+      const free = await fs.statfs(stagingDir).then((s) => s.bavail * s.bsize).catch(() => undefined);
+      if (free !== undefined && free < LOW_DISK_BYTES) {
+        result = new CameraError('storageFull', `${error.message.split(':')[0]}: the disk holding ${path.dirname(path.dirname(stagingDir))} is full (${Math.round(free / 1024)} KB free). Free some space or choose another output folder.`, { ...error.details, setting: 'cameraTether.outputFolder' }, ['openSettings', 'showLog']);
+      }
+    }
+    const complete = (await listDownloaded(stagingDir)).filter((f) => f.complete);
+    if (complete.length === 0) return { error: result, keepStaging: false };
+    if (!request.rescue) return { error: new CameraError(result.kind, `${result.message} The image that arrived stays in ${stagingDir}.`, result.details, [...result.actions]), keepStaging: true };
+    try {
+      const kept = await request.rescue(complete);
+      this.log('warn', `Kept ${complete.length} downloaded file(s) of the failed capture in ${kept}.`);
+      return { error: new CameraError(result.kind, `${result.message} The ${complete.length === 1 ? 'image that arrived was' : 'images that arrived were'} kept in ${kept}.`, result.details, [...result.actions]), keepStaging: false };
+    } catch (rescueErr) {
+      this.log('error', `Could not move the downloaded files out of ${stagingDir}: ${(rescueErr as Error).message}; they stay there.`);
+      return { error: new CameraError(result.kind, `${result.message} The image that arrived stays in ${stagingDir}.`, result.details, [...result.actions]), keepStaging: true };
+    }
   }
 
   private resumeLiveView(): void {

@@ -5,6 +5,7 @@
  * from a staging folder with link(2) (atomic, fails if the name exists), falling back to an
  * exclusive copy on file systems without hard links.
  */
+import { randomUUID } from 'crypto';
 import { promises as fs, constants as fsConstants } from 'fs';
 import * as path from 'path';
 import { checkRollName, formatDate, formatTime, inside, safeExtension, type FilenamePattern } from './fileNaming';
@@ -38,6 +39,7 @@ export interface RollInfo {
 
 export const STAGING_FOLDER = '.camera-tether-staging';
 export const TEST_FOLDER = 'test-captures';
+export const RECOVERED_FOLDER = 'recovered';
 const ROLL_STATE_FILE = '.camera-tether-roll.json';
 const MAX_RESHOT_SUFFIX = 999;
 
@@ -79,7 +81,7 @@ export class CaptureStore {
     const roll = checkRollName(name);
     if (roll === TEST_FOLDER) throw new Error(`"${TEST_FOLDER}" is where test captures go; choose another roll name.`);
     this.rollName = roll;
-    await fs.mkdir(this.rollFolder, { recursive: true });
+    await ensureDir(this.rollFolder);
     return this.info();
   }
 
@@ -99,7 +101,7 @@ export class CaptureStore {
   /** The user's explicit "next frame is N" (e.g. to re-shoot frame 12); kept with the roll. */
   async setNextFrame(n: number): Promise<number> {
     if (!Number.isInteger(n) || n < 1 || n > 999_999) throw new RangeError(`The frame number must be a whole number from 1 to 999999 (got ${n}).`);
-    await fs.mkdir(this.rollFolder, { recursive: true });
+    await ensureDir(this.rollFolder);
     await writeFileAtomic(path.join(this.rollFolder, ROLL_STATE_FILE), JSON.stringify({ nextFrame: n }));
     return n;
   }
@@ -107,14 +109,14 @@ export class CaptureStore {
   /** A fresh, empty staging folder on the same file system as the roll. */
   async newStagingDir(): Promise<string> {
     const root = path.join(this.outputFolder, STAGING_FOLDER);
-    await fs.mkdir(root, { recursive: true });
+    await ensureDir(root);
     return fs.mkdtemp(path.join(root, `${process.pid}-${++this.stagingSeq}-`));
   }
 
   /** Gives one exposure's files (RAW+JPEG share it) the next frame number and moves them into the roll. */
   async commitFrame(files: readonly StagedFile[], when = new Date()): Promise<FrameResult> {
     const folder = this.rollFolder;
-    await fs.mkdir(folder, { recursive: true });
+    await ensureDir(folder);
     const frame = await this.nextFrame();
     const base = this.pattern.render(frame, { roll: this.rollName, when });
     const committed = await moveAllNoOverwrite(files, folder, base);
@@ -125,7 +127,7 @@ export class CaptureStore {
   /** Test captures go beside the rolls, never touch the counter, and are never overwritten either. */
   async commitTest(files: readonly StagedFile[], when = new Date()): Promise<{ files: CommittedFile[]; folder: string }> {
     const folder = this.testFolder;
-    await fs.mkdir(folder, { recursive: true });
+    await ensureDir(folder);
     const committed = await moveAllNoOverwrite(files, folder, `test-${formatDate(when)}-${formatTime(when)}`);
     return { files: committed, folder };
   }
@@ -139,10 +141,25 @@ export class CaptureStore {
       return frames;
     }
     for (const name of names) {
-      const n = this.pattern.frameOf(name);
+      const n = this.pattern.frameOf(name, this.rollName);
       if (n !== undefined) frames.add(n);
     }
     return frames;
+  }
+
+  /**
+   * Keeps complete files of a capture that failed after they arrived (a timeout while gphoto2
+   * lingered, a roll folder that turned read-only...): the camera may already have deleted them.
+   * Returns the folder they were moved to.
+   */
+  async rescue(files: readonly StagedFile[], when = new Date()): Promise<string> {
+    const folder = inside(path.join(this.outputFolder, RECOVERED_FOLDER), `${formatDate(when)}-${formatTime(when)}-${randomUUID().slice(0, 8)}`);
+    await ensureDir(folder);
+    for (const f of files) {
+      const base = path.basename(f.path, path.extname(f.path));
+      await moveAllNoOverwrite([f], folder, base);
+    }
+    return folder;
   }
 
   private async readOverride(): Promise<number | undefined> {
@@ -214,8 +231,26 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * mkdir -p that reports the real reason: Node's recursive mkdir says ENOENT on a read-only or full
+ * file system; a plain mkdir of the missing part says EROFS/ENOSPC/EACCES.
+ */
+export async function ensureDir(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    let existing = path.dirname(dir);
+    while (!(await exists(existing)) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    const firstMissing = path.join(existing, path.relative(existing, dir).split(path.sep)[0]);
+    await fs.mkdir(firstMissing);
+    throw err;
+  }
+}
+
 async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  // A unique temp name: two writes at once must not share (and rename away) one temp file.
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await fs.writeFile(tmp, content);
   await fs.rename(tmp, file);
 }

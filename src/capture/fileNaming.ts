@@ -42,8 +42,11 @@ export interface FilenamePattern {
   readonly source: string;
   /** The file name without extension for a frame. */
   render(frame: number, context: { roll: string; when: Date }): string;
-  /** The frame number a file name in the roll belongs to, or undefined when it is not one of ours. */
-  frameOf(fileName: string): number | undefined;
+  /**
+   * The frame number a file name in the roll belongs to, or undefined when it is not one of ours.
+   * Give the roll name when the pattern has {roll}: it is matched literally, not guessed.
+   */
+  frameOf(fileName: string, roll?: string): number | undefined;
 }
 
 export const PATTERN_SETTING = 'cameraTether.filenamePattern';
@@ -71,7 +74,13 @@ export function parseFilenamePattern(source: string): FilenamePattern {
     throw new NamingError(`The filename pattern "${source}" must contain {frame} exactly once (e.g. "frame-{frame:04}"), so that every capture gets its own number.`, PATTERN_SETTING);
   }
   const literal = tokens.map((t) => (t.kind === 'text' ? t.text : 'x')).join('');
+  if (CONTROL.test(source)) throw new NamingError(`The filename pattern contains control characters (tab, line break...). Remove them.`, PATTERN_SETTING);
+  if (literal !== literal.trim()) throw new NamingError(`The filename pattern "${source}" starts or ends with a space. Remove it.`, PATTERN_SETTING);
   checkNameComponent(literal, `The filename pattern "${source}"`, PATTERN_SETTING);
+  // The longest name it can render (longest roll name, six-digit frame, "_999" re-shoot suffix and a
+  // ten-letter extension) must fit the 255 bytes file systems allow.
+  const worst = tokens.reduce((n, t) => n + (t.kind === 'text' ? Buffer.byteLength(t.text) : t.kind === 'roll' ? MAX_NAME_LENGTH : t.kind === 'frame' ? Math.max(t.width, 6) : t.kind === 'date' ? 10 : 6), 0) + '_999.'.length + 10;
+  if (worst > 255) throw new NamingError(`The filename pattern "${source}" can produce names longer than 255 bytes (with a long roll name). Shorten it or use {roll} once.`, PATTERN_SETTING);
 
   const render = (frame: number, context: { roll: string; when: Date }): string =>
     tokens
@@ -109,11 +118,22 @@ export function parseFilenamePattern(source: string): FilenamePattern {
     })
     .join('');
   const matcher = new RegExp(`^${body}(?:_\\d+)?\\.[^.]+$`, 'i');
+  const hasRoll = tokens.some((t) => t.kind === 'roll');
+  const matchers = new Map<string, RegExp>();
+  const matcherFor = (roll: string): RegExp => {
+    let m = matchers.get(roll);
+    if (!m) {
+      const literalBody = tokens.map((t) => (t.kind === 'roll' ? escapeRegExp(roll) : t.kind === 'text' ? escapeRegExp(t.text) : t.kind === 'frame' ? '(\\d+)' : t.kind === 'date' ? '\\d{4}-\\d{2}-\\d{2}' : '\\d{6}')).join('');
+      m = new RegExp(`^${literalBody}(?:_\\d+)?\\.[^.]+$`, 'i');
+      matchers.set(roll, m);
+    }
+    return m;
+  };
   return {
     source,
     render,
-    frameOf: (fileName) => {
-      const m = matcher.exec(fileName);
+    frameOf: (fileName, roll) => {
+      const m = (hasRoll && roll !== undefined ? matcherFor(roll) : matcher).exec(fileName);
       return m ? Number(m[1]) : undefined;
     },
   };

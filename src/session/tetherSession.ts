@@ -116,7 +116,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   /** Capture into the roll; the frame number is assigned when the files are safely on disk. */
   async capture(options?: JobOptions): Promise<FrameResult> {
     try {
-      const result = await this.manager.capture({ job: 'capture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitFrame(files) }, options);
+      const result = await this.manager.capture({ job: 'capture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitFrame(files), rescue: (files) => this.store.rescue(files) }, options);
       this.lastCapture = { frame: result.frame, files: result.files, test: false, at: new Date().toISOString() };
       this.emit('frameCaptured', result);
       return result;
@@ -127,7 +127,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   /** Capture into the test folder; the roll and its counter stay as they are. */
   async testCapture(options?: JobOptions): Promise<{ files: CommittedFile[]; folder: string }> {
-    const result = await this.manager.capture({ job: 'testCapture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitTest(files) }, options);
+    const result = await this.manager.capture({ job: 'testCapture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitTest(files), rescue: (files) => this.store.rescue(files) }, options);
     this.lastCapture = { files: result.files, test: true, at: new Date().toISOString() };
     this.emit('testCaptured', result);
     this.emitChanged();

@@ -336,14 +336,14 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.ok(await arrived, 'the image had arrived complete before the limit (gphoto2 then lingers): see the skipped test below');
   });
 
-  // BUG (src/camera/cameraManager.ts, capture): when a capture job fails AFTER gphoto2 saved a
+  // Regression test (fixed bug in src/camera/cameraManager.ts, capture): when a capture job fails AFTER gphoto2 saved a
   // complete image (and, without keepOnCamera, deleted it from the card) -- a time limit or a
   // cancel hitting while gphoto2 lingers, a kill, or a failed move into the roll -- the finally
   // block removes the staging folder, so the only copy of the photo is gone. The test above shows
   // it with the real gphoto2: the JPEG was complete in staging, the job timed out, nothing is kept.
   // Suggested fix in the report: keep such files (commit them, or move them to a recovery folder
   // named in the error) instead of deleting them.
-  it.skip('an image that arrived complete before the time limit is not thrown away [BUG: staging deleted on failure]', async () => {
+  it('an image that arrived complete before the time limit is not thrown away', async () => {
     const r = await rig({ timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: 1000, cleanupTermMs: 1000, cleanupKillMs: 1000 }, graceMs: 500, lingerMs: 5000 });
     await r.manager.summary();
     const capture = r.session.capture();
@@ -404,12 +404,12 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       assert.deepStrictEqual(await stagingLeft(r), []);
     });
 
-    // BUG (src/camera/cameraManager.ts + gphoto2.ts): gphoto2 reports a full output disk as
+    // Regression test (fixed bug in src/camera/cameraManager.ts + gphoto2.ts): gphoto2 reports a full output disk as
     // "*** Error *** / PTP I/O Error" + "ERROR: Could not get image." (exit 0); the manager turns
     // that into kind "failed" with the message `gphoto2 said "PTP I/O Error ERROR: Could not get
     // image. New file is in location ... on the camera"` (the unterminated block also swallows
     // stdout) and offers Cleanup, pointing at the camera instead of the disk. See the report.
-    it.skip('a full output disk is reported as storageFull naming the folder [BUG: reported as a PTP I/O error]', async () => {
+    it('a full output disk is reported as storageFull naming the folder', async () => {
       assert.ok(mount);
       const r = await rig({}, path.join(mount, 'captures2'));
       await r.manager.summary();

@@ -200,12 +200,12 @@ describe('faults', function () {
       assert.strictEqual(await r.session.store.nextFrame(), 1);
     });
 
-    // BUG (src/capture/captureStore.ts newStagingDir, and every `fs.mkdir(..., { recursive: true })`):
+    // Regression test (fixed bug in src/capture/captureStore.ts newStagingDir, and every `fs.mkdir(..., { recursive: true })`):
     // Node's recursive mkdir reports ENOENT, not EROFS, on a read-only file system (measured with
     // Node 20), so before the staging folder exists the user reads "Capture failed: ENOENT: no such
     // file or directory, mkdir '.../.camera-tether-staging'" (kind failed) instead of the intended
     // "permission denied ... Choose a writable output folder" (kind io). See the report.
-    it.skip('read-only before the first capture: io error saying to choose a writable folder [BUG: recursive mkdir reports ENOENT]', async function () {
+    it('read-only before the first capture: io error saying to choose a writable folder', async function () {
       const output = await scratch('ct-faults-ro-');
       if (!mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], output)) this.skip();
       const r = await rig({ output });
@@ -230,11 +230,11 @@ describe('faults', function () {
       assert.deepStrictEqual(await staged(r), [], 'no staging folder left behind');
     });
 
-    // BUG (src/camera/cameraManager.ts, capture): when the move into the roll fails after a
+    // Regression test (fixed bug in src/camera/cameraManager.ts, capture): when the move into the roll fails after a
     // successful download, the `finally` removes the staging folder: the photo, already deleted
     // from the camera's card (keepOnCamera off), is gone. Same root cause as the skipped test in
     // test/integration/managerRealGphoto2.test.ts. See the report for the suggested fix.
-    it.skip('only the roll folder read-only: the downloaded photo is not destroyed [BUG: staging deleted after a failed commit]', async function () {
+    it('only the roll folder read-only: the downloaded photo is not destroyed', async function () {
       const output = await scratch('ct-faults-rollro-');
       const r = await rig({ output });
       const roll = r.session.store.rollFolder;
@@ -307,19 +307,19 @@ describe('faults', function () {
       assert.strictEqual(await r.session.store.nextFrame(), 1);
     });
 
-    // BUG (captureStore.ts newStagingDir): as for a read-only disk above, Node's recursive mkdir
+    // Regression test (fixed bug in captureStore.ts newStagingDir): as for a read-only disk above, Node's recursive mkdir
     // reports ENOENT instead of ENOSPC, so toCameraError's storageFull mapping never triggers.
-    it.skip('ENOSPC when even the staging folder cannot be made: storageFull "the disk is full" [BUG: recursive mkdir reports ENOENT]', async () => {
+    it('ENOSPC when even the staging folder cannot be made: storageFull "the disk is full"', async () => {
       const r = await rig({ output });
       await fillCompletely();
       await assert.rejects(r.session.capture(), (e: unknown) => kindOf('storageFull', r)(e) && /disk is full/.test((e as CameraError).message));
     });
 
-    // BUG (src/camera/cameraManager.ts): a full disk during gphoto2's download is reported from
+    // Regression test (fixed bug in src/camera/cameraManager.ts): a full disk during gphoto2's download is reported from
     // gphoto2's own words, which never say "disk full" (the real binary prints "PTP I/O Error" /
     // "ERROR: Could not get image." and exits 0; see test/integration/managerRealGphoto2.test.ts),
     // so the user is sent to Cleanup and the cable. See the report for the suggested fix.
-    it.skip('ENOSPC during the download is reported as storageFull [BUG: classified from gphoto2\'s output only]', async () => {
+    it('ENOSPC during the download is reported as storageFull', async () => {
       const r = await rig({ output });
       await fill();
       await assert.rejects(r.session.capture(), kindOf('storageFull', r));
