@@ -8,7 +8,8 @@ import { ProcessRunner } from '../../src/camera/processRunner';
 function startNamed(name: string, ignoreTerm = false, asUser?: string): ChildProcess {
   const script = `process.title=${JSON.stringify(name)};${ignoreTerm ? "process.on('SIGTERM',()=>{});" : ''}setInterval(()=>{},1000);console.log('ready')`;
   const argv = asUser ? ['runuser', '-u', asUser, '--', process.execPath, '-e', script] : [process.execPath, '-e', script];
-  return spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its own process group, so the afterEach can kill runuser AND the process it started as the user.
+  return spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 }
 
 function ready(child: ChildProcess): Promise<void> {
@@ -22,8 +23,23 @@ const unique = () => `ct-${process.pid % 1000}-${Math.random().toString(36).slic
 
 describe('ProcessReaper (real processes)', () => {
   const children: ChildProcess[] = [];
-  afterEach(() => {
-    for (const c of children) c.kill('SIGKILL');
+  const names: string[] = [];
+  afterEach(async () => {
+    // runuser may start the user's process in a session of its own: find it by name as well.
+    for (const p of await new LinuxProcessTable().list(new Set(names.splice(0)))) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const c of children) {
+      try {
+        if (c.pid !== undefined) process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     children.length = 0;
   });
 
@@ -91,6 +107,7 @@ describe('ProcessReaper (real processes)', () => {
   it('never touches processes of other users', async function () {
     if (process.getuid?.() !== 0) this.skip(); // needs root to start a process as another user
     const name = unique();
+    names.push(name);
     const c = startNamed(name, false, 'nobody');
     children.push(c);
     await ready(c);
