@@ -4,7 +4,7 @@
  * a lock file keeps other extension hosts out while it works. Nothing is refused because something
  * else runs: a job waits its turn; only cancellation or a timeout ends it.
  */
-import { EventEmitter } from 'events';
+import { EventEmitter, setMaxListeners } from 'events';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { CameraLock } from './cameraLock';
@@ -148,6 +148,8 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
 
   constructor(private readonly deps: ManagerDeps, settings: ManagerSettings) {
     super();
+    // Every queued job listens to the lifetime signal; hundreds of quick clicks are legitimate.
+    setMaxListeners(0, this.lifetime.signal);
     this.settings = settings;
     this.applyCleanupSettings();
   }
