@@ -142,7 +142,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   private disposed = false;
   /** The user wants live view: it runs whenever no other job needs the camera. */
   private liveWanted = false;
-  private stream: { child: RunningProcess; splitter: JpegSplitter; since: number; lastFrameAt: number; lastEmitAt: number; watchdog: NodeJS.Timeout } | undefined;
+  private stream: { child: RunningProcess; splitter: JpegSplitter; since: number; lastFrameAt: number; nextDue: number; watchdog: NodeJS.Timeout } | undefined;
   private liveFrames = 0;
   private liveCapped = 0;
 
@@ -520,12 +520,18 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       s.lastFrameAt = t;
       this.liveFrames++;
       firstFrame();
+      // The cap keeps a schedule (not "time since the last frame"), so a camera that sends exactly
+      // the capped rate with jitter is not thinned out; at most one frame of credit is banked.
       const cap = this.settings.liveViewMaxFps;
-      if (cap > 0 && t - s.lastEmitAt < 1000 / cap - 1) {
-        this.liveCapped++;
-        return;
+      if (cap > 0) {
+        const interval = 1000 / cap;
+        if (s.nextDue === 0) s.nextDue = t;
+        if (t < s.nextDue - interval / 2) {
+          this.liveCapped++;
+          return;
+        }
+        s.nextDue = Math.max(s.nextDue + interval, t - interval);
       }
-      s.lastEmitAt = t;
       this.emit('liveFrame', { seq: this.liveFrames, data, receivedAt: Date.now() });
     });
     child.stdout?.on('data', (chunk: Buffer) => splitter.push(chunk));
@@ -536,7 +542,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     }, Math.min(1000, stallMs));
     this.liveFrames = 0;
     this.liveCapped = 0;
-    this.stream = { child, splitter, since: Date.now(), lastFrameAt: now, lastEmitAt: 0, watchdog };
+    this.stream = { child, splitter, since: Date.now(), lastFrameAt: now, nextDue: 0, watchdog };
     // An exit we did not ask for (camera unplugged, live view unsupported) ends live view with an error.
     void child.result.then((r) => {
       clearInterval(watchdog);
