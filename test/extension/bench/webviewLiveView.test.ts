@@ -5,8 +5,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as vscode from 'vscode';
 import { stateDir } from '../../../src/simulator/simConfig';
+import { run } from '../cameraCommands';
 
 interface Live {
   delivered: number;
@@ -15,7 +15,6 @@ interface Live {
   latencyMedianMs?: number;
   latencyP95Ms?: number;
 }
-const run = <T>(command: string, ...args: unknown[]): Promise<T> => Promise.resolve(vscode.commands.executeCommand<T>(`cameraTether.${command}`, ...args));
 const live = async () => (await run<{ panel: { live?: Live } }>('getState')).panel.live ?? { delivered: 0, dropped: 0, fps: 0 };
 const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 20);
 

@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { stateDir } from '../../../src/simulator/simConfig';
 import { screenshotServiceAvailable, takeScreenshot } from '../screenshot';
+import { run, simulatorConfig, until } from '../cameraCommands';
 
 interface State {
   state: string;
@@ -17,25 +17,7 @@ interface State {
   statusBar: { text: string; error: boolean };
 }
 
-const run = <T>(command: string, ...args: unknown[]): Promise<T> => Promise.resolve(vscode.commands.executeCommand<T>(`cameraTether.${command}`, ...args));
 const getState = () => run<State>('getState');
-
-/** The simulator the extension runs reads this file at every start. */
-function simulatorConfig(config: Record<string, unknown>): void {
-  const dir = stateDir(process.env);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const rollFiles = (folder: string) => fs.readdirSync(folder).filter((n) => !n.startsWith('.')).sort();
 

@@ -1,8 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as path from 'path';
-import * as vscode from 'vscode';
-import { stateDir } from '../../../src/simulator/simConfig';
+import { run, simulatorConfig, until } from '../cameraCommands';
 
 interface State {
   state: string;
@@ -11,24 +9,7 @@ interface State {
   panel: { open: boolean; live?: { delivered: number; dropped: number; fps: number } };
 }
 
-const run = <T>(command: string, ...args: unknown[]): Promise<T> => Promise.resolve(vscode.commands.executeCommand<T>(`cameraTether.${command}`, ...args));
 const getState = () => run<State>('getState');
-
-function simulatorConfig(config: Record<string, unknown>): void {
-  const dir = stateDir(process.env);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Live view in the panel', function () {
   this.timeout(120_000);
@@ -47,7 +28,7 @@ describe('Live view in the panel', function () {
     const s = await until('30 frames displayed in the webview', async () => {
       const st = await getState();
       return (st.panel.live?.delivered ?? 0) >= 30 ? st : undefined;
-    });
+    }, 20_000);
     assert.strictEqual(s.state, 'live');
     assert.strictEqual(s.panel.open, true);
   });
@@ -60,7 +41,7 @@ describe('Live view in the panel', function () {
     await until('live view to resume and deliver again', async () => {
       const st = await getState();
       return st.liveView.running && (st.panel.live?.delivered ?? 0) > before + 10 ? st : undefined;
-    });
+    }, 20_000);
   });
 
   it('stop frees the camera: a capture right after succeeds; toggle starts it again', async () => {

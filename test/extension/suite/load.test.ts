@@ -4,20 +4,11 @@
  * works, at most one gphoto2 at a time, nothing captured is lost, frame numbers 1..N without gaps.
  */
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { isCompleteJpeg } from '../../../src/camera/downloadedFiles';
 import { LinuxProcessTable } from '../../../src/camera/processTable';
-import { stateDir } from '../../../src/simulator/simConfig';
+import { run, simulatorConfig } from '../cameraCommands';
 
-const run = <T>(command: string, ...args: unknown[]): Promise<T> => Promise.resolve(vscode.commands.executeCommand<T>(`cameraTether.${command}`, ...args));
-
-function simulatorConfig(config: Record<string, unknown>): void {
-  const dir = stateDir(process.env);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
-}
 
 /** Camera processes that are children of this extension host (ours, not other test runs'). */
 async function ours(table: LinuxProcessTable): Promise<number> {

@@ -12,8 +12,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { isCompleteJpeg } from '../../../src/camera/downloadedFiles';
 import { GPHOTO2_BINARY, vcameraGphoto2, vcameraUnavailableReason } from '../../support/vcamera';
+import { run } from '../cameraCommands';
 
-const run = <T>(command: string, ...args: unknown[]): Promise<T> => Promise.resolve(vscode.commands.executeCommand<T>(`cameraTether.${command}`, ...args));
 
 function sh(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;

@@ -6,24 +6,14 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { run, until } from '../cameraCommands';
 
 interface State {
   outputFolder: string;
   panel: { open: boolean };
 }
 
-const run = <T>(command: string, ...args: unknown[]): Promise<T> => Promise.resolve(vscode.commands.executeCommand<T>(`cameraTether.${command}`, ...args));
 const getState = () => run<State>('getState');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 type CreatePanel = typeof vscode.window.createWebviewPanel;
 
