@@ -117,6 +117,11 @@ export function parseFilenamePattern(source: string): FilenamePattern {
       }
     })
     .join('');
+  // "com{frame}" would name frame 1 COM1.JPG, a device on Windows (and on shares it is served to).
+  for (let frame = 0; frame <= 9; frame++) {
+    const sample = render(frame, { roll: 'roll', when: new Date(2000, 0, 1) });
+    if (RESERVED_WINDOWS.test(sample)) throw new NamingError(`The filename pattern "${source}" names frame ${frame} "${sample}", a reserved device name on Windows. Add a prefix such as "frame-".`, PATTERN_SETTING);
+  }
   const matcher = new RegExp(`^${body}(?:_\\d+)?\\.[^.]+$`, 'i');
   const hasRoll = tokens.some((t) => t.kind === 'roll');
   const matchers = new Map<string, RegExp>();

@@ -35,6 +35,8 @@ describe('fileNaming', () => {
       ['.{frame}', /starts with a dot/],
       ['{frame}.', /ends with a dot/],
       ['x'.repeat(200) + '{frame}', /longer than/],
+      ['com{frame}', /reserved device name/],
+      ['LPT{frame:1}', /reserved device name/],
     ];
     for (const [pattern, message] of bad) {
       it(`rejects ${JSON.stringify(pattern.slice(0, 20))} naming the setting`, () => {
