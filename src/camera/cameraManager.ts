@@ -241,7 +241,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         }
         const incomplete = files.filter((f) => !f.complete);
         if (incomplete.length > 0) {
-          throw new CameraError('io', `${label} failed: ${incomplete.map((f) => path.basename(f.path)).join(', ')} arrived incomplete, so nothing was kept. Try again; the image may still be on the camera's card.`);
+          throw new CameraError('io', `${label} failed: ${incomplete.map((f) => path.basename(f.path)).join(', ')} arrived incomplete, so the exposure was not added to the roll. Try again; the image may still be on the camera's card.`);
         }
         if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
         const result = await request.commit(files);

@@ -75,7 +75,10 @@ export async function listDownloaded(dir: string): Promise<DownloadedFile[]> {
     } catch {
       continue;
     }
-    const complete = bytes > 0 && (!isJpegName(name) || (await isCompleteJpeg(full).catch(() => false)));
+    // gphoto2 downloads into tmpfileXXXXXX in its working folder and renames it when done: one still
+    // there is an unfinished download, never a result.
+    const unfinished = /^tmpfile[A-Za-z0-9]{6}$/.test(name);
+    const complete = !unfinished && bytes > 0 && (!isJpegName(name) || (await isCompleteJpeg(full).catch(() => false)));
     files.push({ path: full, bytes, extension: path.extname(name).slice(1), complete });
   }
   return files;
