@@ -140,73 +140,45 @@ function category(v: number): number {
 const block = new Float32Array(64);
 const quantised = new Int32Array(64);
 
+/** One 8-point forward DCT (AAN, float) in place: a row (stride 1) or a column (stride 8). */
+function fdct8(d: Float32Array, o: number, s: number): void {
+  const t0 = d[o] + d[o + 7 * s];
+  const t7 = d[o] - d[o + 7 * s];
+  const t1 = d[o + s] + d[o + 6 * s];
+  const t6 = d[o + s] - d[o + 6 * s];
+  const t2 = d[o + 2 * s] + d[o + 5 * s];
+  const t5 = d[o + 2 * s] - d[o + 5 * s];
+  const t3 = d[o + 3 * s] + d[o + 4 * s];
+  const t4 = d[o + 3 * s] - d[o + 4 * s];
+  let t10 = t0 + t3;
+  const t13 = t0 - t3;
+  let t11 = t1 + t2;
+  let t12 = t1 - t2;
+  d[o] = t10 + t11;
+  d[o + 4 * s] = t10 - t11;
+  const z1 = (t12 + t13) * 0.707106781;
+  d[o + 2 * s] = t13 + z1;
+  d[o + 6 * s] = t13 - z1;
+  t10 = t4 + t5;
+  t11 = t5 + t6;
+  t12 = t6 + t7;
+  const z5 = (t10 - t12) * 0.382683433;
+  const z2 = 0.5411961 * t10 + z5;
+  const z4 = 1.306562965 * t12 + z5;
+  const z3 = t11 * 0.707106781;
+  const z11 = t7 + z3;
+  const z13 = t7 - z3;
+  d[o + 5 * s] = z13 + z2;
+  d[o + 3 * s] = z13 - z2;
+  d[o + s] = z11 + z4;
+  d[o + 7 * s] = z11 - z4;
+}
+
 /** Forward DCT (AAN, float) of `block` in place, then quantisation into `quantised` (natural order). */
 function fdctQuantise(divisors: Float32Array): void {
   const d = block;
-  for (let r = 0; r < 64; r += 8) {
-    const t0 = d[r] + d[r + 7];
-    const t7 = d[r] - d[r + 7];
-    const t1 = d[r + 1] + d[r + 6];
-    const t6 = d[r + 1] - d[r + 6];
-    const t2 = d[r + 2] + d[r + 5];
-    const t5 = d[r + 2] - d[r + 5];
-    const t3 = d[r + 3] + d[r + 4];
-    const t4 = d[r + 3] - d[r + 4];
-    let t10 = t0 + t3;
-    const t13 = t0 - t3;
-    let t11 = t1 + t2;
-    let t12 = t1 - t2;
-    d[r] = t10 + t11;
-    d[r + 4] = t10 - t11;
-    const z1 = (t12 + t13) * 0.707106781;
-    d[r + 2] = t13 + z1;
-    d[r + 6] = t13 - z1;
-    t10 = t4 + t5;
-    t11 = t5 + t6;
-    t12 = t6 + t7;
-    const z5 = (t10 - t12) * 0.382683433;
-    const z2 = 0.5411961 * t10 + z5;
-    const z4 = 1.306562965 * t12 + z5;
-    const z3 = t11 * 0.707106781;
-    const z11 = t7 + z3;
-    const z13 = t7 - z3;
-    d[r + 5] = z13 + z2;
-    d[r + 3] = z13 - z2;
-    d[r + 1] = z11 + z4;
-    d[r + 7] = z11 - z4;
-  }
-  for (let c = 0; c < 8; c++) {
-    const t0 = d[c] + d[c + 56];
-    const t7 = d[c] - d[c + 56];
-    const t1 = d[c + 8] + d[c + 48];
-    const t6 = d[c + 8] - d[c + 48];
-    const t2 = d[c + 16] + d[c + 40];
-    const t5 = d[c + 16] - d[c + 40];
-    const t3 = d[c + 24] + d[c + 32];
-    const t4 = d[c + 24] - d[c + 32];
-    let t10 = t0 + t3;
-    const t13 = t0 - t3;
-    let t11 = t1 + t2;
-    let t12 = t1 - t2;
-    d[c] = t10 + t11;
-    d[c + 32] = t10 - t11;
-    const z1 = (t12 + t13) * 0.707106781;
-    d[c + 16] = t13 + z1;
-    d[c + 48] = t13 - z1;
-    t10 = t4 + t5;
-    t11 = t5 + t6;
-    t12 = t6 + t7;
-    const z5 = (t10 - t12) * 0.382683433;
-    const z2 = 0.5411961 * t10 + z5;
-    const z4 = 1.306562965 * t12 + z5;
-    const z3 = t11 * 0.707106781;
-    const z11 = t7 + z3;
-    const z13 = t7 - z3;
-    d[c + 40] = z13 + z2;
-    d[c + 24] = z13 - z2;
-    d[c + 8] = z11 + z4;
-    d[c + 56] = z11 - z4;
-  }
+  for (let r = 0; r < 64; r += 8) fdct8(d, r, 1);
+  for (let c = 0; c < 8; c++) fdct8(d, c, 8);
   for (let i = 0; i < 64; i++) quantised[i] = Math.round(d[i] * divisors[i]);
 }
 
