@@ -13,20 +13,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { type Browser, type FrameLocator, type Page, chromium } from 'playwright-core';
-import { projectPaths } from '../extension/workspace';
+import { CHROMIUM_ARGS, projectPaths } from '../extension/workspace';
 import { markedProcesses, killMarked, portAnswers, waitUntil } from './processes';
 
 const CHROMIUM = process.env.CAMERA_TETHER_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 const URL_LINE = /Camera Tether demo: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/;
 const READY_TIMEOUT_MS = 180_000;
 const UI_TIMEOUT_MS = 60_000;
@@ -186,7 +176,7 @@ describe('npm run demo', function () {
     assert.deepStrictEqual(settings, { 'cameraTether.source': 'simulator' });
 
     // 2. A person opens the URL, opens the panel and captures from the command palette.
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: UI_TIMEOUT_MS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS], timeout: UI_TIMEOUT_MS });
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: UI_TIMEOUT_MS });
     assert.ok(response?.ok(), `the demo URL answered HTTP ${response?.status()}`);

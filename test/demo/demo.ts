@@ -15,7 +15,7 @@ import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAutoDetect } from '../../src/camera/gphoto2';
-import { projectPaths } from '../extension/workspace';
+import { projectPaths, QUIET_USER_SETTINGS } from '../extension/workspace';
 import { freePort, groupAlive, killGroup, killMarked, portIsFree, sleep } from './processes';
 
 const DEFAULT_PORT = 8080;
@@ -40,19 +40,6 @@ const FORCE_AFTER_MS = 3_000;
 /** The variable every process started by this demo carries, to find strays at the end. */
 const MARKER_KEY = 'CAMERA_TETHER_DEMO_ID';
 
-/** User settings that keep the demo's workbench quiet and offline (written once; yours to change). */
-const USER_SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.enableExperiments': false,
-  'workbench.tips.enabled': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'git.enabled': false,
-  'npm.autoDetect': 'off',
-};
 
 type Source = 'auto' | 'simulator' | 'gphoto2';
 
@@ -520,7 +507,7 @@ async function browser(root: string, dirs: DemoDirs, options: Options): Promise<
   say(`camera: ${choice.source === 'simulator' ? 'the bundled simulator' : 'the real camera through gphoto2'} (${choice.why})`);
   for (const dir of [dirs.userData, dirs.extensions, dirs.xdg, dirs.simulatorHome]) fs.mkdirSync(dir, { recursive: true });
   const userSettings = path.join(dirs.userData, 'User', 'settings.json');
-  if (!fs.existsSync(userSettings)) writeJson(userSettings, USER_SETTINGS);
+  if (!fs.existsSync(userSettings)) writeJson(userSettings, QUIET_USER_SETTINGS);
 
   marker = `${MARKER_KEY}=${randomUUID()}`;
   const env = codeServerEnv(dirs, marker.slice(MARKER_KEY.length + 1));

@@ -37,35 +37,15 @@ import {
   makeTempRoot,
   projectPaths,
   removeTempRoot,
+  CHROMIUM_ARGS,
+  QUIET_USER_SETTINGS,
   secondsFromEnv,
   testEnv,
   workspaceSettings,
 } from './workspace';
+import { markedProcesses } from '../demo/processes';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
-/** User settings that keep the workbench quiet and offline. */
-const USER_SETTINGS = {
-  'workbench.startupEditor': 'none',
-  'workbench.enableExperiments': false,
-  'workbench.tips.enabled': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-  'extensions.ignoreRecommendations': true,
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'git.enabled': false,
-  'npm.autoDetect': 'off',
-};
 
 const LISTENING = /HTTP server listening on/;
 /** code-server's line when an extension host process ends (normally only after the result). */
@@ -208,30 +188,6 @@ async function killGroup(pgid: number): Promise<void> {
   log(`warning: process group ${pgid} still exists after SIGKILL`);
 }
 
-/** Processes whose environment carries this run's marker: everything started from code-server. */
-function markedProcesses(marker: string): { pid: number; command: string }[] {
-  const found: { pid: number; command: string }[] = [];
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      const environ = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (!environ.split('\0').includes(marker)) continue;
-      const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-      found.push({ pid, command });
-    } catch {
-      // Gone or not ours to read.
-    }
-  }
-  return found;
-}
 
 /** Kills processes of this run that left code-server's process group (e.g. spawned detached). */
 async function sweepStragglers(marker: string): Promise<void> {
@@ -569,7 +525,7 @@ async function main(): Promise<number> {
     };
     for (const dir of [dirs.userData, dirs.extensions, dirs.xdg]) fs.mkdirSync(dir, { recursive: true });
     fs.mkdirSync(path.join(dirs.userData, 'User'), { recursive: true });
-    fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify(QUIET_USER_SETTINGS, null, 2));
     const settings = workspaceSettings();
     const workspace = createWorkspace(tempRoot, settings);
     fs.mkdirSync(paths.results, { recursive: true });
@@ -594,7 +550,7 @@ async function main(): Promise<number> {
       chromium.launch({
         executablePath: chromiumPath,
         headless: true,
-        args: CHROMIUM_ARGS,
+        args: [...CHROMIUM_ARGS],
         timeout: startMs,
         handleSIGINT: false,
         handleSIGTERM: false,

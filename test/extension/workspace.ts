@@ -133,3 +133,29 @@ export function secondsFromEnv(name: string, defaultSeconds: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new SetupError(`${name} must be a positive number of seconds, got "${raw}"`);
   return value * 1000;
 }
+
+/** Headless Chromium on this offline machine: no sandbox as root, no background connections. */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** User settings that keep a code-server workbench quiet and offline. */
+export const QUIET_USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.enableExperiments': false,
+  'workbench.tips.enabled': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'git.enabled': false,
+  'npm.autoDetect': 'off',
+} as const;
