@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { simulatedGphoto2 } from '../../src/camera/gphoto2Program';
 import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
+import type { ManagerSettings } from '../../src/camera/cameraManager';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SIMULATOR_SCRIPT = path.join(PROJECT_ROOT, 'dist', 'simulator.js');
@@ -63,4 +64,22 @@ export class SimulatorHarness {
 
 export async function tempDir(prefix = 'ct-test-'): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** Manager settings for tests: short timeouts and linger, no extra cleanup names, no fps cap. */
+export function testManagerSettings(program: Gphoto2Program, previewDir: string, overrides: Partial<ManagerSettings> = {}): ManagerSettings {
+  return {
+    program,
+    selection: {},
+    timeouts: { commandMs: 10_000, previewMs: 10_000, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
+    graceMs: 500,
+    lingerMs: 150,
+    cleanupMode: 'whenNeeded',
+    cleanupNames: [],
+    settleMs: 0,
+    keepOnCamera: false,
+    previewDir,
+    liveViewMaxFps: 0,
+    ...overrides,
+  };
 }

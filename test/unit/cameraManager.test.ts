@@ -13,7 +13,7 @@ import { CaptureStore } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
 import { ownChildren, ProcessSampler } from '../support/processSampler';
-import { SimulatorHarness, tempDir, type SimulatorConfig } from '../support/simulatorHarness';
+import { SimulatorHarness, tempDir, testManagerSettings, type SimulatorConfig } from '../support/simulatorHarness';
 
 const SIM_NAMES = new Set([SIMULATOR_PROCESS_NAME, 'gphoto2']);
 
@@ -34,20 +34,7 @@ async function rig(config: SimulatorConfig = {}, overrides: Partial<ManagerSetti
   const runner = new ProcessRunner();
   const reaper = new ProcessReaper(new LinuxProcessTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 });
   const lock = new CameraLock(path.join(out, 'camera.lock'), 'test');
-  const manager = new CameraManager({ runner, reaper, lock }, {
-    program: sim.program,
-    selection: {},
-    timeouts: { commandMs: 10_000, previewMs: 10_000, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
-    graceMs: 500,
-    lingerMs: 150,
-    cleanupMode: 'whenNeeded',
-    cleanupNames: [],
-    settleMs: 0,
-    keepOnCamera: false,
-    previewDir: path.join(out, 'previews'),
-    liveViewMaxFps: 0,
-    ...overrides,
-  });
+  const manager = new CameraManager({ runner, reaper, lock }, testManagerSettings(sim.program, path.join(out, 'previews'), overrides));
   const states: ManagerState[] = [];
   const logs: string[] = [];
   manager.on('state', (s) => states.push(s));

@@ -22,7 +22,7 @@ import { CaptureStore, STAGING_FOLDER } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
 import { ownChildren } from '../support/processSampler';
-import { SimulatorHarness, tempDir, type SimulatorConfig } from '../support/simulatorHarness';
+import { SimulatorHarness, tempDir, testManagerSettings, type SimulatorConfig } from '../support/simulatorHarness';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -44,20 +44,7 @@ async function rig(opts: { output: string; previewDir?: string; sim?: SimulatorC
   const runner = new ProcessRunner();
   const reaper = new ProcessReaper(new LinuxProcessTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 });
   const lock = new CameraLock(path.join(work, 'camera.lock'), 'faults test');
-  const manager = new CameraManager({ runner, reaper, lock }, {
-    program: sim.program,
-    selection: {},
-    timeouts: { commandMs: 10_000, previewMs: 10_000, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
-    graceMs: 500,
-    lingerMs: 150,
-    cleanupMode: 'whenNeeded',
-    cleanupNames: [],
-    settleMs: 0,
-    keepOnCamera: false,
-    previewDir: opts.previewDir ?? path.join(work, 'previews'),
-    liveViewMaxFps: 0,
-    ...opts.settings,
-  });
+  const manager = new CameraManager({ runner, reaper, lock }, testManagerSettings(sim.program, opts.previewDir ?? path.join(work, 'previews'), opts.settings));
   const logs: string[] = [];
   manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
   const store = new CaptureStore(opts.output, parseFilenamePattern('frame-{frame:04}'), opts.roll ?? 'roll-1');
