@@ -15,7 +15,7 @@ import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAutoDetect } from '../../src/camera/gphoto2';
-import { projectPaths, QUIET_USER_SETTINGS } from '../extension/workspace';
+import { codeServerArgs, projectPaths, QUIET_USER_SETTINGS } from '../extension/workspace';
 import { freePort, groupAlive, killGroup, killMarked, portIsFree, sleep } from './processes';
 
 const DEFAULT_PORT = 8080;
@@ -324,21 +324,7 @@ interface Running {
 }
 
 async function startCodeServer(entry: string, dirs: DemoDirs, port: number, env: NodeJS.ProcessEnv, verbose: boolean): Promise<Running> {
-  fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  const args = [
-    entry,
-    '--config', dirs.config,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-workspace-trust',
-    '--disable-getting-started-override',
-    '--ignore-last-opened',
-    dirs.workspace,
-  ];
+  const args = codeServerArgs(entry, dirs, port, [dirs.workspace]);
   const log = fs.createWriteStream(dirs.log);
   const lines: string[] = [];
   // Its own process group (detached): the extension host and the camera processes are in it, and

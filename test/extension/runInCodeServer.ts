@@ -19,7 +19,6 @@ import { type ChildProcess, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import { createRequire } from 'module';
-import * as net from 'net';
 import * as path from 'path';
 import { format } from 'util';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -38,12 +37,13 @@ import {
   projectPaths,
   removeTempRoot,
   CHROMIUM_ARGS,
+  codeServerArgs,
   QUIET_USER_SETTINGS,
   secondsFromEnv,
   testEnv,
   workspaceSettings,
 } from './workspace';
-import { markedProcesses } from '../demo/processes';
+import { freePort, killGroup, killMarked, markedProcesses } from '../demo/processes';
 
 
 
@@ -104,20 +104,6 @@ function raceAbort<T>(promise: Promise<T>): Promise<T> {
 
 // --- processes -----------------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not get a free port'));
-      });
-    });
-  });
-}
 
 /** Keeps the last lines a process printed, for error messages. */
 class OutputTail {
@@ -156,64 +142,21 @@ interface CodeServer {
   readonly exited: Promise<string>;
 }
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function waitUntil(condition: () => boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() >= deadline) return false;
-    await new Promise<void>((resolve) => setTimeout(resolve, stepMs));
-  }
-  return true;
-}
 
 /** Ends code-server's whole process group (the server, its extension host and their children). */
-async function killGroup(pgid: number): Promise<void> {
-  for (const [signal, waitMs] of [['SIGTERM', 5_000], ['SIGKILL', 3_000]] as const) {
-    if (!groupAlive(pgid)) return;
-    try {
-      process.kill(-pgid, signal);
-    } catch {
-      return;
-    }
-    if (await waitUntil(() => !groupAlive(pgid), waitMs)) return;
-  }
-  log(`warning: process group ${pgid} still exists after SIGKILL`);
+async function endGroup(pgid: number): Promise<void> {
+  if (!(await killGroup(pgid))) log(`warning: process group ${pgid} still exists after SIGKILL`);
 }
 
 
 /** Kills processes of this run that left code-server's process group (e.g. spawned detached). */
 async function sweepStragglers(marker: string): Promise<void> {
-  const stragglers = markedProcesses(marker);
-  if (stragglers.length === 0) return;
-  for (const { pid, command } of stragglers) {
-    log(`warning: killing leftover process ${pid} started during the run: ${command.slice(0, 200)}`);
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  const pids = stragglers.map((s) => s.pid);
-  const gone = await waitUntil(() => pids.every((pid) => !fs.existsSync(`/proc/${pid}`) || isZombie(pid)), 3_000);
-  if (!gone) log('warning: some leftover processes did not exit');
+  const killed = await killMarked(marker);
+  for (const { pid, command } of killed) log(`warning: killed leftover process ${pid} started during the run: ${command.slice(0, 200)}`);
+  if (markedProcesses(marker).length > 0) log('warning: some leftover processes did not exit');
 }
 
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
 
 function codeServerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -229,20 +172,7 @@ function codeServerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 async function startCodeServer(entry: string, dirs: RunDirs, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CodeServer> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-    const args = [
-      entry,
-      '--config', dirs.config,
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
-      '--user-data-dir', dirs.userData,
-      '--extensions-dir', dirs.extensions,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--ignore-last-opened',
-      '--disable-getting-started-override',
-    ];
+    const args = codeServerArgs(entry, dirs, port);
     const started = Date.now();
     const child = spawn(process.execPath, args, { cwd: dirs.root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const output = new OutputTail((line) => {
@@ -285,7 +215,7 @@ async function startCodeServer(entry: string, dirs: RunDirs, env: NodeJS.Process
         `code-server did not report "HTTP server listening" within ${timeoutMs / 1000} s; its last output:\n${output.text()}`,
       );
     }
-    if (child.pid !== undefined) await killGroup(child.pid);
+    if (child.pid !== undefined) await endGroup(child.pid);
     if (/EADDRINUSE/.test(output.text()) && attempt < 3) {
       log(`port ${port} was taken, retrying`);
       continue;
@@ -339,7 +269,7 @@ async function cleanup(): Promise<void> {
   currentBrowser = undefined;
   if (browser) await closeBrowser(browser);
   step('chromium closed');
-  if (codeServerGroup !== undefined) await killGroup(codeServerGroup);
+  if (codeServerGroup !== undefined) await endGroup(codeServerGroup);
   codeServerGroup = undefined;
   step('code-server stopped');
   await sweepStragglers(runMarker);

@@ -159,3 +159,25 @@ export const QUIET_USER_SETTINGS = {
   'git.enabled': false,
   'npm.autoDetect': 'off',
 } as const;
+
+/**
+ * Writes code-server's own config and returns its argv (after node): loopback only, no auth, private
+ * folders, nothing that phones home. `extra` (e.g. the folder to open) goes last.
+ */
+export function codeServerArgs(entry: string, dirs: { config: string; userData: string; extensions: string }, port: number, extra: string[] = []): string[] {
+  fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  return [
+    entry,
+    '--config', dirs.config,
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth', 'none',
+    '--user-data-dir', dirs.userData,
+    '--extensions-dir', dirs.extensions,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--ignore-last-opened',
+    '--disable-getting-started-override',
+    ...extra,
+  ];
+}
