@@ -6,6 +6,8 @@
  * kernel releases a dead process's claim) and is taken over. The takeover itself is serialised by
  * claiming `device.lock.takeover-<deadpid>` the same way, so of two simulators that find the same
  * stale lock only one removes it, and the other re-checks and finds the winner's live lock.
+ * A process killed between linking its temp file and removing it leaves that temp file behind; the
+ * takeover winner sweeps such leftovers of dead pids so the folder does not fill with litter.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -73,7 +75,10 @@ function claim(file: string, depth: number): ClaimResult {
     try {
       // Only the takeover holder may remove a lock owned by this dead pid, so check-then-unlink is safe.
       const again = readOwner(file);
-      if (again && again.pid === holder.pid && again.start === holder.start) fs.rmSync(file, { force: true });
+      if (again && again.pid === holder.pid && again.start === holder.start) {
+        fs.rmSync(file, { force: true });
+        removeDeadTempFiles(file);
+      }
     } finally {
       removeIfOwnedBy(takeover, process.pid);
     }
@@ -81,8 +86,39 @@ function claim(file: string, depth: number): ClaimResult {
   return { ok: false, holder: lastHolder };
 }
 
+function tempName(file: string, pid: number): string {
+  return `${file}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
+}
+
+/** Temp files of `file` (and of its takeover files) whose writer pid no longer exists. */
+function removeDeadTempFiles(file: string): void {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(base) || !name.endsWith('.tmp')) continue;
+    const m = /\.(\d+)\.[a-z0-9]*\.tmp$/.exec(name);
+    // Any process with this pid may be writing it right now (pid reuse included): leave it alone.
+    if (m && !pidExists(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function createExclusive(file: string, owner: LockOwner): boolean {
-  const tmp = `${file}.${owner.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const tmp = tempName(file, owner.pid);
   fs.writeFileSync(tmp, `${owner.pid}${owner.start ? ` ${owner.start}` : ''}\n`);
   try {
     fs.linkSync(tmp, file);
@@ -132,11 +168,7 @@ export function readOwner(file: string): LockOwner | undefined {
 
 export function isAlive(owner: LockOwner): boolean {
   if (!Number.isInteger(owner.pid) || owner.pid <= 0) return false;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!pidExists(owner.pid)) return false;
   // Same pid but another start time: the owner died and the pid was reused.
   if (owner.start !== undefined) {
     const now = processStart(owner.pid);

@@ -5,7 +5,7 @@
  * fixed sleeps.
  */
 import * as assert from 'assert';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import type { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -447,6 +447,21 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual(losers.length, 3);
       assert.ok(!lockExists(sim));
       assert.deepStrictEqual(fs.readdirSync(sim.home).filter((f) => f.startsWith('device.lock')), [], 'no takeover or temp files left');
+    });
+
+    it('the takeover sweeps temp files a killed owner left between linking and unlinking, not those of live pids', async () => {
+      const sim = newSim();
+      const deadPid = spawnSync('true').pid;
+      assert.throws(() => process.kill(deadPid, 0), /ESRCH/, 'the pid is gone');
+      // What a simulator SIGKILLed right after link(2) leaves: the lock and its still-linked temp file.
+      fs.writeFileSync(path.join(sim.home, 'device.lock'), `${deadPid}\n`);
+      fs.writeFileSync(path.join(sim.home, `device.lock.${deadPid}.k1lled.tmp`), `${deadPid}\n`);
+      fs.writeFileSync(path.join(sim.home, `device.lock.takeover-7.${deadPid}.k2lled.tmp`), `${deadPid}\n`);
+      const liveTemp = `device.lock.${process.pid}.writing.tmp`;
+      fs.writeFileSync(path.join(sim.home, liveTemp), `${process.pid}\n`);
+      const r = await sim.run([...SELECT, '--summary']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.deepStrictEqual(fs.readdirSync(sim.home).filter((f) => f.startsWith('device.lock')), [liveTemp]);
     });
 
     it('a download cancelled mid-transfer leaves no file and exits 1', async () => {
