@@ -1,7 +1,7 @@
 /**
  * Keeps two extension hosts (two VS Code windows, or a window and a Remote-SSH host) from driving the
  * camera at the same time: a lock file in the OS temp folder holding the owner's pid. A lock whose
- * owner is dead is stale and taken over.
+ * owner is dead is stale and taken over, together with the staging files a killed owner may have left.
  */
 import * as fsSync from 'fs';
 import { promises as fs } from 'fs';
@@ -38,9 +38,11 @@ export class CameraLock {
   async acquire(): Promise<void> {
     if (this.held) return;
     const mine: LockOwner = { pid: this.pid, hostname: os.hostname(), acquiredAt: new Date().toISOString(), description: this.description };
+    let tookOverStale = false;
     for (let attempt = 0; attempt < 5; attempt++) {
       if (await this.tryCreate(mine)) {
         this.held = true;
+        if (tookOverStale) await this.removeLeftoversOfDeadOwners();
         return;
       }
       const { owner, raw } = await this.readOwner();
@@ -53,6 +55,7 @@ export class CameraLock {
         throw new CameraError('inUse', `The camera is in use by process ${owner.pid} (${owner.description}, since ${owner.acquiredAt}). Close that window or wait until it finishes, then try again.`, { ownerPid: owner.pid });
       }
       await this.removeStale(raw);
+      tookOverStale = true;
     }
     throw new CameraError('inUse', `Could not take the camera lock ${this.lockPath}: other windows keep taking it. Try again.`);
   }
@@ -125,6 +128,24 @@ export class CameraLock {
       await fs.link(aside, this.lockPath).catch(() => undefined);
     }
     await fs.rm(aside, { force: true });
+  }
+
+  /**
+   * A window killed between writing its staging file and removing it (or while moving a stale lock
+   * aside) leaves `<lock>.<pid>.<time>.tmp` or `<lock>.stale-<pid>-<time>` in the shared temp folder.
+   * Files of pids that still exist are left alone: they may be mid-write.
+   */
+  private async removeLeftoversOfDeadOwners(): Promise<void> {
+    const dir = path.dirname(this.lockPath);
+    const base = path.basename(this.lockPath);
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!name.startsWith(`${base}.`)) continue;
+      const m = /^\.(?:(\d+)\.\d+\.tmp|stale-(\d+)-\d+)$/.exec(name.slice(base.length));
+      const pid = m ? Number(m[1] ?? m[2]) : 0;
+      // Another user's leftovers cannot be removed (sticky /tmp); that is theirs to clean.
+      if (pid > 0 && !isAlive(pid)) await fs.rm(path.join(dir, name), { force: true }).catch(() => undefined);
+    }
   }
 }
 

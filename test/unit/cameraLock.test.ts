@@ -42,6 +42,18 @@ describe('CameraLock (another window)', () => {
     assert.strictEqual((await lock.currentOwner())?.pid, process.pid);
   });
 
+  it('taking over a stale lock removes the staging files its dead owner left, not those of live pids or other files', async () => {
+    const file = path.join(dir, 'camera.lock');
+    const dead = await deadPid();
+    await fs.writeFile(file, JSON.stringify({ pid: dead, hostname: 'x', acquiredAt: 'then', description: 'killed window' }));
+    const leftovers = [`camera.lock.${dead}.1764000000000.tmp`, `camera.lock.stale-${dead}-1764000000001`];
+    const kept = [`camera.lock.${process.pid}.1764000000002.tmp`, 'camera.lock.notes', 'other.lock.1.2.tmp'];
+    for (const name of [...leftovers, ...kept]) await fs.writeFile(path.join(dir, name), '{}');
+    const lock = new CameraLock(file, 'me', process.pid);
+    await lock.acquire();
+    assert.deepStrictEqual((await fs.readdir(dir)).sort(), ['camera.lock', ...kept].sort());
+  });
+
   it('treats a torn or foreign lock file as stale', async () => {
     const file = path.join(dir, 'camera.lock');
     await fs.writeFile(file, 'not json');
