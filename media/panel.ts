@@ -114,24 +114,25 @@ function renderPreview(seq: number, uri: string): void {
 let liveUrl: string | undefined;
 
 /** Shows a live frame, then acks it: the extension sends the next (newest) frame only after the ack. */
-function renderLiveFrame(seq: number, data: Uint8Array): void {
-  const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
-  const done = () => {
-    if (liveUrl) URL.revokeObjectURL(liveUrl);
+function renderLiveFrame(seq: number, data: Uint8Array | string): void {
+  // A base64 string (only when a bench compares encodings) goes in as a data: URL, the usual way.
+  const url = typeof data === 'string' ? `data:image/jpeg;base64,${data}` : URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
+  const done = (shown: boolean) => {
+    if (liveUrl?.startsWith('blob:')) URL.revokeObjectURL(liveUrl);
     liveUrl = url;
-    send({ type: 'liveAck', seq });
+    send({ type: 'liveAck', seq, shown });
   };
-  preview.onload = done;
-  preview.onerror = done; // a broken frame must not stall the stream
+  preview.onload = () => done(true);
+  preview.onerror = () => done(false); // a broken frame must not stall the stream
   preview.src = url;
   el('placeholder').hidden = true;
   el('frame').hidden = false;
 }
 
-function renderLiveStatus(running: boolean, fps: number, dropped: number): void {
+function renderLiveStatus(running: boolean, fps: number, dropped: number, broken: number): void {
   const badge = el('live');
   badge.hidden = !running;
-  badge.textContent = `LIVE ${fps} fps · ${dropped} dropped`;
+  badge.textContent = `LIVE ${fps} fps · ${dropped} dropped${broken > 0 ? ` · ${broken} undecodable` : ''}`;
   el('btn-liveView').setAttribute('aria-pressed', String(running));
   if (!running) {
     preview.onload = null;
@@ -167,7 +168,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       renderLiveFrame(m.seq, m.data);
       break;
     case 'liveStatus':
-      renderLiveStatus(m.running, m.fps, m.dropped);
+      renderLiveStatus(m.running, m.fps, m.dropped, m.broken);
       break;
   }
 });

@@ -11,6 +11,17 @@ import { DEVICE_BUSY_MESSAGE, NO_LIVEVIEW_MESSAGE } from './outputTexts';
 import { CancelledError } from './session';
 import { encodeJpeg, renderLiveFrame } from './testCard';
 
+/**
+ * A frame that is well-formed on the wire (SOI, a start-of-scan segment, entropy bytes, EOI), so a
+ * splitter that walks the JPEG structure passes it on, but that no decoder can show: it lacks the
+ * frame header and tables, as when a transfer loses its first packet.
+ */
+const CORRUPT_FRAME = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00]),
+  Buffer.alloc(256, 0x5a),
+  Buffer.from([0xff, 0xd9]),
+]);
+
 type Mode = { kind: 'endless' } | { kind: 'frames'; count: number } | { kind: 'seconds'; seconds: number };
 
 export function parseMovieArg(arg: string | undefined): Mode {
@@ -52,7 +63,8 @@ export async function captureMovie(gp: GpContext, arg: string | undefined): Prom
       if (config.busy) throw new GpError(GP_ERROR_CAMERA_BUSY, DEVICE_BUSY_MESSAGE);
       // The camera delivers frames at its own rate; the frame in flight completes even after Ctrl-C.
       await session.wait(Math.max(0, started + captured * interval - Date.now()));
-      jpeg = encodeJpeg(renderLiveFrame(config.liveViewWidth, config.liveViewHeight, captured, new Date()), config.jpegQuality);
+      const corrupt = config.liveViewCorruptEvery > 0 && (captured + 1) % config.liveViewCorruptEvery === 0;
+      jpeg = corrupt ? CORRUPT_FRAME : encodeJpeg(renderLiveFrame(config.liveViewWidth, config.liveViewHeight, captured, new Date()), config.jpegQuality);
     } catch (err) {
       if (err instanceof GpError) gp.printContext(err);
       else if (!(err instanceof CancelledError)) throw err;

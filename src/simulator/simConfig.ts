@@ -30,6 +30,8 @@ export interface SimConfig {
   liveViewFps: number;
   liveViewWidth: number;
   liveViewHeight: number;
+  /** Every Nth live-view frame is undecodable (no frame header), as a flaky USB link delivers; 0 never. */
+  liveViewCorruptEvery: number;
   jpegQuality: number;
 }
 
@@ -56,6 +58,7 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = {
   liveViewFps: 30,
   liveViewWidth: 640,
   liveViewHeight: 424,
+  liveViewCorruptEvery: 0,
   jpegQuality: 80,
 };
 
@@ -119,5 +122,6 @@ function validate(c: SimConfig, source: string): void {
   for (const key of ['startupMs', 'transferMs'] as const) {
     if (c[key] < 0) throw new SimConfigError(`${source}: "${key}" must not be negative`);
   }
+  if (!Number.isInteger(c.liveViewCorruptEvery) || c.liveViewCorruptEvery < 0) throw new SimConfigError(`${source}: "liveViewCorruptEvery" must be 0 (never) or a whole number of frames`);
   if (c.lingerMs < -1) throw new SimConfigError(`${source}: "lingerMs" must be -1 (forever) or more`);
 }

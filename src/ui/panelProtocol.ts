@@ -44,16 +44,29 @@ export type HostMessage =
   | { type: 'preview'; seq: number; uri: string; bytes: number; durationMs: number }
   | { type: 'capture'; capture: PanelCapture }
   | { type: 'error'; error: PanelError | undefined }
-  /** A live-view JPEG as bytes (typed arrays cross postMessage without a base64 round trip). */
-  | { type: 'liveFrame'; seq: number; data: Uint8Array }
-  | { type: 'liveStatus'; running: boolean; fps: number; dropped: number; delivered: number };
+  /**
+   * A live-view JPEG: bytes as a typed array (the default; crosses postMessage without a base64 round
+   * trip), or a base64 string (kept so `npm run bench:webview` can measure one against the other).
+   */
+  | { type: 'liveFrame'; seq: number; data: Uint8Array | string }
+  | { type: 'liveStatus'; running: boolean; fps: number; dropped: number; delivered: number; broken: number };
 
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'command'; command: PanelCommand }
   | { type: 'displayed'; seq: number; width: number; height: number }
   | { type: 'errorAction'; action: PanelErrorAction }
-  | { type: 'liveAck'; seq: number };
+  /** The webview is done with live frame `seq`: shown, or not decodable (shown false). */
+  | { type: 'liveAck'; seq: number; shown: boolean };
+
+export type LiveFrameEncoding = 'typed' | 'base64';
+
+/** The environment variable the webview bench sets to compare encodings; anything else means typed. */
+export const LIVE_FRAME_ENCODING_ENV = 'CAMERA_TETHER_LIVE_FRAME_ENCODING';
+
+export function liveFrameEncoding(env: Readonly<Record<string, string | undefined>>): LiveFrameEncoding {
+  return env[LIVE_FRAME_ENCODING_ENV] === 'base64' ? 'base64' : 'typed';
+}
 
 /** What the panel's script keeps through a reload (vscode.setState) and the serializer restores. */
 export interface PanelViewState {
@@ -77,7 +90,7 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     case 'displayed':
       return isCount(value.seq) && isCount(value.width) && isCount(value.height) ? { type: 'displayed', seq: value.seq, width: value.width, height: value.height } : undefined;
     case 'liveAck':
-      return isCount(value.seq) && Object.keys(value).length === 2 ? { type: 'liveAck', seq: value.seq } : undefined;
+      return isCount(value.seq) && typeof value.shown === 'boolean' && Object.keys(value).length === 3 ? { type: 'liveAck', seq: value.seq, shown: value.shown } : undefined;
     case 'errorAction':
       return typeof value.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(value.action) ? { type: 'errorAction', action: value.action as PanelErrorAction } : undefined;
     default:

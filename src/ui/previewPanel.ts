@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
 import { isJpegName } from '../camera/downloadedFiles';
-import { parseWebviewMessage, type HostMessage, type PanelCommand, type PanelState } from './panelProtocol';
+import { liveFrameEncoding, parseWebviewMessage, type HostMessage, type LiveFrameEncoding, type PanelCommand, type PanelState } from './panelProtocol';
 import { LiveViewPump } from '../session/liveViewPump';
 import type { LiveFrame, LiveViewStatus } from '../camera/cameraManager';
 import type { ErrorPresenter } from './errorPresenter';
@@ -29,6 +29,8 @@ export class PreviewPanel implements vscode.Disposable {
   /** Live frames to the webview: one in flight, newest first. */
   readonly pump = new LiveViewPump((frame) => this.sendFrame(frame));
   private statusTimer: NodeJS.Timeout | undefined;
+  /** Chosen when a stream starts (see LIVE_FRAME_ENCODING_ENV); typed arrays unless a bench asks. */
+  private frameEncoding: LiveFrameEncoding = 'typed';
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -55,6 +57,7 @@ export class PreviewPanel implements vscode.Disposable {
     };
     const onLiveStatus = (s: LiveViewStatus) => {
       if (!s.running) this.pump.reset();
+      else this.frameEncoding = liveFrameEncoding(process.env);
       this.postLiveStatus(s.running);
       if (s.running && !this.statusTimer) this.statusTimer = setInterval(() => this.postLiveStatus(this.session.manager.liveViewRunning), 1000);
       if (!s.running && !this.session.manager.liveViewWanted && this.statusTimer) {
@@ -143,13 +146,13 @@ export class PreviewPanel implements vscode.Disposable {
 
   private sendFrame(frame: LiveFrame): void {
     if (!this.panel) return;
-    const data = new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
+    const data = this.frameEncoding === 'base64' ? frame.data.toString('base64') : new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     void this.panel.webview.postMessage({ type: 'liveFrame', seq: frame.seq, data } satisfies HostMessage);
   }
 
   private postLiveStatus(running: boolean): void {
     const s = this.pump.stats();
-    this.post({ type: 'liveStatus', running, fps: s.fps, dropped: s.dropped, delivered: s.delivered });
+    this.post({ type: 'liveStatus', running, fps: s.fps, dropped: s.dropped, delivered: s.delivered, broken: s.broken });
   }
 
   private post(message: HostMessage): void {
@@ -184,7 +187,7 @@ export class PreviewPanel implements vscode.Disposable {
         void this.run(message.command);
         return;
       case 'liveAck':
-        this.pump.ack(message.seq);
+        this.pump.ack(message.seq, message.shown);
         return;
       case 'displayed': {
         const preview = this.lastPreview && this.lastPreview.seq === message.seq ? this.lastPreview : undefined;

@@ -139,5 +139,17 @@ describe('LiveViewPump (newest first, one in flight)', () => {
     assert.strictEqual(s.delivered, 2);
     assert.strictEqual(s.dropped, 2);
     assert.deepStrictEqual(s.latenciesMs, [40, 40]);
+    assert.strictEqual(s.broken, 0);
+  });
+
+  it('a frame the consumer could not decode still frees the slot, and is counted as broken', () => {
+    const sent: number[] = [];
+    const pump = new LiveViewPump((f) => sent.push(f.seq), () => 0);
+    pump.offer(frame(1));
+    pump.offer(frame(2));
+    pump.ack(1, false);
+    assert.deepStrictEqual(sent, [1, 2], 'the stream goes on');
+    pump.ack(2);
+    assert.deepStrictEqual({ delivered: pump.stats().delivered, broken: pump.stats().broken }, { delivered: 2, broken: 1 });
   });
 });

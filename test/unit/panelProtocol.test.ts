@@ -19,7 +19,7 @@ const VALID: Examples = {
     { type: 'displayed', seq: 999_999_999, width: 8256, height: 5504 },
   ],
   errorAction: ERROR_ACTIONS.map((action) => ({ type: 'errorAction', action })),
-  liveAck: [{ type: 'liveAck', seq: 0 }, { type: 'liveAck', seq: 42 }, { type: 'liveAck', seq: 999_999_999 }],
+  liveAck: [{ type: 'liveAck', seq: 0, shown: true }, { type: 'liveAck', seq: 42, shown: false }, { type: 'liveAck', seq: 999_999_999, shown: true }],
 };
 
 const ALL_VALID: WebviewMessage[] = Object.values(VALID).flat();
@@ -93,9 +93,11 @@ describe('panel protocol: parseWebviewMessage', () => {
     }
   });
 
-  it('liveAck: seq is a whole number from 0 below 1e9', () => {
-    for (const bad of BAD_COUNTS) dropped({ type: 'liveAck', seq: bad }, 'liveAck.seq');
-    dropped({ type: 'liveAck' }, 'liveAck without seq');
+  it('liveAck: seq is a whole number from 0 below 1e9, shown a boolean', () => {
+    for (const bad of BAD_COUNTS) dropped({ type: 'liveAck', seq: bad, shown: true }, 'liveAck.seq');
+    for (const bad of [0, 1, 'true', null, undefined, [true], new Boolean(true)]) dropped({ type: 'liveAck', seq: 1, shown: bad }, 'liveAck.shown');
+    dropped({ type: 'liveAck', shown: true }, 'liveAck without seq');
+    dropped({ type: 'liveAck', seq: 1 }, 'liveAck without shown');
   });
 
   it('extra junk never reaches the extension: the message is dropped or the junk is stripped', () => {
@@ -104,9 +106,9 @@ describe('panel protocol: parseWebviewMessage', () => {
       const parsed = parseWebviewMessage({ ...clone(m), ...junk });
       if (parsed !== undefined) assert.deepStrictEqual(parsed, m, `${m.type}: only the known fields come through`);
     }
-    // The two messages that have no payload beyond one field reject junk outright.
+    // ready and liveAck, whose every field is checked, reject junk outright.
     dropped({ type: 'ready', extra: 1 }, 'ready with extra fields');
-    dropped({ type: 'liveAck', seq: 1, extra: 1 }, 'liveAck with extra fields');
+    dropped({ type: 'liveAck', seq: 1, shown: true, extra: 1 }, 'liveAck with extra fields');
   });
 
   it('an own "__proto__" key (as JSON.parse makes it) neither pollutes nor passes', () => {
@@ -215,6 +217,6 @@ function isWellFormed(m: WebviewMessage): boolean {
     case 'errorAction':
       return keys === 'action,type' && ERROR_ACTIONS.includes(m.action);
     case 'liveAck':
-      return keys === 'seq,type' && isCount(m.seq);
+      return keys === 'seq,shown,type' && isCount(m.seq) && typeof m.shown === 'boolean';
   }
 }

@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as jpeg from 'jpeg-js';
+import { JpegSplitter } from '../../src/camera/jpegSplitter';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 const SIMULATOR = path.join(PROJECT_ROOT, 'dist', 'simulator.js');
@@ -517,6 +518,24 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       });
       for (let i = 1; i < pixels.length; i++) assert.ok(!pixels[i].equals(pixels[i - 1]), `frames ${i - 1} and ${i} are identical`);
       assert.ok(!lockExists(sim));
+    });
+
+    it('liveViewCorruptEvery makes every Nth frame a complete but undecodable JPEG', async () => {
+      const sim = newSim({ liveViewWidth: 64, liveViewHeight: 48, liveViewFps: 100, liveViewCorruptEvery: 3 });
+      const r = await sim.run([...SELECT, '--capture-movie=8', '--stdout']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      // Cut by the extension's own splitter, which walks the JPEG structure: the bad frames pass it.
+      const frames: Buffer[] = [];
+      new JpegSplitter((f) => frames.push(Buffer.from(f))).push(r.stdout);
+      const decodable = frames.map((f) => {
+        try {
+          decode(f);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      assert.deepStrictEqual(decodable, [true, true, false, true, true, false, true, true, false]);
     });
 
     it('--capture-movie=N stops by itself after gphoto2\'s N+1 frames', async () => {

@@ -1,12 +1,13 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import { LIVE_FRAME_ENCODING_ENV } from '../../../src/ui/panelProtocol';
 import { run, simulatorConfig, until } from '../cameraCommands';
 
 interface State {
   state: string;
   nextFrame: number;
   liveView: { running: boolean; wanted: boolean };
-  panel: { open: boolean; live?: { delivered: number; dropped: number; fps: number } };
+  panel: { open: boolean; live?: { delivered: number; dropped: number; broken: number; fps: number } };
 }
 
 const getState = () => run<State>('getState');
@@ -31,6 +32,7 @@ describe('Live view in the panel', function () {
     }, 20_000);
     assert.strictEqual(s.state, 'live');
     assert.strictEqual(s.panel.open, true);
+    assert.strictEqual(s.panel.live?.broken, 0, 'the browser decoded every frame it was sent');
   });
 
   it('SPACE-style capture during live view pauses, captures and resumes by itself', async () => {
@@ -51,6 +53,41 @@ describe('Live view in the panel', function () {
     assert.strictEqual((await run<{ frame: number }>('capture')).frame, 2);
     assert.deepStrictEqual(await run('toggleLiveView'), { running: true });
     assert.deepStrictEqual(await run('toggleLiveView'), { running: false });
+  });
+
+  it('frames sent as base64 strings (what bench:webview compares against) are decoded too', async () => {
+    process.env[LIVE_FRAME_ENCODING_ENV] = 'base64'; // read by the panel when a stream starts
+    try {
+      const before = (await getState()).panel.live?.delivered ?? 0;
+      await run('startLiveView');
+      const s = await until('20 base64 frames displayed', async () => {
+        const st = await getState();
+        return (st.panel.live?.delivered ?? 0) >= before + 20 ? st : undefined;
+      }, 20_000);
+      assert.strictEqual(s.panel.live?.broken, 0);
+    } finally {
+      process.env[LIVE_FRAME_ENCODING_ENV] = 'typed';
+      await run('stopLiveView');
+    }
+  });
+
+  it('undecodable frames from the camera are counted and do not stall the stream', async () => {
+    simulatorConfig({ liveViewFps: 30, liveViewCorruptEvery: 3 });
+    try {
+      const before = (await getState()).panel.live ?? { delivered: 0, broken: 0 };
+      await run('startLiveView');
+      const s = await until('30 more frames, some undecodable', async () => {
+        const live = (await getState()).panel.live;
+        return live && live.delivered >= before.delivered + 30 && live.broken > before.broken ? live : undefined;
+      }, 20_000);
+      // Every third frame is corrupt; newest-first may skip some of either kind, so only bounds hold.
+      const broken = s.broken - before.broken;
+      const delivered = s.delivered - before.delivered;
+      assert.ok(broken >= 1 && broken < delivered, `${broken} of ${delivered} frames undecodable`);
+    } finally {
+      await run('stopLiveView');
+      simulatorConfig({ liveViewFps: 30 });
+    }
   });
 
   it('a body without live view gets a typed error', async () => {
