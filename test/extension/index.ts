@@ -13,7 +13,12 @@ function suiteFiles(dir: string): string[] {
     .readdirSync(dir, { recursive: true })
     .map((f) => path.join(dir, String(f)))
     .filter((f) => f.endsWith('.test.js'))
-    .sort();
+    .sort((a, b) => Number(isTeardown(a)) - Number(isTeardown(b)) || a.localeCompare(b));
+}
+
+/** Suites under teardown/ end the extension (deactivate it), so they run after all others. */
+function isTeardown(file: string): boolean {
+  return file.split(path.sep).includes('teardown');
 }
 
 export function run(): Promise<void> {
