@@ -76,10 +76,24 @@ export class CaptureStore {
     this.pattern = pattern;
   }
 
-  /** Switches to (and creates) a roll; numbering continues from what is on disk there. */
+  /** A roll name the user chose, checked alone and with the filename pattern; returns it trimmed. */
+  checkNewRollName(name: string): string {
+    const roll = checkUsableRollName(name);
+    this.pattern.checkRoll(roll);
+    return roll;
+  }
+
+  /** Throws before a capture when the current roll and pattern cannot name a frame (see checkRoll). */
+  checkFramesCanBeNamed(): void {
+    this.pattern.checkRoll(this.rollName);
+  }
+
+  /**
+   * Switches to (and creates) a roll; numbering continues from what is on disk there. The pattern
+   * is not checked here, so a remembered roll still opens after the pattern changed; captures check.
+   */
   async openRoll(name: string): Promise<RollInfo> {
-    const roll = checkRollName(name);
-    if (roll === TEST_FOLDER) throw new Error(`"${TEST_FOLDER}" is where test captures go; choose another roll name.`);
+    const roll = checkUsableRollName(name);
     this.rollName = roll;
     await ensureDir(this.rollFolder);
     return this.info();
@@ -253,4 +267,10 @@ async function writeFileAtomic(file: string, content: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await fs.writeFile(tmp, content);
   await fs.rename(tmp, file);
+}
+
+function checkUsableRollName(name: string): string {
+  const roll = checkRollName(name);
+  if (roll === TEST_FOLDER) throw new Error(`"${TEST_FOLDER}" is where test captures go; choose another roll name.`);
+  return roll;
 }

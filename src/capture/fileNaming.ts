@@ -47,6 +47,12 @@ export interface FilenamePattern {
    * Give the roll name when the pattern has {roll}: it is matched literally, not guessed.
    */
   frameOf(fileName: string, roll?: string): number | undefined;
+  /**
+   * Throws when this roll name makes the pattern render a name Windows reserves ("com" with
+   * "{roll}{frame}" gives COM1): checked when a roll is opened and before a capture, so the camera
+   * never fires for a frame that could not be named.
+   */
+  checkRoll(roll: string): void;
 }
 
 export const PATTERN_SETTING = 'cameraTether.filenamePattern';
@@ -82,7 +88,7 @@ export function parseFilenamePattern(source: string): FilenamePattern {
   const worst = tokens.reduce((n, t) => n + (t.kind === 'text' ? Buffer.byteLength(t.text) : t.kind === 'roll' ? MAX_NAME_LENGTH : t.kind === 'frame' ? Math.max(t.width, 6) : t.kind === 'date' ? 10 : 6), 0) + '_999.'.length + 10;
   if (worst > 255) throw new NamingError(`The filename pattern "${source}" can produce names longer than 255 bytes (with a long roll name). Shorten it or use {roll} once.`, PATTERN_SETTING);
 
-  const render = (frame: number, context: { roll: string; when: Date }): string =>
+  const renderRaw = (frame: number, context: { roll: string; when: Date }): string =>
     tokens
       .map((t) => {
         switch (t.kind) {
@@ -101,6 +107,7 @@ export function parseFilenamePattern(source: string): FilenamePattern {
       .join('');
 
   // Matches what render produces, plus the "_N" suffix of a re-shot frame, plus any extension.
+  const hasRoll = tokens.some((t) => t.kind === 'roll');
   const body = tokens
     .map((t) => {
       switch (t.kind) {
@@ -118,12 +125,29 @@ export function parseFilenamePattern(source: string): FilenamePattern {
     })
     .join('');
   // "com{frame}" would name frame 1 COM1.JPG, a device on Windows (and on shares it is served to).
-  for (let frame = 0; frame <= 9; frame++) {
-    const sample = render(frame, { roll: 'roll', when: new Date(2000, 0, 1) });
-    if (RESERVED_WINDOWS.test(sample)) throw new NamingError(`The filename pattern "${source}" names frame ${frame} "${sample}", a reserved device name on Windows. Add a prefix such as "frame-".`, PATTERN_SETTING);
-  }
+  // Only single-digit frames can produce one (COM1..COM9, LPT1..LPT9); frames start at 1.
+  const reservedSample = (roll: string): { frame: number; name: string } | undefined => {
+    for (let frame = 1; frame <= 9; frame++) {
+      const name = renderRaw(frame, { roll, when: new Date(2000, 0, 1) });
+      if (RESERVED_WINDOWS.test(name)) return { frame, name };
+    }
+    return undefined;
+  };
+  const patternSample = reservedSample('roll');
+  if (patternSample) throw new NamingError(`The filename pattern "${source}" names frame ${patternSample.frame} "${patternSample.name}", a reserved device name on Windows. Add a prefix such as "frame-".`, PATTERN_SETTING);
+  const reservedForRoll = (roll: string, frame: number, name: string): NamingError =>
+    new NamingError(`The roll name "${roll}" with the filename pattern "${source}" names frame ${frame} "${name}", a reserved device name on Windows. Choose another roll name, or add a prefix to the pattern.`, PATTERN_SETTING);
+  const checkRoll = (roll: string): void => {
+    const sample = hasRoll ? reservedSample(roll) : undefined;
+    if (sample) throw reservedForRoll(roll, sample.frame, sample.name);
+  };
+  const render = (frame: number, context: { roll: string; when: Date }): string => {
+    const name = renderRaw(frame, context);
+    // The last guard (never a silent rename); openRoll and capture check earlier, before the camera fires.
+    if (RESERVED_WINDOWS.test(name)) throw reservedForRoll(context.roll, frame, name);
+    return name;
+  };
   const matcher = new RegExp(`^${body}(?:_\\d+)?\\.[^.]+$`, 'i');
-  const hasRoll = tokens.some((t) => t.kind === 'roll');
   const matchers = new Map<string, RegExp>();
   const matcherFor = (roll: string): RegExp => {
     let m = matchers.get(roll);
@@ -137,6 +161,7 @@ export function parseFilenamePattern(source: string): FilenamePattern {
   return {
     source,
     render,
+    checkRoll,
     frameOf: (fileName, roll) => {
       const m = (hasRoll && roll !== undefined ? matcherFor(roll) : matcher).exec(fileName);
       return m ? Number(m[1]) : undefined;

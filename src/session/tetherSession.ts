@@ -115,6 +115,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   /** Capture into the roll; the frame number is assigned when the files are safely on disk. */
   async capture(options?: JobOptions): Promise<FrameResult> {
+    this.store.checkFramesCanBeNamed();
     try {
       const result = await this.manager.capture({ job: 'capture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitFrame(files), rescue: (files) => this.store.rescue(files) }, options);
       this.lastCapture = { frame: result.frame, files: result.files, test: false, at: new Date().toISOString() };
@@ -147,7 +148,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   }
 
   async newRoll(name: string): Promise<RollInfo> {
-    this.roll = await this.store.openRoll(name);
+    this.roll = await this.store.openRoll(this.store.checkNewRollName(name));
     this.emitChanged();
     return this.roll;
   }

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { CameraError, toCameraError } from '../camera/errors';
 import { describeCleanup } from '../camera/processReaper';
-import { checkRollName, NamingError } from '../capture/fileNaming';
+import { NamingError } from '../capture/fileNaming';
 import { SECTION } from '../config/settings';
 import type { ErrorPresenter } from './errorPresenter';
 import type { TetherHost } from './tetherHost';
@@ -110,7 +110,7 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
       let name = typeof arg === 'string' ? arg : isObject(arg) && typeof arg.name === 'string' ? arg.name : undefined;
       if (arg !== undefined && name === undefined) throw new CameraError('failed', 'cameraTether.newRoll takes a roll name (a string, or {"name": "..."}).', {}, []);
       if (name === undefined) {
-        name = await vscode.window.showInputBox({ title: 'New roll', prompt: 'Name of the new roll (a folder under the output folder)', value: await nextRollName(host), validateInput: (v) => validationMessage(() => checkRollName(v)) });
+        name = await vscode.window.showInputBox({ title: 'New roll', prompt: 'Name of the new roll (a folder under the output folder)', value: await nextRollName(host), validateInput: (v) => validationMessage(() => session.store.checkNewRollName(v)) });
         if (name === undefined) throw new CameraError('cancelled', 'New roll was cancelled.');
       }
       const info = await session.newRoll(name);

@@ -298,6 +298,24 @@ describe('CameraManager against the simulator', function () {
     }
   });
 
+  it('a roll whose name makes the pattern name a Windows device is refused at newRoll, and a capture into it refused before the camera fires', async () => {
+    const r = await rig();
+    try {
+      r.session.store.configure(path.join(r.out, 'captures'), parseFilenamePattern('{roll}{frame}'));
+      await assert.rejects(r.session.newRoll('com'), /roll name "com".*"com1", a reserved device name on Windows/);
+      // A roll remembered from before the pattern changed still opens; the capture is what is refused.
+      await r.session.store.openRoll('com');
+      await assert.rejects(r.session.capture(), /reserved device name/);
+      assert.deepStrictEqual(await rollFiles(r), []);
+      assert.ok(!r.states.some((st) => st.kind === 'busy' && st.job === 'capture'), 'the camera never fired: no capture job ran');
+      // The same roll with a pattern that cannot collide captures normally.
+      r.session.store.configure(path.join(r.out, 'captures'), parseFilenamePattern('{roll}-{frame}'));
+      assert.deepStrictEqual((await r.session.capture()).files.map((f) => f.name), ['com-1.JPG']);
+    } finally {
+      await r.dispose();
+    }
+  });
+
   it('dispose mid-job kills the child and releases the lock', async () => {
     r = await rig({ hang: true });
     const job = r.session.capture();
