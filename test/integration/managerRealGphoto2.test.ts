@@ -30,6 +30,7 @@ import { LinuxProcessTable, type ProcessInfo, type ProcessTable } from '../../sr
 import { CaptureStore, STAGING_FOLDER } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
+import { fillToEnospc } from '../support/fullDisk';
 import { ownChildren } from '../support/processSampler';
 import { tempDir } from '../support/simulatorHarness';
 import { GPHOTO2_BINARY, vcameraGphoto2, vcameraUnavailableReason, type VcameraGphoto2 } from '../support/vcamera';
@@ -376,22 +377,11 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       if (mount) spawnSync('umount', ['-l', mount]);
     });
 
-    async function fill(dir: string): Promise<void> {
-      const filler = await fs.open(path.join(dir, 'filler'), 'w');
-      try {
-        for (;;) await filler.write(Buffer.alloc(4096, 1));
-      } catch (err) {
-        assert.strictEqual((err as NodeJS.ErrnoException).code, 'ENOSPC');
-      } finally {
-        await filler.close();
-      }
-    }
-
     it('gphoto2 exits 0 after its download failed: not trusted, nothing in the roll, counter unchanged', async () => {
       assert.ok(mount);
       const r = await rig({}, path.join(mount, 'captures'));
       await r.manager.summary();
-      await fill(mount);
+      await fillToEnospc(mount);
       await assert.rejects(r.session.capture(), (e: unknown) => {
         assert.ok(e instanceof CameraError, String(e));
         assert.ok(['failed', 'io', 'storageFull'].includes(e.kind), `${e.kind}: ${e.message}`);
@@ -413,7 +403,7 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       assert.ok(mount);
       const r = await rig({}, path.join(mount, 'captures2'));
       await r.manager.summary();
-      await fill(mount).catch(() => undefined);
+      await fillToEnospc(mount).catch(() => undefined);
       await assert.rejects(r.session.capture(), (e: unknown) => {
         kindOf('storageFull', r)(e);
         assert.match((e as CameraError).message, /full/);

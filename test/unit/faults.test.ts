@@ -21,6 +21,7 @@ import { LinuxProcessTable } from '../../src/camera/processTable';
 import { CaptureStore, STAGING_FOLDER } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
+import { fillToEnospc } from '../support/fullDisk';
 import { ownChildren } from '../support/processSampler';
 import { SimulatorHarness, tempDir, testManagerSettings, type SimulatorConfig } from '../support/simulatorHarness';
 
@@ -242,16 +243,7 @@ describe('faults', function () {
       if (!mount(['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=64', 'tmpfs'], output)) this.skip();
     });
 
-    async function fill(): Promise<void> {
-      const filler = await fs.open(path.join(output, 'filler'), 'w');
-      try {
-        for (;;) await filler.write(Buffer.alloc(1024, 1));
-      } catch (err) {
-        assert.strictEqual((err as NodeJS.ErrnoException).code, 'ENOSPC');
-      } finally {
-        await filler.close();
-      }
-    }
+    const fill = () => fillToEnospc(output);
 
     it('ENOSPC during the download: a typed error, no partial file in the roll or staging, counter unchanged, and it works once space is free', async () => {
       const r = await rig({ output });
