@@ -26,7 +26,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         const live = panel.pump.stats();
         const sorted = [...live.latenciesMs].sort((a, b) => a - b);
         const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined);
-        return { open: panel.isOpen, displayed: panel.lastDisplayed, live: { delivered: live.delivered, dropped: live.dropped, broken: live.broken, fps: live.fps, latencyMedianMs: at(0.5), latencyP95Ms: at(0.95) } };
+        return { open: panel.isOpen, displayed: panel.lastDisplayed, live: { encoding: panel.liveFrameEncoding, delivered: live.delivered, dropped: live.dropped, broken: live.broken, fps: live.fps, latencyMedianMs: at(0.5), latencyP95Ms: at(0.95) } };
       },
       statusBarInfo: () => statusBar.view,
     }),

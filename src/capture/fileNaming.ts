@@ -49,8 +49,8 @@ export interface FilenamePattern {
   frameOf(fileName: string, roll?: string): number | undefined;
   /**
    * Throws when this roll name makes the pattern render a name Windows reserves ("com" with
-   * "{roll}{frame}" gives COM1): checked when a roll is opened and before a capture, so the camera
-   * never fires for a frame that could not be named.
+   * "{roll}{frame}" gives COM1): checked at New Roll and before a capture, so the camera never
+   * fires for a frame that could not be named.
    */
   checkRoll(roll: string): void;
 }
@@ -143,7 +143,7 @@ export function parseFilenamePattern(source: string): FilenamePattern {
   };
   const render = (frame: number, context: { roll: string; when: Date }): string => {
     const name = renderRaw(frame, context);
-    // The last guard (never a silent rename); openRoll and capture check earlier, before the camera fires.
+    // The last guard (never a silent rename); New Roll and capture check earlier, before the camera fires.
     if (RESERVED_WINDOWS.test(name)) throw reservedForRoll(context.roll, frame, name);
     return name;
   };

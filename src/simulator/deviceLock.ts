@@ -86,10 +86,6 @@ function claim(file: string, depth: number): ClaimResult {
   return { ok: false, holder: lastHolder };
 }
 
-function tempName(file: string, pid: number): string {
-  return `${file}.${pid}.${Math.random().toString(36).slice(2)}.tmp`;
-}
-
 /** Temp files of `file` (and of its takeover files) whose writer pid no longer exists. */
 function removeDeadTempFiles(file: string): void {
   const dir = path.dirname(file);
@@ -118,7 +114,7 @@ function pidExists(pid: number): boolean {
 }
 
 function createExclusive(file: string, owner: LockOwner): boolean {
-  const tmp = tempName(file, owner.pid);
+  const tmp = `${file}.${owner.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   fs.writeFileSync(tmp, `${owner.pid}${owner.start ? ` ${owner.start}` : ''}\n`);
   try {
     fs.linkSync(tmp, file);

@@ -32,6 +32,10 @@ export class PreviewPanel implements vscode.Disposable {
   /** Chosen when a stream starts (see LIVE_FRAME_ENCODING_ENV); typed arrays unless a bench asks. */
   private frameEncoding: LiveFrameEncoding = 'typed';
 
+  get liveFrameEncoding(): LiveFrameEncoding {
+    return this.frameEncoding;
+  }
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly session: TetherSession,

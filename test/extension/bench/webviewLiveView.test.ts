@@ -12,6 +12,7 @@ import { LIVE_FRAME_ENCODING_ENV, type LiveFrameEncoding } from '../../../src/ui
 import { run, simulatorConfig, until } from '../cameraCommands';
 
 interface Live {
+  encoding?: LiveFrameEncoding;
   delivered: number;
   dropped: number;
   broken: number;
@@ -66,6 +67,7 @@ async function measure(encoding: LiveFrameEncoding): Promise<Phase> {
   await until('the first displayed frame', async () => ((await live()).delivered > started ? true : undefined));
   await wait(1000); // warm-up, not synchronisation: the first second is not measured
   const a = await live();
+  assert.strictEqual(a.encoding, encoding, 'the panel streams in the encoding this phase measures');
   const cpu0 = process.cpuUsage();
   const browser0 = browserCpuSeconds();
   const t0 = Date.now();

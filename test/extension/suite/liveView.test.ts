@@ -7,7 +7,7 @@ interface State {
   state: string;
   nextFrame: number;
   liveView: { running: boolean; wanted: boolean };
-  panel: { open: boolean; live?: { delivered: number; dropped: number; broken: number; fps: number } };
+  panel: { open: boolean; live?: { encoding: string; delivered: number; dropped: number; broken: number; fps: number } };
 }
 
 const getState = () => run<State>('getState');
@@ -33,6 +33,7 @@ describe('Live view in the panel', function () {
     assert.strictEqual(s.state, 'live');
     assert.strictEqual(s.panel.open, true);
     assert.strictEqual(s.panel.live?.broken, 0, 'the browser decoded every frame it was sent');
+    assert.strictEqual(s.panel.live?.encoding, 'typed', 'typed arrays by default');
   });
 
   it('SPACE-style capture during live view pauses, captures and resumes by itself', async () => {
@@ -64,6 +65,7 @@ describe('Live view in the panel', function () {
         const st = await getState();
         return (st.panel.live?.delivered ?? 0) >= before + 20 ? st : undefined;
       }, 20_000);
+      assert.strictEqual(s.panel.live?.encoding, 'base64');
       assert.strictEqual(s.panel.live?.broken, 0);
     } finally {
       process.env[LIVE_FRAME_ENCODING_ENV] = 'typed';
