@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import { LIVE_FRAME_ENCODING_ENV } from '../../../src/ui/panelProtocol';
 import { run, simulatorConfig, until } from '../cameraCommands';
+import { screenshotServiceAvailable, takeScreenshot } from '../screenshot';
 
 interface State {
   state: string;
@@ -34,6 +35,10 @@ describe('Live view in the panel', function () {
     assert.strictEqual(s.panel.open, true);
     assert.strictEqual(s.panel.live?.broken, 0, 'the browser decoded every frame it was sent');
     assert.strictEqual(s.panel.live?.encoding, 'typed', 'typed arrays by default');
+    if (screenshotServiceAvailable()) {
+      const png = await takeScreenshot('panel-live-view');
+      assert.ok(fs.statSync(png).size > 10_000, 'a real screenshot');
+    }
   });
 
   it('SPACE-style capture during live view pauses, captures and resumes by itself', async () => {
