@@ -23,7 +23,7 @@ function el<T extends HTMLElement>(id: string): T {
 }
 
 const preview = el<HTMLImageElement>('preview');
-const liveCanvas = el<HTMLCanvasElement>('live');
+const liveCanvas = el<HTMLCanvasElement>('live-frame');
 const stage = el<HTMLElement>('stage');
 
 function send(message: WebviewMessage): void {

@@ -248,7 +248,7 @@ export class PreviewPanel implements vscode.Disposable {
 </div>
 <main id="stage" class="stage fit" tabindex="0" aria-label="Preview image">
   <div id="placeholder" class="placeholder">No preview yet. Press P or click Preview.</div>
-  <div id="frame" class="frame" hidden><img id="preview" class="picture" alt="Latest camera preview"><canvas id="live" class="picture" role="img" aria-label="Live view" hidden></canvas><div id="grid" class="grid" hidden></div></div>
+  <div id="frame" class="frame" hidden><img id="preview" class="picture" alt="Latest camera preview"><canvas id="live-frame" class="picture" role="img" aria-label="Live view" hidden></canvas><div id="grid" class="grid" hidden></div></div>
 </main>
 <footer class="info">
   <section aria-label="Roll"><span class="label">Roll</span> <span id="roll"></span> · <span class="label">Next frame</span> <strong id="next-frame"></strong> · <span id="captured"></span></section>

@@ -4,6 +4,7 @@
 // file live in one extension folder and so share one `vscode` API object) and reads the panel's
 // webview.html and webview.options. Nothing is added to src/.
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { run, until } from '../cameraCommands';
@@ -130,6 +131,17 @@ describe('Preview panel webview security', function () {
       const src = /\bsrc="([^"]+)"/.exec(attrs)?.[1] ?? '';
       assert.match(src, /dist\/webview\/panel\.js$/, `the bundled panel script: ${src}`);
     }
+  });
+
+  it('markup integrity: element ids are unique, and every id the panel script looks up is there exactly once', () => {
+    const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    assert.deepStrictEqual(repeated, [], 'an id used twice makes getElementById return the wrong element');
+    const extension = vscode.extensions.getExtension('camera-tether.camera-tether');
+    const script = fs.readFileSync(path.join(extension?.extensionPath ?? '', 'media', 'panel.ts'), 'utf8');
+    const looked = [...script.matchAll(/\bel(?:<[^>]+>)?\('([^']+)'\)/g)].map((m) => m[1]);
+    assert.ok(looked.length >= 10, `the script's el('...') lookups were found (${looked.length})`);
+    for (const id of new Set(looked)) assert.ok(ids.includes(id), `the panel markup has #${id}`);
   });
 
   it('no inline event handlers, javascript: URLs, frames, objects or <base>', () => {
