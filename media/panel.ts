@@ -58,7 +58,7 @@ function formatBytes(n: number): string {
 function renderStatus(): void {
   const status = el('status');
   if (!state) return;
-  status.className = state.state;
+  status.dataset.state = state.state; // not a class: .error is the banner's
   if (state.state === 'busy') {
     const secs = state.busySince ? Math.max(0, Math.floor((Date.now() - state.busySince) / 1000)) : 0;
     status.textContent = `${state.job ?? 'Working'}… ${secs} s${state.queued > 0 ? ` (${state.queued} waiting)` : ''}`;
@@ -214,6 +214,11 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
 for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]')) {
   b.addEventListener('click', () => command(b.dataset.command as PanelCommand));
 }
+// After a mouse click, focus goes back to the picture so that SPACE captures again instead of
+// clicking the same button; keyboard users (Tab, then Space or Enter: detail 0) keep their focus.
+document.addEventListener('click', (e) => {
+  if (e.detail > 0 && (e.target as HTMLElement).closest('button')) stage.focus({ preventScroll: true });
+});
 el('btn-invert').addEventListener('click', () => toggle('invert'));
 el('btn-grid').addEventListener('click', () => toggle('grid'));
 el('btn-zoom').addEventListener('click', () => toggle('zoom'));

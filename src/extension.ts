@@ -12,7 +12,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const log = vscode.window.createOutputChannel('Camera Tether', { log: true });
   context.subscriptions.push(log);
   host = await TetherHost.create(context, log);
-  const presenter = new ErrorPresenter(log);
+  const tether = host;
+  const presenter = new ErrorPresenter(log, {
+    currentError: () => (tether.session.manager.state.kind === 'error' ? tether.session.manager.state.error : undefined),
+    usingSimulator: () => tether.session.snapshot().source === 'simulator',
+  });
   const panel = new PreviewPanel(context.extensionUri, host.session, host.previewDir, presenter, log);
   host.onDidReload(() => panel.refreshRoots());
   const statusBar = new StatusBar(host.session);

@@ -1,6 +1,7 @@
 /**
  * Shows a CameraError as a notification whose buttons fix the problem (Run Cleanup, Show Log, Open
- * Settings, Use Simulated Camera), and logs it.
+ * Settings, Use Simulated Camera, Try Again), and logs it. The panel's error banner runs its actions
+ * through here too.
  */
 import * as vscode from 'vscode';
 import { CameraError, type CameraErrorAction } from '../camera/errors';
@@ -14,8 +15,23 @@ const LABELS: Record<CameraErrorAction, string> = {
   retry: 'Try Again',
 };
 
+/** What the presenter needs to know about the camera right now. */
+export interface ErrorContext {
+  /** The error the camera manager is in, if it is in one. */
+  currentError(): CameraError | undefined;
+  usingSimulator(): boolean;
+}
+
 export class ErrorPresenter {
-  constructor(private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly context: ErrorContext,
+  ) {}
+
+  /** The actions worth offering for this error now (no "Use Simulated Camera" while simulated). */
+  actionsFor(error: CameraError, canRetry: boolean): CameraErrorAction[] {
+    return error.actions.filter((a) => (a !== 'retry' || canRetry) && (a !== 'useSimulator' || !this.context.usingSimulator()));
+  }
 
   /** Does not wait for the user's click: commands return (and reject) at once. */
   show(error: CameraError, retry?: () => Thenable<unknown>): void {
@@ -24,7 +40,7 @@ export class ErrorPresenter {
       return;
     }
     this.log.error(`[${error.kind}] ${error.message}${error.details.stderrTail ? `\n${error.details.stderrTail}` : ''}`);
-    const actions = error.actions.filter((a) => a !== 'retry' || retry !== undefined);
+    const actions = this.actionsFor(error, retry !== undefined);
     void vscode.window.showErrorMessage(error.message, ...actions.map((a) => LABELS[a])).then((picked) => {
       const action = actions.find((a) => LABELS[a] === picked);
       if (action) void this.run(action, error, retry);
@@ -43,7 +59,14 @@ export class ErrorPresenter {
       case 'useSimulator':
         return vscode.commands.executeCommand('cameraTether.useSimulator');
       case 'retry':
-        return retry ? retry() : Promise.resolve();
+        if (!retry) return Promise.resolve();
+        // A notification outlives its error: once the camera has done anything since, "Try Again"
+        // must not fire it again unasked (the user may already have re-shot that frame).
+        if (this.context.currentError() !== error) {
+          this.log.info(`Not retried: the camera has been used since "${error.message}".`);
+          return vscode.window.showInformationMessage('Nothing retried: the camera has been used since that error.');
+        }
+        return retry();
     }
   }
 }

@@ -11,10 +11,34 @@ import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
 import { isJpegName } from '../camera/downloadedFiles';
 import { liveFrameEncoding, parseWebviewMessage, type HostMessage, type LiveFrameEncoding, type PanelCommand, type PanelState } from './panelProtocol';
 import { LiveViewPump } from '../session/liveViewPump';
-import type { LiveFrame, LiveViewStatus } from '../camera/cameraManager';
+import type { JobName, LiveFrame, LiveViewStatus } from '../camera/cameraManager';
 import type { ErrorPresenter } from './errorPresenter';
 
 export const VIEW_TYPE = 'cameraTether.preview';
+
+interface CapturedFile {
+  path: string;
+  name: string;
+  bytes: number;
+}
+
+interface ShownCapture {
+  files: CapturedFile[];
+  frame: number | undefined;
+  test: boolean;
+}
+
+/** The command the banner's "Try Again" runs for a failed job; none for jobs users do not start. */
+export const RETRY_COMMANDS: Readonly<Record<JobName, string | undefined>> = {
+  detect: 'cameraTether.detectCamera',
+  summary: undefined,
+  version: undefined,
+  preview: 'cameraTether.preview',
+  capture: 'cameraTether.capture',
+  testCapture: 'cameraTether.testCapture',
+  cleanup: 'cameraTether.cleanup',
+  liveView: 'cameraTether.startLiveView',
+};
 
 export class PreviewPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -22,6 +46,7 @@ export class PreviewPanel implements vscode.Disposable {
   private readonly queue: HostMessage[] = [];
   private previewSeq = 0;
   private lastPreview: { seq: number; path: string } | undefined;
+  private lastCapture: ShownCapture | undefined;
   private displayed: { seq: number; path: string; width: number; height: number } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDisplayedEmitter = new vscode.EventEmitter<{ path: string; width: number; height: number }>();
@@ -45,17 +70,11 @@ export class PreviewPanel implements vscode.Disposable {
   ) {
     const onChanged = (s: SessionSnapshot) => {
       this.post({ type: 'state', state: toPanelState(s) });
-      this.post({ type: 'error', error: s.error ? { kind: s.error.kind, message: s.error.message, actions: actionsOf(this.session, s) } : undefined });
+      this.post(this.errorMessage());
     };
     const onPreview = (p: { path: string; bytes: number; durationMs: number }) => this.showPreview(p.path, p.bytes, p.durationMs);
-    const onCapture = (files: { path: string; name: string; bytes: number }[], frame: number | undefined, test: boolean) => {
-      const jpeg = files.find((f) => isJpegName(f.name));
-      const shown = jpeg ?? files[0];
-      if (!shown) return;
-      this.post({ type: 'capture', capture: { name: files.map((f) => f.name).join(' + '), bytes: files.reduce((n, f) => n + f.bytes, 0), frame, test, thumbnailUri: jpeg && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(jpeg.path)).toString() : undefined } });
-    };
-    const frameListener = (r: { frame: number; files: { path: string; name: string; bytes: number }[] }) => onCapture(r.files, r.frame, false);
-    const testListener = (r: { files: { path: string; name: string; bytes: number }[] }) => onCapture(r.files, undefined, true);
+    const frameListener = (r: { frame: number; files: CapturedFile[] }) => this.showCapture({ files: r.files, frame: r.frame, test: false });
+    const testListener = (r: { files: CapturedFile[] }) => this.showCapture({ files: r.files, frame: undefined, test: true });
     const onLiveFrame = (f: LiveFrame) => {
       if (this.panel && this.ready) this.pump.offer(f);
     };
@@ -141,6 +160,21 @@ export class PreviewPanel implements vscode.Disposable {
     ];
   }
 
+  private errorMessage(): HostMessage {
+    const state = this.session.manager.state;
+    if (state.kind !== 'error') return { type: 'error', error: undefined };
+    const actions = this.presenter.actionsFor(state.error, RETRY_COMMANDS[state.job] !== undefined);
+    return { type: 'error', error: { kind: state.error.kind, message: state.error.message, actions } };
+  }
+
+  private showCapture(capture: ShownCapture): void {
+    const { files, frame, test } = capture;
+    const jpeg = files.find((f) => isJpegName(f.name));
+    if (!files[0]) return;
+    this.lastCapture = capture;
+    this.post({ type: 'capture', capture: { name: files.map((f) => f.name).join(' + '), bytes: files.reduce((n, f) => n + f.bytes, 0), frame, test, thumbnailUri: jpeg && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(jpeg.path)).toString() : undefined } });
+  }
+
   private showPreview(file: string, bytes: number, durationMs: number): void {
     const seq = ++this.previewSeq;
     this.lastPreview = { seq, path: file };
@@ -179,12 +213,15 @@ export class PreviewPanel implements vscode.Disposable {
     }
     switch (message.type) {
       case 'ready': {
+        // A fresh page (opened, reopened, or restored after a restart) gets everything it shows.
         this.ready = true;
         const s = this.session.snapshot();
         const pending = this.queue.splice(0);
-        void this.panel?.webview.postMessage({ type: 'state', state: toPanelState(s) } satisfies HostMessage);
-        for (const m of pending) if (m.type !== 'state') void this.panel?.webview.postMessage(m);
+        this.post({ type: 'state', state: toPanelState(s) });
+        this.post(this.errorMessage());
+        for (const m of pending) if (m.type !== 'state' && m.type !== 'error' && m.type !== 'capture') this.post(m);
         if (this.lastPreview && !pending.some((m) => m.type === 'preview') && s.lastPreview) this.showPreview(s.lastPreview.path, s.lastPreview.bytes, s.lastPreview.durationMs);
+        if (this.lastCapture) this.showCapture(this.lastCapture);
         return;
       }
       case 'command':
@@ -203,8 +240,12 @@ export class PreviewPanel implements vscode.Disposable {
       case 'errorAction': {
         const state = this.session.manager.state;
         if (state.kind !== 'error') return;
-        const retryCommand = state.job === 'detect' ? 'cameraTether.detectCamera' : `cameraTether.${state.job}`;
-        void this.presenter.run(message.action, state.error, () => vscode.commands.executeCommand(retryCommand));
+        const retryCommand = RETRY_COMMANDS[state.job];
+        if (!this.presenter.actionsFor(state.error, retryCommand !== undefined).includes(message.action)) {
+          this.log.warn(`Preview panel: ignored the action "${message.action}", which this error does not offer.`);
+          return;
+        }
+        void this.presenter.run(message.action, state.error, retryCommand ? () => vscode.commands.executeCommand(retryCommand) : undefined);
         return;
       }
     }
@@ -232,15 +273,18 @@ export class PreviewPanel implements vscode.Disposable {
 </head>
 <body>
 <header class="toolbar" role="toolbar" aria-label="Camera actions">
+  <span class="group" role="group" aria-label="Camera">
   <button id="btn-preview" data-command="preview" title="Preview (P)" aria-keyshortcuts="P">Preview</button>
   <button id="btn-liveView" data-command="liveView" class="toggle" aria-pressed="false" title="Live view on/off (L)" aria-keyshortcuts="L">Live view</button>
   <button id="btn-capture" data-command="capture" class="primary" title="Capture (Space)" aria-keyshortcuts="Space">Capture</button>
   <button id="btn-testCapture" data-command="testCapture" title="Test capture, counter unchanged (T)" aria-keyshortcuts="T">Test capture</button>
   <button id="btn-cleanup" data-command="cleanup" title="Stop stray camera processes">Cleanup</button>
-  <span class="spacer"></span>
+  </span>
+  <span class="group view" role="group" aria-label="View">
   <button id="btn-invert" class="toggle" aria-pressed="false" title="Invert: show a negative as positive (I)" aria-keyshortcuts="I">Invert</button>
   <button id="btn-grid" class="toggle" aria-pressed="false" title="Grid overlay (G)" aria-keyshortcuts="G">Grid</button>
   <button id="btn-zoom" class="toggle" aria-pressed="false" title="Zoom to 100 % / fit (Z or double-click)">100 %</button>
+  </span>
 </header>
 <div id="error" class="error" role="alert" hidden>
   <span id="error-text"></span>
@@ -271,12 +315,6 @@ export class PreviewPanel implements vscode.Disposable {
 
 function toPanelState(s: SessionSnapshot): PanelState {
   return { state: s.state, job: s.job, busySince: s.busySince, queued: s.queued, roll: s.roll, nextFrame: s.nextFrame, captured: s.captured, cameraModel: s.camera.model, cameraPort: s.camera.port, simulated: s.camera.simulated, outputFolder: path.basename(s.outputFolder) };
-}
-
-function actionsOf(session: TetherSession, s: SessionSnapshot): ('cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry')[] {
-  const state = session.manager.state;
-  const actions = state.kind === 'error' ? [...state.error.actions] : [];
-  return actions.filter((a) => a !== 'retry' || s.error !== undefined);
 }
 
 function safeJson(value: unknown): string {
