@@ -26,6 +26,9 @@ const preview = el<HTMLImageElement>('preview');
 const liveCanvas = el<HTMLCanvasElement>('live-frame');
 const stage = el<HTMLElement>('stage');
 
+// Fit means "fit the picture area", which shrinks when the error banner shows or the footer wraps.
+new ResizeObserver(() => stage.style.setProperty('--fit-height', `${stage.clientHeight}px`)).observe(stage);
+
 function send(message: WebviewMessage): void {
   vscode.postMessage(message);
 }

@@ -22,14 +22,16 @@ export interface CommandHooks {
 export function registerCommands(host: TetherHost, presenter: ErrorPresenter, hooks: CommandHooks): vscode.Disposable[] {
   const session = host.session;
 
-  const guarded = (name: string, handler: Handler, retryable = false): Handler => {
+  /** `retryWith`: true retries the command itself, a command name retries that one instead. */
+  const guarded = (name: string, handler: Handler, retryWith: boolean | string = false): Handler => {
     const wrapped: Handler = async (...args) => {
       try {
         host.ensureSettings();
         return await handler(...args);
       } catch (err) {
         const error = err instanceof NamingError ? new CameraError('badSetting', err.message, { setting: err.setting }, err.setting ? ['openSettings'] : []) : toCameraError(err, name);
-        presenter.show(error, retryable ? () => vscode.commands.executeCommand(`cameraTether.${commandOf(name)}`) : undefined);
+        const retry = retryWith === false ? undefined : `cameraTether.${typeof retryWith === 'string' ? retryWith : commandOf(name)}`;
+        presenter.show(error, retry ? () => vscode.commands.executeCommand(retry) : undefined);
         throw error;
       }
     };
@@ -44,7 +46,8 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
       const interactive = !isObject(arg) || arg.interactive !== false;
       if (interactive) {
         if (cameras.length === 0) {
-          void vscode.window.showWarningMessage('No camera found. Check that it is on, connected by USB and not in mass-storage mode, or try the simulated camera.', 'Use Simulated Camera').then((b) => b && vscode.commands.executeCommand('cameraTether.useSimulator'));
+          if (session.snapshot().source === 'simulator') void vscode.window.showWarningMessage('The simulated camera reports no camera (its noCamera fault is switched on).');
+          else void vscode.window.showWarningMessage('No camera found. Check that it is on, connected by USB and not in mass-storage mode, or try the simulated camera.', 'Use Simulated Camera').then((b) => b && vscode.commands.executeCommand('cameraTether.useSimulator'));
         } else if (cameras.length === 1) {
           void vscode.window.showInformationMessage(`Found ${cameras[0].model} on ${cameras[0].port}.`);
         } else {
@@ -82,7 +85,7 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
       if (!hooks.panelInfo().open) await hooks.openPanel();
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: '$(sync~spin) Starting live view' }, () => session.startLiveView());
       return { running: session.manager.liveViewRunning };
-    }),
+    }, true),
 
     stopLiveView: guarded('Stop live view', async () => {
       await session.stopLiveView();
@@ -96,7 +99,7 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
         await session.startLiveView();
       }
       return { running: session.manager.liveViewRunning };
-    }),
+    }, 'startLiveView'),
 
     cleanup: guarded('Cleanup', async () => {
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Stopping camera processes' }, () => session.cleanup());
