@@ -56,6 +56,8 @@ export class PreviewPanel implements vscode.Disposable {
   private statusTimer: NodeJS.Timeout | undefined;
   /** Chosen when a stream starts (see LIVE_FRAME_ENCODING_ENV); typed arrays unless a bench asks. */
   private frameEncoding: LiveFrameEncoding = 'typed';
+  /** The pump's counters when the user started live view (the pump's own counters never reset). */
+  private liveBaseline: { dropped: number; delivered: number; broken: number } | undefined;
 
   get liveFrameEncoding(): LiveFrameEncoding {
     return this.frameEncoding;
@@ -81,6 +83,9 @@ export class PreviewPanel implements vscode.Disposable {
     const onLiveStatus = (s: LiveViewStatus) => {
       if (!s.running) this.pump.reset();
       else this.frameEncoding = liveFrameEncoding(process.env);
+      // The badge counts from the user's Start, across the pauses for captures, until their Stop.
+      if (s.running && !this.liveBaseline) this.liveBaseline = this.pump.stats();
+      if (!s.running && !this.session.manager.liveViewWanted) this.liveBaseline = undefined;
       this.postLiveStatus(s.running);
       if (s.running && !this.statusTimer) this.statusTimer = setInterval(() => this.postLiveStatus(this.session.manager.liveViewRunning), 1000);
       if (!s.running && !this.session.manager.liveViewWanted && this.statusTimer) {
@@ -190,7 +195,8 @@ export class PreviewPanel implements vscode.Disposable {
 
   private postLiveStatus(running: boolean): void {
     const s = this.pump.stats();
-    this.post({ type: 'liveStatus', running, fps: s.fps, dropped: s.dropped, delivered: s.delivered, broken: s.broken });
+    const from = this.liveBaseline ?? { dropped: 0, delivered: 0, broken: 0 };
+    this.post({ type: 'liveStatus', running, fps: s.fps, dropped: s.dropped - from.dropped, delivered: s.delivered - from.delivered, broken: s.broken - from.broken });
   }
 
   private post(message: HostMessage): void {
