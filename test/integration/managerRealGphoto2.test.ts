@@ -19,20 +19,18 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import { promises as fs, readFileSync, readdirSync } from 'fs';
 import * as path from 'path';
-import { CameraLock } from '../../src/camera/cameraLock';
 import { CameraManager, type ManagerSettings } from '../../src/camera/cameraManager';
 import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
 import { CameraError, type CameraErrorKind } from '../../src/camera/errors';
 import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
-import { ProcessReaper } from '../../src/camera/processReaper';
 import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable, type ProcessInfo, type ProcessTable } from '../../src/camera/processTable';
-import { CaptureStore, STAGING_FOLDER } from '../../src/capture/captureStore';
-import { parseFilenamePattern } from '../../src/capture/fileNaming';
+import { STAGING_FOLDER } from '../../src/capture/captureStore';
 import { TetherSession } from '../../src/session/tetherSession';
 import { fillToEnospc } from '../support/fullDisk';
 import { ownChildren } from '../support/processSampler';
-import { tempDir } from '../support/simulatorHarness';
+import { openManagerSession } from '../support/managerSession';
+import { tempDir, testManagerSettings } from '../support/simulatorHarness';
 import { GPHOTO2_BINARY, vcameraGphoto2, vcameraUnavailableReason, type VcameraGphoto2 } from '../support/vcamera';
 
 /** The USB ids vusb must find at ">/dev/null": 04b0:0437 (Nikon D750), little-endian. */
@@ -138,37 +136,21 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
 
   async function rig(overrides: Partial<ManagerSettings> = {}, output?: string): Promise<Rig> {
     const dir = await fs.mkdtemp(path.join(jobs, 'rig-'));
-    const runner = new ProcessRunner();
-    const reaper = new ProcessReaper(new OwnChildrenTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 });
-    const lock = new CameraLock(path.join(dir, 'camera.lock'), 'real-gphoto2 test');
-    const manager = new CameraManager({ runner, reaper, lock }, {
-      program: vcameraProgram(),
-      selection: VCAMERA_SELECTION,
-      timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: CAPTURE_MS, cleanupTermMs: 1000, cleanupKillMs: 1000 },
-      graceMs: 1000,
-      lingerMs: 1500,
-      cleanupMode: 'whenNeeded',
-      cleanupNames: [],
-      settleMs: 0,
-      keepOnCamera: false,
-      previewDir: path.join(dir, 'previews'),
-      liveViewMaxFps: 0,
-      ...overrides,
+    const opened = await openManagerSession({
+      settings: testManagerSettings(vcameraProgram(), path.join(dir, 'previews'), {
+        selection: VCAMERA_SELECTION,
+        timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: CAPTURE_MS, cleanupTermMs: 1000, cleanupKillMs: 1000 },
+        graceMs: 1000,
+        lingerMs: 1500,
+        ...overrides,
+      }),
+      workDir: dir,
+      output: output ?? path.join(dir, 'captures'),
+      identity: { source: 'gphoto2', ...VCAMERA_SELECTION },
+      table: new OwnChildrenTable(),
+      lockLabel: 'real-gphoto2 test',
     });
-    const logs: string[] = [];
-    manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
-    const store = new CaptureStore(output ?? path.join(dir, 'captures'), parseFilenamePattern('frame-{frame:04}'), 'roll-1');
-    const session = await TetherSession.open(manager, store, { source: 'gphoto2', ...VCAMERA_SELECTION });
-    const r: Rig = {
-      manager,
-      session,
-      runner,
-      logs,
-      dispose: async () => {
-        session.dispose();
-        await manager.dispose();
-      },
-    };
+    const r: Rig = { ...opened, dispose: opened.close };
     rigs.push(r);
     return r;
   }

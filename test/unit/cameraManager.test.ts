@@ -6,12 +6,12 @@ import { CameraLock } from '../../src/camera/cameraLock';
 import { CameraManager, type ManagerSettings, type ManagerState } from '../../src/camera/cameraManager';
 import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
 import { CameraError } from '../../src/camera/errors';
-import { ProcessReaper, SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
+import { SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
 import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable } from '../../src/camera/processTable';
-import { CaptureStore } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
+import { openManagerSession } from '../support/managerSession';
 import { ownChildren, ProcessSampler } from '../support/processSampler';
 import { SimulatorHarness, tempDir, testManagerSettings, type SimulatorConfig } from '../support/simulatorHarness';
 
@@ -31,16 +31,14 @@ interface Rig {
 async function rig(config: SimulatorConfig = {}, overrides: Partial<ManagerSettings> = {}): Promise<Rig> {
   const sim = await SimulatorHarness.create({ captureWidth: 320, captureHeight: 200, previewWidth: 160, previewHeight: 106, ...config });
   const out = await tempDir('ct-mgr-');
-  const runner = new ProcessRunner();
-  const reaper = new ProcessReaper(new LinuxProcessTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 });
-  const lock = new CameraLock(path.join(out, 'camera.lock'), 'test');
-  const manager = new CameraManager({ runner, reaper, lock }, testManagerSettings(sim.program, path.join(out, 'previews'), overrides));
+  const { runner, manager, session, logs, close } = await openManagerSession({
+    settings: testManagerSettings(sim.program, path.join(out, 'previews'), overrides),
+    workDir: out,
+    output: path.join(out, 'captures'),
+    identity: { source: 'simulator' },
+  });
   const states: ManagerState[] = [];
-  const logs: string[] = [];
   manager.on('state', (s) => states.push(s));
-  manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
-  const store = new CaptureStore(path.join(out, 'captures'), parseFilenamePattern('frame-{frame:04}'), 'roll-1');
-  const session = await TetherSession.open(manager, store, { source: 'simulator' });
   return {
     sim,
     manager,
@@ -50,8 +48,7 @@ async function rig(config: SimulatorConfig = {}, overrides: Partial<ManagerSetti
     states,
     logs,
     dispose: async () => {
-      session.dispose();
-      await manager.dispose();
+      await close();
       await fs.rm(out, { recursive: true, force: true });
       await sim.dispose();
     },

@@ -10,18 +10,17 @@ import * as assert from 'assert';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { CameraLock } from '../../src/camera/cameraLock';
 import { CameraManager, type ManagerSettings } from '../../src/camera/cameraManager';
 import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
 import { CameraError, type CameraErrorKind } from '../../src/camera/errors';
 import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
-import { ProcessReaper, SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
+import { SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
 import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable } from '../../src/camera/processTable';
-import { CaptureStore, STAGING_FOLDER } from '../../src/capture/captureStore';
-import { parseFilenamePattern } from '../../src/capture/fileNaming';
+import { STAGING_FOLDER } from '../../src/capture/captureStore';
 import { TetherSession } from '../../src/session/tetherSession';
 import { fillToEnospc } from '../support/fullDisk';
+import { openManagerSession } from '../support/managerSession';
 import { ownChildren } from '../support/processSampler';
 import { SimulatorHarness, tempDir, testManagerSettings, type SimulatorConfig } from '../support/simulatorHarness';
 
@@ -42,14 +41,14 @@ const undo: (() => Promise<void> | void)[] = [];
 async function rig(opts: { output: string; previewDir?: string; sim?: SimulatorConfig; settings?: Partial<ManagerSettings>; roll?: string }): Promise<Rig> {
   const sim = await SimulatorHarness.create({ captureWidth: 320, captureHeight: 200, previewWidth: 160, previewHeight: 106, ...opts.sim });
   const work = await tempDir('ct-faults-work-');
-  const runner = new ProcessRunner();
-  const reaper = new ProcessReaper(new LinuxProcessTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 });
-  const lock = new CameraLock(path.join(work, 'camera.lock'), 'faults test');
-  const manager = new CameraManager({ runner, reaper, lock }, testManagerSettings(sim.program, opts.previewDir ?? path.join(work, 'previews'), opts.settings));
-  const logs: string[] = [];
-  manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
-  const store = new CaptureStore(opts.output, parseFilenamePattern('frame-{frame:04}'), opts.roll ?? 'roll-1');
-  const session = await TetherSession.open(manager, store, { source: 'simulator' });
+  const { runner, manager, session, logs, close } = await openManagerSession({
+    settings: testManagerSettings(sim.program, opts.previewDir ?? path.join(work, 'previews'), opts.settings),
+    workDir: work,
+    output: opts.output,
+    roll: opts.roll,
+    identity: { source: 'simulator' },
+    lockLabel: 'faults test',
+  });
   const r: Rig = {
     sim,
     manager,
@@ -57,8 +56,7 @@ async function rig(opts: { output: string; previewDir?: string; sim?: SimulatorC
     runner,
     logs,
     dispose: async () => {
-      session.dispose();
-      await manager.dispose();
+      await close();
       await fs.rm(work, { recursive: true, force: true });
       await sim.dispose();
     },
