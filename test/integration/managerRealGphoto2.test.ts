@@ -21,12 +21,13 @@ import { promises as fs, readFileSync, readdirSync } from 'fs';
 import * as path from 'path';
 import { CameraManager, type ManagerSettings } from '../../src/camera/cameraManager';
 import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
-import { CameraError, type CameraErrorKind } from '../../src/camera/errors';
+import { CameraError } from '../../src/camera/errors';
 import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
 import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable, type ProcessInfo, type ProcessTable } from '../../src/camera/processTable';
 import { STAGING_FOLDER } from '../../src/capture/captureStore';
 import { TetherSession } from '../../src/session/tetherSession';
+import { kindOf } from '../support/cameraErrors';
 import { fillToEnospc } from '../support/fullDisk';
 import { ownChildren } from '../support/processSampler';
 import { openManagerSession } from '../support/managerSession';
@@ -157,14 +158,6 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
 
   const rollFiles = async (r: Rig) => (await fs.readdir(r.session.store.rollFolder)).filter((n) => !n.startsWith('.')).sort();
   const stagingLeft = async (r: Rig) => fs.readdir(path.join(r.session.store.output, STAGING_FOLDER)).catch(() => [] as string[]);
-
-  function kindOf(kind: CameraErrorKind, r: Rig): (e: unknown) => boolean {
-    return (e: unknown) => {
-      assert.ok(e instanceof CameraError, `a CameraError, got ${String(e)}`);
-      assert.strictEqual(e.kind, kind, `${e.kind}: ${e.message}\n${r.logs.join('\n')}`);
-      return true;
-    };
-  }
 
   /** Waits (polling, with a deadline) until the manager's child is gphoto2 itself (after the wrapper's exec). */
   async function runningGphoto2(r: Rig, timeoutMs = 10_000): Promise<number> {
@@ -364,11 +357,7 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       const r = await rig({}, path.join(mount, 'captures'));
       await r.manager.summary();
       await fillToEnospc(mount);
-      await assert.rejects(r.session.capture(), (e: unknown) => {
-        assert.ok(e instanceof CameraError, String(e));
-        assert.ok(['failed', 'io', 'storageFull'].includes(e.kind), `${e.kind}: ${e.message}`);
-        return true;
-      });
+      await assert.rejects(r.session.capture(), kindOf(['failed', 'io', 'storageFull'], r));
       assert.ok(r.logs.some((l) => /Capture: gphoto2 finished in \d+ ms: exit 0/.test(l)), `gphoto2 really exited 0:\n${r.logs.join('\n')}`);
       assert.ok(r.logs.some((l) => /Could not get image/.test(l)), 'and said it could not get the image');
       assert.deepStrictEqual(await rollFiles(r), []);
