@@ -24,12 +24,13 @@ export interface Gphoto2Version {
 
 /**
  * gphoto2 remembers `--camera`/`--port` in ~/.gphoto/settings and reuses them on later calls, so
- * whenever a body is chosen both flags go on every command line.
+ * whenever a body is chosen both flags go on every command line. Each is ONE argv element
+ * (`--camera=<model>`), so a value starting with `-` can never be read as an option.
  */
 export function selectionArgs(selection: CameraSelection): string[] {
   const args: string[] = [];
-  if (selection.model) args.push('--camera', selection.model);
-  if (selection.port) args.push('--port', selection.port);
+  if (selection.model) args.push(`--camera=${selection.model}`);
+  if (selection.port) args.push(`--port=${selection.port}`);
   return args;
 }
 

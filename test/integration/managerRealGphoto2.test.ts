@@ -196,7 +196,7 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.match(summary, /^Camera summary:/);
     assert.match(summary, /Manufacturer: GP/);
     assert.match(summary, /Model: VC/);
-    assert.ok(r.logs.some((l) => l.includes(`--port 'usb:>/dev/null' --summary`)), 'the port went to gphoto2 as one argument');
+    assert.ok(r.logs.some((l) => l.includes(`'--camera=Nikon DSC D750' '--port=usb:>/dev/null' --summary`)), 'model and port went to gphoto2 as one argument each (--camera=, --port=)');
   });
 
   it('capture: the real capture-and-download lands in the roll as a complete JPEG, and the counter advances', async () => {

@@ -279,6 +279,16 @@ describe('gphoto2 fixtures: stored files', function () {
     }
   });
 
+  it('a --camera/--port value that looks like an option stays a value (no version or usage text; the live run keeps the exit code)', function () {
+    const model = FIXTURES.find((f) => f.name === 'camera-value-looks-like-option');
+    const port = FIXTURES.find((f) => f.name === 'port-value-looks-like-option');
+    assert.ok(model && port, 'camera-value-looks-like-option.json and port-value-looks-like-option.json');
+    assert.equal(model.exitCode, 1);
+    assert.doesNotMatch(model.stdout, /^gphoto2 \d/m, '--version was not run');
+    assert.equal(port.exitCode, 1);
+    assert.doesNotMatch(`${port.stdout}${port.stderr}`, /^Usage: gphoto2/m, '--help was not run');
+  });
+
   it('the -53 fixture is marked as not produced here', function () {
     const claim = FIXTURES.find((f) => f.name === 'claim-usb-device-busy');
     assert.ok(claim, 'claim-usb-device-busy.json');

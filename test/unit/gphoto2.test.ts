@@ -12,16 +12,22 @@ function classify(name: string): CameraError | undefined {
 describe('gphoto2 front end', () => {
   describe('argv builders', () => {
     it('passes both --camera and --port when a body is chosen (gphoto2 would remember a lone one)', () => {
-      assert.deepStrictEqual(gp.summaryArgs({ model: 'Canon EOS 700D', port: 'usb:001,004' }), ['--camera', 'Canon EOS 700D', '--port', 'usb:001,004', '--summary']);
+      assert.deepStrictEqual(gp.summaryArgs({ model: 'Canon EOS 700D', port: 'usb:001,004' }), ['--camera=Canon EOS 700D', '--port=usb:001,004', '--summary']);
       assert.deepStrictEqual(gp.summaryArgs({}), ['--summary']);
     });
 
     it('keeps hostile model and port strings as single argv elements', () => {
       const model = `Nikon "D750"; rm -rf $(echo ~) \`x\``;
       const args = gp.summaryArgs({ model, port: 'usb:001,004 ; ls' });
-      assert.strictEqual(args[1], model);
-      assert.strictEqual(args[3], 'usb:001,004 ; ls');
-      assert.strictEqual(args.length, 5);
+      assert.strictEqual(args[0], `--camera=${model}`);
+      assert.strictEqual(args[1], '--port=usb:001,004 ; ls');
+      assert.strictEqual(args.length, 3);
+    });
+
+    it('a model or port starting with "-" stays the value of --camera/--port (one argv element each)', () => {
+      // popt reads `--camera=<v>` up to the end of that one element, whatever <v> looks like.
+      assert.deepStrictEqual(gp.summaryArgs({ model: '--version', port: '-h' }), ['--camera=--version', '--port=-h', '--summary']);
+      assert.deepStrictEqual(gp.captureMovieArgs({ model: '--', port: '--port=x' }), ['--camera=--', '--port=--port=x', '--capture-movie', '--stdout']);
     });
 
     it('downloads captures under the camera names into the staging folder', () => {

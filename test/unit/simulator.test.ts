@@ -196,6 +196,23 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual(model.stderr, "*** Error (-105: 'Unknown model') ***       \n\n");
     });
 
+    it('takes --camera=VALUE / --port=VALUE (one argv element) like popt, and a value that looks like an option stays a value (as the real gphoto2 fixtures show)', async () => {
+      const sim = newSim();
+      const joined = await sim.run([`--camera=${MODEL}`, '--port=usb:001,004', '--summary']);
+      assert.strictEqual(joined.code, 0, joined.stderr);
+      assert.match(joined.stdout.toString(), /^Camera summary:/);
+      // Real: camera-value-looks-like-option.json / port-value-looks-like-option.json.
+      const model = await sim.run(['--camera=--version', '--summary']);
+      assert.strictEqual(model.code, 1);
+      assert.strictEqual(model.stderr, "*** Error (-105: 'Unknown model') ***       \n\n");
+      assert.doesNotMatch(model.stdout.toString(), /^gphoto2 \d/m, 'not the --version option');
+      assert.ok(model.stdout.toString().includes('    env LANG=C gphoto2 --debug --debug-logfile=my-logfile.txt --camera=--version --summary\n'));
+      const port = await sim.run([`--camera=${MODEL}`, '--port=--help', '--summary']);
+      assert.strictEqual(port.code, 1);
+      assert.strictEqual(port.stderr, "*** Error (-5: 'Unknown port') ***       \n\n");
+      assert.doesNotMatch(port.stdout.toString(), /^Usage:/m, 'not the --help option');
+    });
+
     it('with --camera and --port, a port without the camera (or no camera) gives -2 as measured on 2.5.28; without --camera the detected port wins', async () => {
       const sim = newSim({ captureWidth: 64, captureHeight: 48 });
       const wrong = await sim.run(['--camera', MODEL, '--port', 'usb:001,009', '--summary']);
