@@ -2,9 +2,14 @@
  * The one place this extension starts processes. Every child is tracked from spawn to exit, gets a
  * closed stdin (gphoto2 asks questions on stdin and would wait forever), an argv array (never a
  * shell), a timeout and a cancel signal, and is killed when the runner is disposed.
+ *
+ * A child gets at most ONE stop signal, whoever asks (time limit, cancel, the linger watchdog,
+ * dispose), then SIGKILL once the grace period has passed: gphoto2 treats a second SIGINT/SIGTERM
+ * as "abort now" (exit 1, no clean-up), where the first lets it stop at its next safe point.
  */
 import { execa, type ResultPromise } from 'execa';
 import type { Readable } from 'stream';
+import { StringDecoder } from 'string_decoder';
 import type { ProcessOutcome } from './gphoto2';
 
 export type StopSignal = 'SIGTERM' | 'SIGINT';
@@ -66,16 +71,16 @@ export class ProcessRunner {
     const started = performance.now();
     let stoppedByRequest = false;
     const killSignal = options.killSignal ?? 'SIGTERM';
+    // No execa timeout/cancelSignal/forceKillAfterDelay: each would send its own signal. All stops go
+    // through requestStop below.
     const child: ResultPromise = execa(command, [...args], {
       stdin: 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
       reject: false,
       shell: false,
-      timeout: options.timeoutMs > 0 ? options.timeoutMs : undefined,
-      cancelSignal: options.signal,
       killSignal,
-      forceKillAfterDelay: options.graceMs,
+      forceKillAfterDelay: false,
       cwd: options.cwd,
       env: options.env,
       extendEnv: true,
@@ -86,14 +91,51 @@ export class ProcessRunner {
       windowsHide: true,
     });
     if (options.onStdoutText && !options.streamStdout) {
-      child.stdout?.setEncoding('utf8');
-      child.stdout?.on('data', (chunk: string) => options.onStdoutText?.(chunk));
+      // Decoded here (not setEncoding, which would change the chunks execa collects); a character
+      // split across chunks is held back until it is complete.
+      const decoder = new StringDecoder('utf8');
+      child.stdout?.on('data', (chunk: Buffer | string) => options.onStdoutText?.(typeof chunk === 'string' ? chunk : decoder.write(chunk)));
     }
     if (options.onStderrText) {
       child.stderr?.on('data', (chunk: Buffer | string) => options.onStderrText?.(chunk.toString()));
     }
 
+    let exited = false;
+    let stopSent = false;
+    let endedBy: 'timeout' | 'cancel' | undefined;
+    let escalation: NodeJS.Timeout | undefined;
+    const requestStop = (signal: StopSignal): void => {
+      if (exited || stopSent) return;
+      stopSent = true;
+      child.kill(signal);
+      escalation = setTimeout(() => {
+        if (!exited) child.kill('SIGKILL');
+      }, options.graceMs);
+    };
+    const timer =
+      options.timeoutMs > 0
+        ? setTimeout(() => {
+            endedBy ??= 'timeout';
+            requestStop(killSignal);
+          }, options.timeoutMs)
+        : undefined;
+    const onAbort = (): void => {
+      endedBy ??= 'cancel';
+      requestStop(killSignal);
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+    const ended = (): void => {
+      exited = true;
+      clearTimeout(timer);
+      clearTimeout(escalation);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    // 'exit' is the process gone; the result may wait longer for pipes a grandchild still holds.
+    child.once('exit', ended);
+
     const result: Promise<RunResult> = child.then((r) => {
+      ended();
       const spawnErrorCode = typeof r.code === 'string' && r.exitCode === undefined && !r.signal ? r.code : undefined;
       const outcome: RunResult = {
         command,
@@ -103,8 +145,8 @@ export class ProcessRunner {
         signal: r.signal,
         stdout: options.streamStdout ? '' : asText(r.stdout),
         stderr: asText(r.stderr),
-        timedOut: r.timedOut,
-        cancelled: r.isCanceled && !r.timedOut,
+        timedOut: endedBy === 'timeout',
+        cancelled: endedBy === 'cancel',
         durationMs: performance.now() - started,
         stoppedByRequest,
         spawnErrorCode,
@@ -121,8 +163,7 @@ export class ProcessRunner {
       result,
       stop: (signal?: StopSignal) => {
         stoppedByRequest = true;
-        // execa escalates to SIGKILL after forceKillAfterDelay when the signal is the killSignal.
-        child.kill(signal ?? killSignal);
+        requestStop(signal ?? killSignal);
         return result;
       },
     };
@@ -135,7 +176,7 @@ export class ProcessRunner {
     return this.start(command, args, options).result;
   }
 
-  /** Stops every child and waits for all of them to exit (extension deactivation). */
+  /** Stops every child (one signal each, even if a cancel already sent it) and waits for all of them to exit. */
   async dispose(): Promise<void> {
     this.disposed = true;
     await Promise.all([...this.running].map((p) => p.stop()));

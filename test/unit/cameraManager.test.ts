@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CameraLock } from '../../src/camera/cameraLock';
@@ -74,6 +74,33 @@ function exited(child: ReturnType<typeof spawn>, timeoutMs = 5000): Promise<bool
       resolve(true);
     });
   });
+}
+
+/**
+ * Records every signal this test process sends to a child (execa's kill goes through
+ * ChildProcess.prototype.kill, bound when the child is spawned: install before spawning).
+ */
+function recordSignals(): { sent: Array<{ pid: number | undefined; signal: string }>; restore(): void } {
+  const original = Object.getOwnPropertyDescriptor(ChildProcess.prototype, 'kill');
+  if (!original) throw new Error('ChildProcess.prototype.kill is missing');
+  const kill = original.value as (this: ChildProcess, signal?: NodeJS.Signals | number) => boolean;
+  const sent: Array<{ pid: number | undefined; signal: string }> = [];
+  Object.defineProperty(ChildProcess.prototype, 'kill', {
+    ...original,
+    value: function (this: ChildProcess, signal?: NodeJS.Signals | number): boolean {
+      sent.push({ pid: this.pid, signal: String(signal ?? 'SIGTERM') });
+      return kill.call(this, signal);
+    },
+  });
+  return { sent, restore: () => Object.defineProperty(ChildProcess.prototype, 'kill', original) };
+}
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
 }
 
 function kindOf(kind: CameraError['kind']): (e: unknown) => boolean {
@@ -322,6 +349,56 @@ describe('CameraManager against the simulator', function () {
     await assert.rejects(job, kindOf('cancelled'));
     await noSimulatorLeft();
     assert.strictEqual(await fs.stat(path.join(r.out, 'camera.lock')).catch(() => undefined), undefined, 'lock released');
+  });
+
+  it('dispose during a download sends gphoto2 ONE stop signal: it cancels cleanly instead of aborting on a second one', async () => {
+    r = await rig({ transferMs: 5000 });
+    const signals = recordSignals();
+    try {
+      const capture = r.session.capture();
+      const staging = path.join(r.session.store.output, '.camera-tether-staging');
+      // The download is under way once its (partial) file is in the staging folder.
+      await waitFor('the download to start', async () => {
+        for (const dir of await fs.readdir(staging).catch(() => [] as string[])) {
+          if ((await fs.readdir(path.join(staging, dir)).catch(() => [] as string[])).some((n) => n.endsWith('.JPG'))) return true;
+        }
+        return false;
+      });
+      const [pid] = r.runner.activePids();
+      await r.manager.dispose();
+      await assert.rejects(capture, kindOf('cancelled'));
+      assert.deepStrictEqual(signals.sent.filter((s) => s.pid === pid).map((s) => s.signal), ['SIGTERM'], 'one SIGTERM (the simulator exits within the grace period, so no SIGKILL)');
+      // gphoto2's first signal: "Cancelling...", stop at the next safe point, "Operation cancelled."
+      // (a second one prints "Aborting..." on stdout and exits without that line).
+      assert.ok(r.logs.some((l) => /Capture: gphoto2-sim finished in \d+ ms: exit 1\n {2}stderr: Operation cancelled\./.test(l)), r.logs.join('\n'));
+      await noSimulatorLeft();
+    } finally {
+      signals.restore();
+    }
+  });
+
+  it('a child that ignores the stop signal gets exactly one SIGTERM, whoever asks (cancel, stop, time limit, dispose), then SIGKILL after the grace period', async () => {
+    r = await rig();
+    const signals = recordSignals();
+    const runner = new ProcessRunner();
+    try {
+      const controller = new AbortController();
+      let out = '';
+      // The time limit (1 s) passes inside the grace period (2 s) that follows the cancel.
+      const child = runner.start('/bin/sh', ['-c', "trap 'echo TERM' TERM; echo ready; while :; do sleep 0.02; done"], { timeoutMs: 1000, signal: controller.signal, graceMs: 2000, onStdoutText: (t) => (out += t) });
+      await waitFor('the child to trap SIGTERM', () => out.includes('ready'));
+      controller.abort();
+      void child.stop();
+      void runner.dispose();
+      const result = await child.result;
+      assert.deepStrictEqual(signals.sent.filter((s) => s.pid === child.pid).map((s) => s.signal), ['SIGTERM', 'SIGKILL']);
+      assert.strictEqual(result.signal, 'SIGKILL');
+      assert.strictEqual(result.cancelled, true, 'the cancel came first');
+      assert.strictEqual((result.stdout.match(/TERM/g) ?? []).length, 1, `the child saw one SIGTERM: ${JSON.stringify(result.stdout)}`);
+    } finally {
+      signals.restore();
+      await runner.dispose();
+    }
   });
 
   it('beforeEveryJob mode cleans before each job', async () => {
