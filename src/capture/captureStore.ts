@@ -8,7 +8,9 @@
 import { randomUUID } from 'crypto';
 import { promises as fs, constants as fsConstants } from 'fs';
 import * as path from 'path';
+import { isCompleteJpeg, listDownloaded } from '../camera/downloadedFiles';
 import { checkRollName, formatDate, formatTime, inside, safeExtension, type FilenamePattern } from './fileNaming';
+import { judgeOwner, ownIdentity, parseStagingName, probePid, processesUsing, stagingPrefix, type OwnerIdentity, type PidProbe } from './stagingOwner';
 
 export interface StagedFile {
   path: string;
@@ -37,6 +39,29 @@ export interface RollInfo {
   captured: number;
 }
 
+export interface RecoveredFolder {
+  /** Where the files are now: `<output>/recovered/<date>-<time>-<id>`. */
+  folder: string;
+  /** The staging folder they were left in. */
+  from: string;
+  /** Why its owner counts as gone. */
+  reason: string;
+  /** Complete files, by their new paths. */
+  files: string[];
+  /** Files that were still downloading when the owner died, kept with "-incomplete" in the name. */
+  incomplete: string[];
+}
+
+export interface RecoveryReport {
+  recovered: RecoveredFolder[];
+  /** Staging folders not touched, and why (a live window, another machine, a process still writing...). */
+  leftAlone: { folder: string; reason: string }[];
+  /** Problems met on the way (the files stay where they are). */
+  errors: string[];
+}
+
+export type StoreLog = (level: 'info' | 'warn' | 'error', message: string) => void;
+
 export const STAGING_FOLDER = '.camera-tether-staging';
 export const TEST_FOLDER = 'test-captures';
 export const RECOVERED_FOLDER = 'recovered';
@@ -46,6 +71,9 @@ const MAX_RESHOT_SUFFIX = 999;
 export class CaptureStore {
   private rollName: string;
   private stagingSeq = 0;
+  private recovering: Promise<unknown> = Promise.resolve();
+  /** Where the store reports what it decided on its own (a counter ignored, files recovered). */
+  log: StoreLog = () => undefined;
 
   constructor(
     private outputFolder: string,
@@ -120,11 +148,126 @@ export class CaptureStore {
     return n;
   }
 
-  /** A fresh, empty staging folder on the same file system as the roll. */
+  get stagingRoot(): string {
+    return path.join(this.outputFolder, STAGING_FOLDER);
+  }
+
+  /**
+   * A fresh, empty staging folder on the same file system as the roll, named after its owner (see
+   * stagingOwner.ts) so that another window can tell when it was left behind by a crash.
+   */
   async newStagingDir(): Promise<string> {
-    const root = path.join(this.outputFolder, STAGING_FOLDER);
+    const root = this.stagingRoot;
     await ensureDir(root);
-    return fs.mkdtemp(path.join(root, `${process.pid}-${++this.stagingSeq}-`));
+    return fs.mkdtemp(path.join(root, stagingPrefix(ownIdentity(), ++this.stagingSeq)));
+  }
+
+  /**
+   * Files a crashed or killed window left in the staging folder (gphoto2 had downloaded them, and
+   * the camera may have deleted them from its card): a folder whose owner is provably gone on this
+   * machine goes to `recovered/<date>-<time>-<id>/`. Complete files keep their names; a file that was
+   * still arriving is kept too, as `<name>-incomplete.<ext>`, since it may be the only copy. Folders
+   * of live windows, of other machines, or still in use by a process (a gphoto2 that outlived its
+   * window) are left alone and reported. Never overwrites, never deletes a byte (only empty files).
+   */
+  recoverOrphans(options: { self?: OwnerIdentity; probe?: PidProbe; when?: Date } = {}): Promise<RecoveryReport> {
+    // One at a time in this window (start-up, Cleanup and a sweep can ask together).
+    const run = this.recovering.then(() => this.recoverOrphansNow(options));
+    this.recovering = run.catch(() => undefined);
+    return run;
+  }
+
+  private async recoverOrphansNow(options: { self?: OwnerIdentity; probe?: PidProbe; when?: Date }): Promise<RecoveryReport> {
+    const report: RecoveryReport = { recovered: [], leftAlone: [], errors: [] };
+    const root = this.stagingRoot;
+    const me = options.self ?? ownIdentity();
+    let names: string[];
+    try {
+      names = await fs.readdir(root);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') report.errors.push(`Cannot read ${root}: ${(err as Error).message}`);
+      return report;
+    }
+    const orphans: { dir: string; reason: string }[] = [];
+    for (const name of names.sort()) {
+      const dir = path.join(root, name);
+      const st = await fs.lstat(dir).catch(() => undefined);
+      if (!st?.isDirectory()) continue;
+      const parsed = parseStagingName(name);
+      if (!parsed) {
+        report.leftAlone.push({ folder: dir, reason: 'not a name Camera Tether gives its staging folders' });
+        continue;
+      }
+      const verdict = await judgeOwner(parsed, me, options.probe ?? probePid);
+      if (verdict.state === 'gone') orphans.push({ dir, reason: verdict.reason });
+      else report.leftAlone.push({ folder: dir, reason: verdict.reason });
+    }
+    if (orphans.length === 0) return report;
+    const inUse = process.platform === 'linux' ? await processesUsing(orphans.map((o) => o.dir)) : new Map<string, { pid: number; name: string }[]>();
+    for (const orphan of orphans) {
+      const users = inUse.get(path.resolve(orphan.dir));
+      if (users) {
+        report.leftAlone.push({ folder: orphan.dir, reason: `${orphan.reason}, but ${users.map((u) => `${u.name} (pid ${u.pid})`).join(', ')} still uses it; Cleanup stops a leftover gphoto2, then its files are recovered` });
+        continue;
+      }
+      try {
+        const done = await this.recoverFolder(orphan.dir, orphan.reason, me, options.when ?? new Date());
+        if (done) report.recovered.push(done);
+      } catch (err) {
+        report.errors.push(`Could not recover ${orphan.dir}: ${(err as Error).message}; its files stay there.`);
+      }
+    }
+    return report;
+  }
+
+  /**
+   * Claims the folder first (an atomic rename into a name of our own, in the same folder, so two
+   * windows never recover it twice and a crash of ours part-way leaves it as OUR orphan for the
+   * next window), then moves its files with rescue's never-overwrite moves.
+   */
+  private async recoverFolder(dir: string, reason: string, me: OwnerIdentity, when: Date): Promise<RecoveredFolder | undefined> {
+    const claimed = path.join(path.dirname(dir), `${stagingPrefix(me, `r${++this.stagingSeq}`)}${path.basename(dir).slice(-6)}`);
+    try {
+      await fs.rename(dir, claimed);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // another window took it
+      throw err;
+    }
+    const entries = await listDownloaded(claimed);
+    const regular: typeof entries = [];
+    for (const f of entries) if ((await fs.lstat(f.path)).isFile()) regular.push(f);
+    const complete: StagedFile[] = [];
+    const incomplete: StagedFile[] = [];
+    for (const f of regular) {
+      if (f.bytes === 0) {
+        await fs.rm(f.path); // nothing to keep, and an empty "image" would only confuse
+        continue;
+      }
+      const name = path.basename(f.path);
+      if (/^tmpfile[A-Za-z0-9]{6}$/.test(name)) {
+        // gphoto2's download in progress (it renames it when done): the name says nothing, the bytes may.
+        const jpeg = await startsLikeJpeg(f.path);
+        if (jpeg && (await isCompleteJpeg(f.path).catch(() => false))) complete.push({ path: f.path, bytes: f.bytes, extension: 'JPG' });
+        else incomplete.push({ path: f.path, bytes: f.bytes, extension: jpeg ? 'JPG' : 'bin' });
+      } else if (f.complete) complete.push(f);
+      else incomplete.push(f);
+    }
+    let folder: string | undefined;
+    const partial: string[] = [];
+    if (complete.length + incomplete.length > 0) {
+      folder = await this.rescue(complete, when);
+      for (const f of incomplete) {
+        const base = `${path.basename(f.path, path.extname(f.path))}-incomplete`;
+        const [placed] = await moveAllNoOverwrite([f], folder, base);
+        partial.push(placed.path);
+      }
+    }
+    const leftover = await fs.readdir(claimed);
+    if (leftover.length === 0) await fs.rmdir(claimed);
+    else this.log('warn', `Recovering ${dir}: left ${leftover.join(', ')} in ${claimed} (not plain files).`);
+    if (!folder) return undefined;
+    const files = (await fs.readdir(folder)).map((n) => path.join(folder, n));
+    return { folder, from: dir, reason, files: files.filter((f) => !partial.includes(f)).sort(), incomplete: partial.sort() };
   }
 
   /** Gives one exposure's files (RAW+JPEG share it) the next frame number and moves them into the roll. */
@@ -167,13 +310,17 @@ export class CaptureStore {
    * Returns the folder they were moved to.
    */
   async rescue(files: readonly StagedFile[], when = new Date()): Promise<string> {
-    const folder = inside(path.join(this.outputFolder, RECOVERED_FOLDER), `${formatDate(when)}-${formatTime(when)}-${randomUUID().slice(0, 8)}`);
+    const folder = inside(this.recoveredRoot, `${formatDate(when)}-${formatTime(when)}-${randomUUID().slice(0, 8)}`);
     await ensureDir(folder);
     for (const f of files) {
       const base = path.basename(f.path, path.extname(f.path));
       await moveAllNoOverwrite([f], folder, base);
     }
     return folder;
+  }
+
+  get recoveredRoot(): string {
+    return path.join(this.outputFolder, RECOVERED_FOLDER);
   }
 
   private async readOverride(): Promise<number | undefined> {
@@ -234,6 +381,17 @@ async function placeNoOverwrite(from: string, to: string): Promise<boolean> {
   }
   await fs.rm(from, { force: true });
   return true;
+}
+
+async function startsLikeJpeg(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(3);
+    const { bytesRead } = await handle.read(head, 0, 3, 0);
+    return bytesRead === 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
+  } finally {
+    await handle.close();
+  }
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { EventEmitter } from 'events';
 import type { CameraManager, JobOptions, LiveViewStatus, ManagerState, PreviewResult } from '../camera/cameraManager';
 import type { CleanupReport } from '../camera/processReaper';
 import type { DetectedCamera } from '../camera/gphoto2';
-import type { CaptureStore, CommittedFile, FrameResult, RollInfo } from '../capture/captureStore';
+import type { CaptureStore, CommittedFile, FrameResult, RecoveredFolder, RecoveryReport, RollInfo } from '../capture/captureStore';
 import type { CameraSource } from '../config/settings';
 
 export interface CameraIdentity {
@@ -46,7 +46,14 @@ export interface SessionEvents {
   frameCaptured: [FrameResult];
   testCaptured: [{ files: CommittedFile[]; folder: string }];
   previewReady: [PreviewResult];
+  /** Files a crashed window left in staging were moved to recovered/ (at open, Cleanup, or after a sweep stopped a leftover gphoto2). */
+  recovered: [RecoveredFolder[]];
+  /** What the session (or its store) decided on its own; same shape as the manager's log. */
+  log: [{ level: 'info' | 'warn' | 'error'; message: string }];
 }
+
+/** Cleanup's report plus the folders it recovered from crashed windows' staging. */
+export type SessionCleanupReport = CleanupReport & { recovered: RecoveredFolder[] };
 
 export class TetherSession extends EventEmitter<SessionEvents> {
   private roll: RollInfo;
@@ -54,6 +61,12 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   private lastPreview: PreviewResult | undefined;
   private readonly onState = (): void => this.emitChanged();
   private readonly onLive = (_status: LiveViewStatus): void => this.emitChanged();
+  // A sweep that stopped something may have ended a gphoto2 a crashed window left writing into staging.
+  private readonly onSweep = (report: CleanupReport): void => {
+    if (report.found.length > 0) void this.recoverOrphans();
+  };
+  /** What start-up recovered (the host tells the user; listeners were not attached yet). */
+  recoveredAtOpen: RecoveredFolder[] = [];
 
   private constructor(
     readonly manager: CameraManager,
@@ -65,10 +78,42 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     this.roll = roll;
     manager.on('state', this.onState);
     manager.on('liveView', this.onLive);
+    manager.on('cleanup', this.onSweep);
+    store.log = (level, message) => this.emit('log', { level, message });
   }
 
-  static async open(manager: CameraManager, store: CaptureStore, identity: CameraIdentity): Promise<TetherSession> {
-    return new TetherSession(manager, store, identity, await store.openRoll(store.roll));
+  /** Opens the roll, and first recovers what crashed windows left in staging (see recoverOrphans). */
+  static async open(manager: CameraManager, store: CaptureStore, identity: CameraIdentity, options: { log?: (entry: SessionEvents['log'][0]) => void } = {}): Promise<TetherSession> {
+    const roll = await store.openRoll(store.roll);
+    const session = new TetherSession(manager, store, identity, roll);
+    // Attached before recovery, so what start-up recovered or left alone reaches the log.
+    if (options.log) session.on('log', options.log);
+    session.recoveredAtOpen = await session.recoverOrphans();
+    if (session.recoveredAtOpen.length > 0) session.roll = await store.info();
+    return session;
+  }
+
+  /**
+   * Moves the files of staging folders whose window is gone (crashed or killed after gphoto2
+   * downloaded, so the camera may have deleted them) to recovered/, logs what it did and left
+   * alone, and emits `recovered`. Never throws: a problem is logged and the files stay in place.
+   */
+  async recoverOrphans(): Promise<RecoveredFolder[]> {
+    let report: RecoveryReport;
+    try {
+      report = await this.store.recoverOrphans();
+    } catch (err) {
+      this.emit('log', { level: 'error', message: `Could not look for files left by a crashed window in ${this.store.stagingRoot}: ${(err as Error).message}` });
+      return [];
+    }
+    for (const r of report.recovered) {
+      const parts = [`${r.files.length} complete file(s)`, ...(r.incomplete.length > 0 ? [`${r.incomplete.length} incomplete (kept, named "-incomplete")`] : [])];
+      this.emit('log', { level: 'warn', message: `Recovered ${parts.join(' and ')} left by a window that is gone (${r.reason}): moved from ${r.from} to ${r.folder}.` });
+    }
+    for (const l of report.leftAlone) this.emit('log', { level: 'info', message: `Staging folder ${l.folder} left alone: ${l.reason}.` });
+    for (const e of report.errors) this.emit('log', { level: 'error', message: e });
+    if (report.recovered.length > 0) this.emit('recovered', report.recovered);
+    return report.recovered;
   }
 
   setIdentity(identity: CameraIdentity): void {
@@ -143,8 +188,19 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     return this.manager.stopLiveView();
   }
 
-  cleanup(options?: JobOptions): Promise<CleanupReport> {
-    return this.manager.cleanup(options);
+  /** Stops stray camera processes, then recovers what crashed windows left in staging. */
+  async cleanup(options?: JobOptions): Promise<SessionCleanupReport> {
+    // The sweep itself may start a recovery (it stopped a stray gphoto2): count that one too.
+    const recovered: RecoveredFolder[] = [];
+    const collect = (folders: RecoveredFolder[]): void => void recovered.push(...folders);
+    this.on('recovered', collect);
+    try {
+      const report = await this.manager.cleanup(options);
+      await this.recoverOrphans();
+      return { ...report, recovered };
+    } finally {
+      this.off('recovered', collect);
+    }
   }
 
   async newRoll(name: string): Promise<RollInfo> {
@@ -169,6 +225,8 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   dispose(): void {
     this.manager.off('state', this.onState);
     this.manager.off('liveView', this.onLive);
+    this.manager.off('cleanup', this.onSweep);
+    this.store.log = () => undefined;
     this.removeAllListeners();
   }
 

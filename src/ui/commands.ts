@@ -103,7 +103,9 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
 
     cleanup: guarded('Cleanup', async () => {
       const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Stopping camera processes' }, () => session.cleanup());
-      const text = describeCleanup(report);
+      // Files a crashed window left in staging were recovered too; that has its own notification (Open Folder).
+      const recovered = report.recovered.length > 0 ? ` Recovered files left by a window that closed unexpectedly into ${report.recovered.map((r) => r.folder).join(', ')}.` : '';
+      const text = describeCleanup(report) + recovered;
       host.log.info(`Cleanup: ${text}`);
       void vscode.window.showInformationMessage(text);
       return report;

@@ -12,7 +12,7 @@ import { CameraError } from '../camera/errors';
 import { ProcessReaper } from '../camera/processReaper';
 import { ProcessRunner } from '../camera/processRunner';
 import { defaultProcessTable } from '../camera/processTable';
-import { CaptureStore } from '../capture/captureStore';
+import { CaptureStore, type RecoveredFolder } from '../capture/captureStore';
 import { parseSettings, type TetherSettings } from '../config/settings';
 import { managerSettingsFrom } from '../session/managerSettings';
 import { TetherSession } from '../session/tetherSession';
@@ -57,14 +57,15 @@ export class TetherHost implements vscode.Disposable {
     const manager = new CameraManager({ runner, reaper, lock }, managerSettingsFrom(settings, { simulatorScript: context.asAbsolutePath(path.join('dist', 'simulator.js')), previewDir }));
     manager.on('log', (e) => log[e.level](e.message));
     const store = new CaptureStore(settings.outputFolder, settings.filenamePattern, context.workspaceState.get<string>(ROLL_KEY) ?? DEFAULT_ROLL);
+    const sessionLog = (e: { level: 'info' | 'warn' | 'error'; message: string }): void => log[e.level](e.message);
     let session: TetherSession;
     try {
-      session = await TetherSession.open(manager, store, identityOf(settings));
+      session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog });
     } catch (err) {
       log.error(`Cannot open the roll folder: ${(err as Error).message}`);
       settingsError ??= new CameraError('badSetting', `Cannot use the output folder ${settings.outputFolder}: ${(err as Error).message}. Choose a writable folder.`, { setting: 'cameraTether.outputFolder' }, ['openSettings']);
       await store.openRoll(DEFAULT_ROLL).catch(() => undefined);
-      session = await TetherSession.open(manager, store, identityOf(settings)).catch(() => {
+      session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog }).catch(() => {
         throw settingsError;
       });
     }
@@ -72,6 +73,11 @@ export class TetherHost implements vscode.Disposable {
     host.settingsError = settingsError;
     if (settingsError) log.error(settingsError.message);
     host.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => affectsTether(e) && void host.reload()));
+    // Images a crashed window left in staging: found at start-up, on Cleanup, or after a sweep.
+    const onRecovered = (folders: RecoveredFolder[]): void => notifyRecovered(folders, log);
+    session.on('recovered', onRecovered);
+    host.disposables.push({ dispose: () => session.off('recovered', onRecovered) });
+    if (session.recoveredAtOpen.length > 0) notifyRecovered(session.recoveredAtOpen, log);
     log.info(`Camera Tether ready: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}, roll "${store.roll}".`);
     return host;
   }
@@ -99,6 +105,8 @@ export class TetherHost implements vscode.Disposable {
       this.session.store.configure(settings.outputFolder, settings.filenamePattern);
       this.session.setIdentity(identityOf(settings));
       await this.session.refreshRoll();
+      // A different output folder may hold what a crashed window left there (told via `recovered`).
+      void this.session.recoverOrphans();
       this.reloaded.fire();
       this.log.info(`Settings applied: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}.`);
     } catch (err) {
@@ -118,6 +126,28 @@ export class TetherHost implements vscode.Disposable {
     })();
     return this.disposed;
   }
+}
+
+/**
+ * Tells the user where images a crashed window left behind went (the camera may have deleted its
+ * copies), with a button that opens the folder. The log has the details of every folder.
+ */
+export function notifyRecovered(folders: readonly RecoveredFolder[], log: vscode.LogOutputChannel): void {
+  if (folders.length === 0) return;
+  const complete = folders.reduce((n, f) => n + f.files.length, 0);
+  const partial = folders.flatMap((f) => f.incomplete);
+  const where = folders.length === 1 ? folders[0].folder : `${folders.length} folders under ${path.dirname(folders[0].folder)}`;
+  const what = [complete > 0 ? `${complete} file${complete === 1 ? '' : 's'}` : '', partial.length > 0 ? `${partial.length} incomplete file${partial.length === 1 ? '' : 's'} (named "-incomplete")` : ''].filter(Boolean).join(' and ');
+  const text = `Camera Tether recovered ${what} that a window which closed unexpectedly had downloaded but not filed (the camera may have deleted them from its card). They are in ${where}.`;
+  log.warn(text);
+  void vscode.window.showWarningMessage(text, 'Open Folder', 'Show Log').then(async (b) => {
+    if (b === 'Show Log') log.show(true);
+    if (b !== 'Open Folder') return;
+    const uri = vscode.Uri.file(folders.length === 1 ? folders[0].folder : path.dirname(folders[0].folder));
+    if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
+    else if (vscode.env.remoteName) await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+    else await vscode.commands.executeCommand('revealFileInOS', uri);
+  });
 }
 
 function identityOf(s: TetherSettings): { source: TetherSettings['source']; model?: string; port?: string } {
