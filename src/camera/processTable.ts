@@ -1,10 +1,11 @@
 /**
  * Reads the process table: which processes exist, their exact names and owners. On Linux it reads
- * /proc directly (no child process, a few milliseconds); elsewhere it asks `ps`.
+ * /proc directly (no child process, a few milliseconds); elsewhere it asks `ps`. On Linux it also
+ * finds which processes hold a device file open.
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import type { ProcessRunner } from './processRunner';
+import type { ProcessRunner, RunResult } from './processRunner';
 
 export interface ProcessInfo {
   pid: number;
@@ -19,8 +20,19 @@ export interface ProcessInfo {
 export interface ProcessTable {
   /** Processes whose exact name is one of `names` (all processes when names is undefined). */
   list(names?: ReadonlySet<string>): Promise<ProcessInfo[]>;
-  /** False once the process has exited (a zombie counts as exited: it holds no device). */
+  /**
+   * True while this very process runs: same pid, not a zombie, and (where the table knows start
+   * times) the same start time as when it was listed, so a reused pid is never taken for it.
+   */
   isAlive(proc: Pick<ProcessInfo, 'pid' | 'startTime'>): Promise<boolean>;
+  /** Processes that have `device` open, where the platform lets us see open files (Linux /proc). */
+  holdersOf?(device: string, exclude?: ReadonlySet<number>): Promise<HolderScan>;
+}
+
+export interface HolderScan {
+  holders: ProcessInfo[];
+  /** Processes whose open files we may not read (other users', or protected ones of ours). */
+  uninspected: number;
 }
 
 /** The kernel keeps only 15 characters of a process name in /proc/PID/stat. */
@@ -41,11 +53,55 @@ export class LinuxProcessTable implements ProcessTable {
     return proc.startTime === undefined || stat.startTime === proc.startTime;
   }
 
+  /**
+   * Who has `device` open, found as fuser does: every /proc/PID/fd/* link. A link names the file's
+   * path as the kernel sees it; a character device reached by another name (a second devtmpfs
+   * mount, a bind mount) is matched by its device number. Processes whose fd folder we may not read
+   * (EACCES: other users', unless we are root) are only counted.
+   */
+  async holdersOf(device: string, exclude: ReadonlySet<number> = new Set()): Promise<HolderScan> {
+    const target = await deviceIdentity(device);
+    const pids = (await fs.readdir(this.procRoot)).filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => !exclude.has(pid));
+    const holders: ProcessInfo[] = [];
+    let uninspected = 0;
+    // A few processes at a time: each one's links are read in parallel, and a desktop has tens of
+    // thousands of open files, too many to queue on libuv's four threads at once.
+    await forEachLimited(pids, 8, async (pid) => {
+      const holds = await this.holds(pid, target);
+      if (holds === 'uninspected') uninspected++;
+      else if (holds) {
+        const info = await this.read(pid);
+        // Read the links again after the stat: had the pid been reused in between, the process
+        // described by `info` must itself hold the device to be reported.
+        if (info && (await this.holds(pid, target)) === true) holders.push(info);
+      }
+    });
+    holders.sort((a, b) => a.pid - b.pid);
+    return { holders, uninspected };
+  }
+
+  private async holds(pid: number, target: DeviceIdentity): Promise<boolean | 'uninspected'> {
+    const fdDir = path.join(this.procRoot, String(pid), 'fd');
+    let fds: string[];
+    try {
+      fds = await fs.readdir(fdDir);
+    } catch (err) {
+      // Gone meanwhile (ENOENT), or a kernel thread / zombie without an fd table: holds nothing.
+      return (err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EPERM' ? 'uninspected' : false;
+    }
+    const found = await Promise.all(fds.map((fd) => linkMatches(path.join(fdDir, fd), target)));
+    return found.includes(true);
+  }
+
   private async read(pid: number, names?: ReadonlySet<string>): Promise<ProcessInfo | undefined> {
     const stat = await this.readStat(pid);
     if (!stat || stat.state === 'Z' || stat.state === 'X') return undefined;
     let name = stat.comm;
-    if (names && !names.has(name)) {
+    if (!names && name.length === COMM_LENGTH) {
+      // Cut short by the kernel: argv[0] has the full name when it starts the same way.
+      const argv0 = await this.readArgv0(pid);
+      if (argv0 && argv0.length > COMM_LENGTH && argv0.startsWith(name)) name = argv0;
+    } else if (names && !names.has(name)) {
       // A long name (gvfs-gphoto2-volume-monitor) shows as its first 15 characters: confirm it from argv[0].
       if (name.length < COMM_LENGTH || ![...names].some((n) => n.length > COMM_LENGTH && n.startsWith(name))) return undefined;
       const argv0 = await this.readArgv0(pid);
@@ -93,35 +149,89 @@ export class LinuxProcessTable implements ProcessTable {
   }
 }
 
-/** macOS and other Unixes: `ps` prints full names (`comm` is the executable path there). */
+interface DeviceIdentity {
+  /** The path with symlinks resolved, as /proc/PID/fd links show it. */
+  realPath: string;
+  /** Device number of a character device (a real USB node); undefined for a plain file (the simulator's). */
+  rdev?: number;
+}
+
+async function deviceIdentity(device: string): Promise<DeviceIdentity> {
+  const realPath = await fs.realpath(device);
+  const st = await fs.stat(realPath);
+  return { realPath, rdev: st.isCharacterDevice() ? st.rdev : undefined };
+}
+
+async function linkMatches(link: string, target: DeviceIdentity): Promise<boolean> {
+  let to: string;
+  try {
+    to = await fs.readlink(link);
+  } catch {
+    return false; // the fd was closed meanwhile
+  }
+  if (to === target.realPath) return true;
+  // Sockets, pipes and anonymous inodes read as "socket:[123]" and the like: never a device.
+  if (target.rdev === undefined || !to.startsWith('/dev/')) return false;
+  try {
+    const st = await fs.stat(link);
+    return st.isCharacterDevice() && st.rdev === target.rdev;
+  } catch {
+    return false;
+  }
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * macOS and other Unixes: `ps` prints full names (`comm` is the executable path there) and, as
+ * `lstart`, the start time (to the second) that tells a reused pid apart.
+ */
 export class PsProcessTable implements ProcessTable {
   constructor(private readonly runner: ProcessRunner) {}
 
   async list(names?: ReadonlySet<string>): Promise<ProcessInfo[]> {
-    const r = await this.runner.run('ps', ['-A', '-o', 'pid=,ppid=,uid=,stat=,comm='], { timeoutMs: 5000, graceMs: 500 });
+    const r = await this.ps(['-A', '-o', 'pid=,ppid=,uid=,stat=,lstart=,comm=']);
     if (r.exitCode !== 0) throw new Error(`ps failed (exit ${r.exitCode ?? r.signal ?? r.spawnErrorCode}): ${r.stderr.trim()}`);
     return parsePsOutput(r.stdout).filter((p) => !names || names.has(p.name));
   }
 
-  async isAlive(proc: Pick<ProcessInfo, 'pid'>): Promise<boolean> {
+  async isAlive(proc: Pick<ProcessInfo, 'pid' | 'startTime'>): Promise<boolean> {
     try {
       process.kill(proc.pid, 0);
     } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
     }
-    const r = await this.runner.run('ps', ['-o', 'stat=', '-p', String(proc.pid)], { timeoutMs: 5000, graceMs: 500 });
-    return r.exitCode === 0 && !r.stdout.trim().startsWith('Z');
+    const r = await this.ps(['-o', 'stat=,lstart=', '-p', String(proc.pid)]);
+    const m = /^\s*(\S+)\s+(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s*$/.exec(r.stdout);
+    if (r.exitCode !== 0 || !m || m[1].startsWith('Z')) return false;
+    return proc.startTime === undefined || normaliseSpaces(m[2]) === proc.startTime;
+  }
+
+  private ps(args: string[]): Promise<RunResult> {
+    // The C locale keeps lstart at five words ("Mon Dec  1 10:00:00 2026") for the parser.
+    return this.runner.run('ps', args, { timeoutMs: 5000, graceMs: 500, env: { LC_ALL: 'C', LANG: 'C' } });
   }
 }
 
+/** Lines of `ps -o pid=,ppid=,uid=,stat=,lstart=,comm=`; zombies are left out (they hold nothing). */
 export function parsePsOutput(stdout: string): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const line of stdout.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+(.+?)\s*$/.exec(line);
     if (!m || m[4].startsWith('Z')) continue;
-    out.push({ pid: Number(m[1]), ppid: Number(m[2]), uid: Number(m[3]), name: path.basename(m[5]) });
+    out.push({ pid: Number(m[1]), ppid: Number(m[2]), uid: Number(m[3]), name: path.basename(m[6]), startTime: normaliseSpaces(m[5]) });
   }
   return out;
+}
+
+function normaliseSpaces(text: string): string {
+  return text.trim().split(/\s+/).join(' ');
 }
 
 export function defaultProcessTable(runner: ProcessRunner): ProcessTable {

@@ -128,8 +128,20 @@ describe('ProcessReaper (real processes)', () => {
     assert.strictEqual(await new PsProcessTable(runner).isAlive({ pid: c.pid as number }), true);
   });
 
-  it('parses ps output with paths and zombies', () => {
-    const out = '  101     1   501 Ss   /System/Library/Image Capture/Support/PTPCamera.app/Contents/MacOS/PTPCamera\n  102     1   501 Z    gphoto2\n  103   101   501 S    ptpcamerad\n';
-    assert.deepStrictEqual(parsePsOutput(out).map((p) => [p.pid, p.name]), [[101, 'PTPCamera'], [103, 'ptpcamerad']]);
+  it('parses ps output with start times, paths and zombies', () => {
+    const out = '  101     1   501 Ss   Mon Dec  1 10:00:00 2026 /System/Library/Image Capture/Support/PTPCamera.app/Contents/MacOS/PTPCamera\n  102     1   501 Z    Mon Dec  1 10:00:01 2026 gphoto2\n  103   101   501 S    Tue Dec  2 09:59:59 2026 ptpcamerad\n';
+    assert.deepStrictEqual(parsePsOutput(out).map((p) => [p.pid, p.name, p.startTime]), [[101, 'PTPCamera', 'Mon Dec 1 10:00:00 2026'], [103, 'ptpcamerad', 'Tue Dec 2 09:59:59 2026']]);
+  });
+
+  it('the ps-based table tells a reused pid by its start time (lstart)', async () => {
+    const name = unique();
+    const c = startNamed(name);
+    children.push(c);
+    await ready(c);
+    const table = new PsProcessTable(new ProcessRunner());
+    const [info] = await table.list(new Set([name]));
+    assert.ok(info.startTime, 'ps reports a start time');
+    assert.strictEqual(await table.isAlive(info), true);
+    assert.strictEqual(await table.isAlive({ ...info, startTime: 'Thu Jan  1 00:00:00 1970' }), false, 'another start time is another process');
   });
 });
