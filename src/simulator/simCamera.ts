@@ -12,6 +12,7 @@ import { renderRaw } from './rawFile';
 import type { Session } from './session';
 import type { SimConfig } from './simConfig';
 import { encodeJpeg, renderStill } from './testCard';
+import { holdUsbDevice, usbDeviceFile } from './usbDevice';
 
 export interface Selection {
   model?: string;
@@ -48,6 +49,9 @@ export class SimCamera {
     const claim = acquireDeviceLock(this.dir);
     if (!claim.ok) throw new GpError(GP_ERROR_IO_USB_CLAIM, CLAIM_FAILED_MESSAGE);
     this.session.lock = claim.lock;
+    // Like libusb's open device node: held until exit, so cleanup's device scan finds this process.
+    const device = usbDeviceFile(this.config, this.dir);
+    if (device !== undefined) holdUsbDevice(device);
     this.opened = true;
     this.state = readState(this.dir);
     await this.session.sleep(this.config.startupMs); // opening the PTP session
