@@ -9,6 +9,7 @@
  * A process killed between linking its temp file and removing it leaves that temp file behind; the
  * takeover winner sweeps such leftovers of dead pids so the folder does not fill with litter.
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -114,8 +115,9 @@ function pidExists(pid: number): boolean {
 }
 
 function createExclusive(file: string, owner: LockOwner): boolean {
-  const tmp = `${file}.${owner.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  fs.writeFileSync(tmp, `${owner.pid}${owner.start ? ` ${owner.start}` : ''}\n`);
+  // A random name opened with O_EXCL: a symlink planted at a guessable name is never followed.
+  const tmp = `${file}.${owner.pid}.${randomBytes(8).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, `${owner.pid}${owner.start ? ` ${owner.start}` : ''}\n`, { flag: 'wx', mode: 0o600 });
   try {
     fs.linkSync(tmp, file);
     return true;

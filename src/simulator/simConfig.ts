@@ -4,8 +4,8 @@
  * behaviour between invocations without restarting anything. Field meanings: see README.md here.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { ensurePrivateFolder, privateRuntimeDir } from '../camera/privateDir';
 
 export interface SimConfig {
   model: string;
@@ -33,8 +33,6 @@ export interface SimConfig {
   /** Every Nth live-view frame is undecodable (no frame header), as a flaky USB link delivers; 0 never. */
   liveViewCorruptEvery: number;
   jpegQuality: number;
-  /** Folder of the simulated USB device files (`<root>/BBB/DDD`, held open with the claim); '' = `usb/` in the state folder. */
-  usbDeviceRoot: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<SimConfig> = {
@@ -62,21 +60,26 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = {
   liveViewHeight: 424,
   liveViewCorruptEvery: 0,
   jpegQuality: 80,
-  usbDeviceRoot: '',
 };
 
 /** A broken test setup must be loud, not silently ignored: the caller exits with this message. */
 export class SimConfigError extends Error {}
 
+/**
+ * CAMERA_TETHER_SIM_HOME (tests give each simulator its own), else `sim` in the user's private
+ * Camera Tether folder: a predictable folder in the shared temp folder would let another user plant
+ * the config.json read at every start. Resolving the default creates and checks the private folder
+ * (throws CameraError naming the problem and the fix).
+ */
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.CAMERA_TETHER_SIM_HOME;
   if (fromEnv) return path.resolve(fromEnv);
-  const uid = typeof process.getuid === 'function' ? String(process.getuid()) : os.userInfo().username;
-  return path.join(os.tmpdir(), `camera-tether-sim-${uid}`);
+  return path.join(privateRuntimeDir({ env }), 'sim');
 }
 
-export function ensureStateDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
+export function ensureStateDir(dir: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.CAMERA_TETHER_SIM_HOME) fs.mkdirSync(dir, { recursive: true });
+  else ensurePrivateFolder(dir);
 }
 
 export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): SimConfig {
