@@ -33,6 +33,8 @@ export interface SimConfig {
   /** Every Nth live-view frame is undecodable (no frame header), as a flaky USB link delivers; 0 never. */
   liveViewCorruptEvery: number;
   jpegQuality: number;
+  /** Folder of the simulated USB device files (`<root>/BBB/DDD`, held open with the claim); '' = `usb/` in the state folder. */
+  usbDeviceRoot: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<SimConfig> = {
@@ -60,6 +62,7 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = {
   liveViewHeight: 424,
   liveViewCorruptEvery: 0,
   jpegQuality: 80,
+  usbDeviceRoot: '',
 };
 
 /** A broken test setup must be loud, not silently ignored: the caller exits with this message. */
