@@ -8,7 +8,7 @@ import { EventEmitter, setMaxListeners } from 'events';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import type { CameraLock } from './cameraLock';
-import { filesSignature, isCompleteJpeg, listDownloaded, type DownloadedFile } from './downloadedFiles';
+import { filesSignature, isCompleteJpeg, isJpegName, listDownloaded, type DownloadedFile } from './downloadedFiles';
 import { CameraError, toCameraError } from './errors';
 import * as gp from './gphoto2';
 import type { Gphoto2Program } from './gphoto2Program';
@@ -130,6 +130,14 @@ const PREVIEWS_KEPT = 4;
 const LOW_DISK_BYTES = 1024 * 1024;
 const FILE_POLL_MS = 25;
 
+/** A job whose files are watched while gphoto2 runs (see stopIfLingering). */
+interface JobWatch {
+  /** The job's own folder: gphoto2 runs in it and saves into it. */
+  dir: string;
+  /** gphoto2's stdout so far, as it streams (for `Saving file as`). */
+  stdout: string;
+}
+
 export class CameraManager extends EventEmitter<ManagerEvents> {
   private settings: ManagerSettings;
   private tail: Promise<void> = Promise.resolve();
@@ -202,7 +210,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       const staging = await fs.mkdtemp(path.join(this.settings.previewDir, '.preview-'));
       try {
         const args = gp.capturePreviewArgs(this.settings.selection, path.join(staging, 'preview.jpg'));
-        const r = await this.runGphoto2('Preview', args, this.settings.timeouts.previewMs, signal, staging);
+        const r = await this.runGphoto2('Preview', args, this.settings.timeouts.previewMs, signal, { dir: staging, stdout: '' });
         // gphoto2 may save as thumb_<name>: take what it says it saved, else what is in the folder.
         const said = gp.parseSavedFiles(r.stdout).find((f) => path.dirname(path.resolve(f)) === path.resolve(staging));
         const files = await listDownloaded(staging);
@@ -230,11 +238,16 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       const started = performance.now();
       const stagingDir = await request.makeStagingDir();
       let keepStaging = false;
+      const watch: JobWatch = { dir: stagingDir, stdout: '' };
       try {
         const entries = await fs.readdir(stagingDir);
         if (entries.length > 0) throw new CameraError('failed', `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`);
         const args = gp.captureAndDownloadArgs(this.settings.selection, stagingDir, this.settings.keepOnCamera);
-        const r = await this.runGphoto2(label, args, this.settings.timeouts.captureMs, signal, stagingDir);
+        const r = await this.runGphoto2(label, args, this.settings.timeouts.captureMs, signal, watch);
+        const astray = await savedOutside(watch.stdout, stagingDir);
+        if (astray.length > 0) {
+          throw new CameraError('failed', `${label} failed: gphoto2 saved ${astray.length === 1 ? 'the image' : `${astray.length} files`} outside the staging folder (${astray.map((f) => f.path).join(', ')}), so the exposure was not added to the roll. Please report this with the log.`, { stderrTail: tailOf(r.stderr), exitCode: r.exitCode }, ['showLog']);
+        }
         const files = await listDownloaded(stagingDir);
         if (files.length === 0) {
           throw new CameraError('failed', `${label} failed: gphoto2 ${r.exitCode === 0 ? 'exited normally but ' : ''}delivered no image${describeFailureLine(r)}. Check focus (autofocus may refuse to fire), the card and the battery, then try again.`, { stderrTail: tailOf(r.stderr), exitCode: r.exitCode });
@@ -248,7 +261,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
         return result;
       } catch (err) {
-        const failure = await this.afterFailedCapture(err instanceof CameraError ? err : toCameraError(err, `${label} failed`), stagingDir, request);
+        const failure = await this.afterFailedCapture(err instanceof CameraError ? err : toCameraError(err, `${label} failed`), stagingDir, request, await savedOutside(watch.stdout, stagingDir));
         keepStaging = failure.keepStaging;
         throw failure.error;
       } finally {
@@ -389,21 +402,21 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
    * Runs gphoto2 once (twice if the first run could not claim the camera: clean up, then retry),
    * waits for it to exit, and returns its output or a typed error.
    */
-  private async runGphoto2(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watchDir?: string): Promise<RunResult> {
-    let result = await this.spawnOnce(job, args, timeoutMs, signal, watchDir);
+  private async runGphoto2(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
+    let result = await this.spawnOnce(job, args, timeoutMs, signal, watch);
     let error = gp.classifyOutcome(result, { job, command: this.settings.program.command, timeoutMs });
     if (error?.kind === 'busy' && error.details.gphoto2Code === -53 && !signal.aborted) {
       this.log('warn', `${job}: the camera could not be claimed; cleaning up and trying once more.`);
       await this.sweep('after a failed claim');
-      if (watchDir) await emptyDir(watchDir);
-      result = await this.spawnOnce(job, args, timeoutMs, signal, watchDir);
+      if (watch) await emptyDir(watch.dir);
+      result = await this.spawnOnce(job, args, timeoutMs, signal, watch);
       error = gp.classifyOutcome(result, { job, command: this.settings.program.command, timeoutMs });
     }
     if (error) throw error;
     return result;
   }
 
-  private async spawnOnce(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watchDir?: string): Promise<RunResult> {
+  private async spawnOnce(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
     const program = this.settings.program;
     const argv = [...program.prefixArgs, ...args];
     this.log('info', `${job}: $ ${gp.formatCommandLine(program.displayName, args)}`);
@@ -412,9 +425,10 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       signal,
       graceMs: this.settings.graceMs,
       env: program.env,
-      cwd: watchDir,
+      cwd: watch?.dir,
+      onStdoutText: watch ? (text) => (watch.stdout += text) : undefined,
     });
-    const lingered = watchDir ? this.stopIfLingering(child, watchDir) : undefined;
+    const lingered = watch ? this.stopIfLingering(child, watch) : undefined;
     const result = await child.result;
     const lingeredMs = await lingered?.stop();
     const ended = result.signal ? `signal ${result.signal}` : result.spawnErrorCode ? `not started (${result.spawnErrorCode})` : `exit ${result.exitCode}`;
@@ -433,7 +447,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
    * job's folder; once the files are complete and unchanged for `lingerMs` while the child still
    * runs, stop it. Returns how long it lingered, or undefined when it exited by itself.
    */
-  private stopIfLingering(child: { result: Promise<RunResult>; stop(signal?: StopSignal): Promise<RunResult> }, dir: string): { stop(): Promise<number | undefined> } {
+  private stopIfLingering(child: { result: Promise<RunResult>; stop(signal?: StopSignal): Promise<RunResult> }, watch: JobWatch): { stop(): Promise<number | undefined> } {
     let exited = false;
     const watcher = (async (): Promise<number | undefined> => {
       let signature = '';
@@ -441,7 +455,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       while (!exited) {
         await Promise.race([delay(FILE_POLL_MS), child.result]);
         if (exited) return undefined;
-        const files = await listDownloaded(dir);
+        const files = await listDownloaded(watch.dir);
         const now = performance.now();
         const sig = filesSignature(files);
         if (sig !== signature) {
@@ -470,7 +484,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
    * Nothing a user captured may be lost: complete files of a failed capture are moved to safety and
    * the error says where. A full disk is named as such, whatever gphoto2 printed.
    */
-  private async afterFailedCapture<T>(error: CameraError, stagingDir: string, request: CaptureRequest<T>): Promise<{ error: CameraError; keepStaging: boolean }> {
+  private async afterFailedCapture<T>(error: CameraError, stagingDir: string, request: CaptureRequest<T>, astray: DownloadedFile[] = []): Promise<{ error: CameraError; keepStaging: boolean }> {
     let result = error;
     if (error.kind !== 'cancelled' && error.kind !== 'storageFull') {
       const free = await fs.statfs(stagingDir).then((s) => s.bavail * s.bsize).catch(() => undefined);
@@ -478,7 +492,8 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         result = new CameraError('storageFull', `${error.message.split(':')[0]}: the disk holding ${path.dirname(path.dirname(stagingDir))} is full (${Math.round(free / 1024)} KB free). Free some space or choose another output folder.`, { ...error.details, setting: 'cameraTether.outputFolder' }, ['openSettings', 'showLog']);
       }
     }
-    const complete = (await listDownloaded(stagingDir)).filter((f) => f.complete);
+    // Files gphoto2 saved outside the staging folder are rescued like those inside it.
+    const complete = [...(await listDownloaded(stagingDir)), ...astray].filter((f) => f.complete);
     if (complete.length === 0) return { error: result, keepStaging: false };
     if (!request.rescue) return { error: new CameraError(result.kind, `${result.message} The image that arrived stays in ${stagingDir}.`, result.details, [...result.actions]), keepStaging: true };
     try {
@@ -623,6 +638,24 @@ async function emptyDir(dir: string): Promise<void> {
 
 function tailOf(text: string, lines = 6): string {
   return text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+}
+
+/**
+ * Files gphoto2 says it saved (`Saving file as PATH`) that are not in the job's folder and exist:
+ * where they went is what matters (a pattern code in a folder name, a changed gphoto2).
+ */
+async function savedOutside(stdout: string, dir: string): Promise<DownloadedFile[]> {
+  const inside = path.resolve(dir);
+  const found: DownloadedFile[] = [];
+  for (const saved of new Set(gp.parseSavedFiles(stdout))) {
+    const full = path.resolve(inside, saved);
+    if (path.dirname(full) === inside) continue;
+    const st = await fs.stat(full).catch(() => undefined);
+    if (!st?.isFile()) continue;
+    const complete = st.size > 0 && (!isJpegName(full) || (await isCompleteJpeg(full).catch(() => false)));
+    found.push({ path: full, bytes: st.size, extension: path.extname(full).slice(1), complete });
+  }
+  return found;
 }
 
 function describeFailureLine(r: RunResult): string {

@@ -38,17 +38,27 @@ export const versionArgs = (): string[] => ['--version'];
 export const autoDetectArgs = (): string[] => ['--auto-detect'];
 export const summaryArgs = (selection: CameraSelection): string[] => [...selectionArgs(selection), '--summary'];
 
+/**
+ * gphoto2 expands `%` codes in the WHOLE `--filename` value (folders included) and creates the
+ * folders it names, so a `%` in a path of ours would send the file elsewhere (`scans-%d` became
+ * `scans-30`) or fail every download (`scans 100%`). `%%` is its literal percent sign.
+ */
+export function escapeFilenamePattern(literalPath: string): string {
+  return literalPath.replace(/%/g, '%%');
+}
+
 /** One preview frame saved to `file` (gphoto2 may still choose `thumb_<name>`; see parseSavedFiles). */
 export function capturePreviewArgs(selection: CameraSelection, file: string): string[] {
-  return [...selectionArgs(selection), '--capture-preview', '--filename', file];
+  return [...selectionArgs(selection), '--capture-preview', `--filename=${escapeFilenamePattern(file)}`];
 }
 
 /**
  * Capture and download into an empty staging folder under the camera's own file names, so RAW and
- * JPEG of one exposure arrive as two files and no existing file can ever be a target.
+ * JPEG of one exposure arrive as two files and no existing file can ever be a target. The folder
+ * is escaped; `%f.%C` (camera name and suffix) are the only codes gphoto2 expands.
  */
 export function captureAndDownloadArgs(selection: CameraSelection, stagingDir: string, keepOnCamera: boolean): string[] {
-  const args = [...selectionArgs(selection), '--capture-image-and-download', '--filename', path.join(stagingDir, '%f.%C')];
+  const args = [...selectionArgs(selection), '--capture-image-and-download', `--filename=${path.join(escapeFilenamePattern(stagingDir), '%f.%C')}`];
   if (keepOnCamera) args.push('--keep');
   return args;
 }

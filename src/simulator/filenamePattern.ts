@@ -79,7 +79,8 @@ export function expandPattern(input: PatternInput): PatternResult {
         break;
       default: {
         if (!'aAbBdHkIljmMSyY'.includes(ch) || ch === '') {
-          return { ok: false, message: `Invalid format '${pattern}' (error at position ${i + 1}).` };
+          // gphoto2 counts bytes of the UTF-8 value (a C string), not characters.
+          return { ok: false, message: `Invalid format '${pattern}' (error at position ${Buffer.byteLength(pattern.slice(0, i)) + 1}).` };
         }
         if (!input.mtime) return { ok: false };
         out += strftimeField(ch, input.mtime);

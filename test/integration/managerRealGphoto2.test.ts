@@ -26,6 +26,7 @@ import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
 import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable, type ProcessInfo, type ProcessTable } from '../../src/camera/processTable';
 import { STAGING_FOLDER } from '../../src/capture/captureStore';
+import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
 import { kindOf } from '../support/cameraErrors';
 import { fillToEnospc } from '../support/fullDisk';
@@ -219,6 +220,27 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     const exited = r.logs.some((l) => /Capture: gphoto2 finished in \d+ ms: exit 0/.test(l));
     const stopped = r.logs.some((l) => /Capture: gphoto2 kept running \d+ ms after its files were complete; it was stopped/.test(l));
     assert.ok(exited || stopped, r.logs.join('\n'));
+  });
+
+  // gphoto2 expands % codes in the WHOLE --filename value: before the fix "scans-%d" sent the image
+  // to "scans-30/.camera-tether-staging/..." (the capture failed with "delivered no image" and the
+  // camera had deleted it), and "scans 100%" failed every download ("Invalid format").
+  it('output folders with %d, %, 100%, %%, spaces and non-ASCII letters: each real capture lands in its roll, nothing anywhere else', async () => {
+    const r = await rig({ lingerMs: 500 });
+    const base = path.dirname(r.session.store.output);
+    const folders = ['scans-%d', 'scans 100%', 'a%%b', 'Film ß ø 日本'];
+    for (const folder of folders) {
+      // One manager session, one capture per folder: the counter starts at 1 in each new roll.
+      r.session.store.configure(path.join(base, folder), parseFilenamePattern('frame-{frame:04}'));
+      const c = await r.session.capture();
+      assert.strictEqual(c.frame, 1, folder);
+      assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG'], folder);
+      const bytes = await fs.readFile(path.join(base, folder, 'roll-1', 'frame-0001.JPG'));
+      assert.ok(cardImages.some((img) => img.equals(bytes)), `${folder}: byte for byte an image of the virtual card`);
+      assert.deepStrictEqual(await stagingLeft(r), [], `${folder}: nothing left in staging`);
+    }
+    const images = (await fs.readdir(base, { recursive: true })).filter((n) => /\.jpe?g$/i.test(n)).sort();
+    assert.deepStrictEqual(images, folders.map((f) => path.join(f, 'roll-1', 'frame-0001.JPG')).sort(), 'no image went anywhere else (no "scans-30" folder)');
   });
 
   it('preview on a body without live view: typed "unsupported" with gphoto2\'s own words, promptly', async () => {

@@ -351,6 +351,54 @@ describe('CameraManager against the simulator', function () {
     assert.strictEqual(await fs.stat(path.join(r.out, 'camera.lock')).catch(() => undefined), undefined, 'lock released');
   });
 
+  describe('paths with % codes, spaces and non-ASCII letters (gphoto2 expands % codes in the WHOLE --filename)', () => {
+    const FOLDERS = ['scans-%d', 'scans 100%', 'a%%b', 'Film ß ø 日本', '%', '100%%d %f.%C'];
+
+    it('a capture into each output folder lands in its roll, and nothing anywhere else', async () => {
+      r = await rig();
+      for (const folder of FOLDERS) {
+        r.session.store.configure(path.join(r.out, folder), parseFilenamePattern('frame-{frame:04}'));
+        const c = await r.session.capture();
+        assert.strictEqual(c.frame, 1, folder);
+        assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG'], folder);
+        assert.ok(await isCompleteJpeg(path.join(r.out, folder, 'roll-1', 'frame-0001.JPG')), folder);
+      }
+      // gphoto2 made no folder of its own (the bug: "scans-%d" became "scans-30", "%f" a camera name).
+      const images = (await fs.readdir(r.out, { recursive: true })).filter((n) => /\.JPG$/i.test(n)).sort();
+      assert.deepStrictEqual(images, FOLDERS.map((f) => path.join(f, 'roll-1', 'frame-0001.JPG')).sort());
+    });
+
+    it('a preview into a preview folder with % codes works', async () => {
+      r = await rig();
+      r.manager.configure({ previewDir: path.join(r.out, 'previews %d 100% ß') });
+      const p = await r.session.preview();
+      assert.strictEqual(path.dirname(p.path), path.join(r.out, 'previews %d 100% ß'));
+      assert.ok(await isCompleteJpeg(p.path));
+    });
+
+    it('a gphoto2 that still saves outside the staging folder: the image is rescued to recovered/ and the error names where it went', async () => {
+      r = await rig();
+      const elsewhere = path.join(r.out, 'elsewhere');
+      // A wrapper whose extra --filename (the last one wins, as in gphoto2) sends the file elsewhere.
+      const sim = r.sim.program;
+      r.manager.configure({ program: { ...sim, command: '/bin/sh', prefixArgs: ['-c', 'exec "$0" "$@" "--filename=$CT_ELSEWHERE/%f.%C"', sim.command, ...sim.prefixArgs], env: { ...sim.env, CT_ELSEWHERE: elsewhere } } });
+      await assert.rejects(r.session.capture(), (e: unknown) => {
+        kindOf('failed')(e);
+        const message = (e as CameraError).message;
+        assert.match(message, /saved the image outside the staging folder \(.*elsewhere\/IMG_0001\.JPG\)/);
+        assert.match(message, /The image that arrived was kept in .*recovered/);
+        return true;
+      });
+      assert.deepStrictEqual(await fs.readdir(elsewhere), [], 'moved away from where gphoto2 put it');
+      const recovered = path.join(r.session.store.output, 'recovered');
+      const [kept] = await fs.readdir(recovered);
+      assert.deepStrictEqual(await fs.readdir(path.join(recovered, kept)), ['IMG_0001.JPG']);
+      assert.ok(await isCompleteJpeg(path.join(recovered, kept, 'IMG_0001.JPG')));
+      assert.deepStrictEqual(await rollFiles(r), []);
+      assert.strictEqual(await r.session.store.nextFrame(), 1, 'the counter did not advance');
+    });
+  });
+
   it('dispose during a download sends gphoto2 ONE stop signal: it cancels cleanly instead of aborting on a second one', async () => {
     r = await rig({ transferMs: 5000 });
     const signals = recordSignals();

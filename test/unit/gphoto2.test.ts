@@ -30,10 +30,23 @@ describe('gphoto2 front end', () => {
       assert.deepStrictEqual(gp.captureMovieArgs({ model: '--', port: '--port=x' }), ['--camera=--', '--port=--port=x', '--capture-movie', '--stdout']);
     });
 
+    it('escapes % in every path it hands gphoto2 (it expands codes in the whole --filename), keeping only %f.%C as codes', () => {
+      const folders = ['/o/scans-%d', '/o/scans 100%', '/o/a%%b', '/o/Film ß ø 日本', '/o/%', '/o/%f.%C'];
+      for (const folder of folders) {
+        const [filename] = gp.captureAndDownloadArgs({}, `${folder}/.camera-tether-staging/1-1-x`, false).filter((a) => a.startsWith('--filename='));
+        // Every % of the folder is doubled (%% is gphoto2's literal %); the pattern's own codes follow.
+        assert.strictEqual(filename, `--filename=${folder.replace(/%/g, '%%')}/.camera-tether-staging/1-1-x/%f.%C`, folder);
+        const [preview] = gp.capturePreviewArgs({}, `${folder}/.preview-x/preview.jpg`).filter((a) => a.startsWith('--filename='));
+        assert.strictEqual(preview, `--filename=${folder.replace(/%/g, '%%')}/.preview-x/preview.jpg`, folder);
+      }
+      assert.strictEqual(gp.escapeFilenamePattern('100%'), '100%%');
+      assert.strictEqual(gp.escapeFilenamePattern('%%d'), '%%%%d');
+    });
+
     it('downloads captures under the camera names into the staging folder', () => {
-      assert.deepStrictEqual(gp.captureAndDownloadArgs({}, '/out/.staging/1', false), ['--capture-image-and-download', '--filename', '/out/.staging/1/%f.%C']);
+      assert.deepStrictEqual(gp.captureAndDownloadArgs({}, '/out/.staging/1', false), ['--capture-image-and-download', '--filename=/out/.staging/1/%f.%C']);
       assert.deepStrictEqual(gp.captureAndDownloadArgs({}, '/s', true).slice(-1), ['--keep']);
-      assert.deepStrictEqual(gp.capturePreviewArgs({}, '/p/preview.jpg'), ['--capture-preview', '--filename', '/p/preview.jpg']);
+      assert.deepStrictEqual(gp.capturePreviewArgs({}, '/p/preview.jpg'), ['--capture-preview', '--filename=/p/preview.jpg']);
       assert.deepStrictEqual(gp.captureMovieArgs({}), ['--capture-movie', '--stdout']);
     });
 

@@ -292,6 +292,25 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.ok(bad.stderr.includes('ERROR: Could not get image.'));
     });
 
+    it('expands % codes in the WHOLE --filename, folders too, with gphoto2 2.5.28\'s texts (real: vcamera-filename-*.json)', async () => {
+      const sim = newSim({ captureWidth: 64, captureHeight: 48 });
+      // "%/" in a folder is an invalid code; gphoto2 counts the position in bytes of the UTF-8 value.
+      const bad = `${sim.cwd}/Film ß ø 日本 100%/st/%f.%C`;
+      const r = await sim.run([...SELECT, '--capture-image-and-download', `--filename=${bad}`]);
+      assert.strictEqual(r.code, 0);
+      const at = Buffer.byteLength(`${sim.cwd}/Film ß ø 日本 100%`) + 1;
+      assert.strictEqual(r.stderr, `\n*** Error ***              \nInvalid format '${Buffer.from(bad).toString('latin1')}' (error at position ${at}).\nERROR: Could not get image.\n`);
+      assert.ok(!r.stdout.toString().includes('Deleting file'), 'the image stays on the card');
+      assert.deepStrictEqual(fs.readdirSync(sim.cwd), [], 'nothing saved, no folder made');
+      // %% is a literal %, and missing folders are created; %d in a folder is the day of the month.
+      const dayBefore = String(new Date().getDate()).padStart(2, '0');
+      const ok = await sim.run([...SELECT, '--capture-image-and-download', `--filename=${sim.cwd}/Film ß ø 日本 100%%/st-%d/%f.%C`]);
+      assert.strictEqual(ok.code, 0, ok.stderr);
+      const day = fs.existsSync(path.join(sim.cwd, 'Film ß ø 日本 100%', `st-${dayBefore}`)) ? dayBefore : String(new Date().getDate()).padStart(2, '0');
+      assert.ok(ok.stdout.toString().includes(`Saving file as ${sim.cwd}/Film ß ø 日本 100%/st-${day}/IMG_0002.JPG\n`), ok.stdout.toString());
+      assert.ok(fs.existsSync(path.join(sim.cwd, 'Film ß ø 日本 100%', `st-${day}`, 'IMG_0002.JPG')));
+    });
+
     it('asks before overwriting; with stdin closed it prints ERROR: Could not get image., exits 0 and keeps the file', async () => {
       const sim = newSim({ captureWidth: 64, captureHeight: 48 });
       const target = path.join(sim.cwd, 'frame.jpg');
