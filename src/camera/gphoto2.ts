@@ -77,13 +77,95 @@ function shellQuoteForDisplay(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/*
+ * Parsing gphoto2's output. It runs on the extension host's only thread and the text is not ours
+ * (a camera's name, a folder name, a broken or hostile binary can put anything in it): a regular
+ * expression that backtracks (`\s*(.*?)\s*` took 10 s on 3,000 spaces) would freeze VS Code. So
+ * every parser here works in one pass over bounded text: only the last 64 KB of a stream is read
+ * (gphoto2's errors and results come at its end; the start for --version and --auto-detect, whose
+ * headers come first), lines are cut with indexOf, lines over 1 KB are skipped (no gphoto2 line we
+ * read is that long: a path would have to be over 1,000 characters), and matching is startsWith,
+ * endsWith and slices. The few regular expressions left have no two quantifiers that can take the
+ * same characters, so they cannot backtrack more than once per character.
+ */
+
+/** How much of one stream the parsers read. */
+const MAX_PARSED_CHARS = 64 * 1024;
+/** Lines longer than this are skipped by the parsers. */
+const MAX_LINE_CHARS = 1024;
+
+/** The last MAX_PARSED_CHARS of text, from a line start (a cut line would parse as something else). */
+function lastPart(text: string): string {
+  if (text.length <= MAX_PARSED_CHARS) return text;
+  const cut = text.length - MAX_PARSED_CHARS;
+  if (text.charCodeAt(cut - 1) === 0x0a) return text.slice(cut);
+  const nl = text.indexOf('\n', cut);
+  return nl < 0 ? '' : text.slice(nl + 1);
+}
+
+/** The first MAX_PARSED_CHARS of text, up to a line end. */
+function firstPart(text: string): string {
+  if (text.length <= MAX_PARSED_CHARS) return text;
+  const nl = text.lastIndexOf('\n', MAX_PARSED_CHARS - 1);
+  return nl < 0 ? '' : text.slice(0, nl + 1);
+}
+
+/** Lines as split(/\r?\n/) gives them, without those longer than MAX_LINE_CHARS. */
+function boundedLines(text: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  while (from <= text.length) {
+    let end = text.indexOf('\n', from);
+    if (end < 0) end = text.length;
+    const stop = end > from && text.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
+    if (stop - from <= MAX_LINE_CHARS) out.push(text.slice(from, stop));
+    from = end + 1;
+  }
+  return out;
+}
+
+/** What `\s` matches (and `trim()` removes): one code unit, no regular expression. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** `<name> <version>` at the start of a line: the version's whole token, if it starts like 2.5.28. */
+function versionAfter(line: string, name: string): string | undefined {
+  if (!line.startsWith(name) || line.length === name.length || !isSpace(line.charCodeAt(name.length))) return undefined;
+  let i = name.length;
+  while (i < line.length && isSpace(line.charCodeAt(i))) i++;
+  let j = i;
+  while (j < line.length && !isSpace(line.charCodeAt(j))) j++;
+  const token = line.slice(i, j);
+  // \d and \. never match the same character: no backtracking.
+  return /^\d+(?:\.\d+)+/.test(token) ? token : undefined;
+}
+
 export function parseVersion(stdout: string): Gphoto2Version {
-  const first = /^gphoto2\s+(\d+(?:\.\d+)+\S*)/m.exec(stdout);
-  if (!first) {
+  let gphoto2: string | undefined;
+  let libgphoto2: string | undefined;
+  for (const line of boundedLines(firstPart(stdout))) {
+    gphoto2 ??= versionAfter(line, 'gphoto2');
+    libgphoto2 ??= versionAfter(line, 'libgphoto2');
+  }
+  if (!gphoto2) {
     throw new CameraError('badOutput', `This does not look like gphoto2: "--version" printed ${describeOutput(stdout)}. Check the gphoto2 path setting.`, {}, ['openSettings', 'showLog']);
   }
-  const lib = /^libgphoto2\s+(\d+(?:\.\d+)+\S*)/m.exec(stdout);
-  return lib ? { gphoto2: first[1], libgphoto2: lib[1] } : { gphoto2: first[1] };
+  return libgphoto2 ? { gphoto2, libgphoto2 } : { gphoto2 };
+}
+
+/** `----------` (ten or more dashes), then only spaces. */
+function isDashLine(line: string): boolean {
+  const t = line.trimEnd();
+  if (t.length < 10) return false;
+  for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) !== 0x2d) return false;
+  return true;
+}
+
+/** `Model` and `Port` separated by spaces, nothing else but spaces. */
+function isAutoDetectHeader(line: string | undefined): boolean {
+  const t = (line ?? '').trim();
+  return t.length > 'ModelPort'.length && t.startsWith('Model') && t.endsWith('Port') && t.slice(5, -4).trim() === '';
 }
 
 /**
@@ -91,19 +173,24 @@ export function parseVersion(stdout: string): Gphoto2Version {
  * the model padded to a column, then the port. Models can contain spaces; the port is the last field.
  */
 export function parseAutoDetect(stdout: string): DetectedCamera[] {
-  const lines = stdout.split(/\r?\n/);
-  const dashes = lines.findIndex((l) => /^-{10,}\s*$/.test(l));
-  if (dashes < 0 || !/^\s*Model\s+Port\s*$/.test(lines[dashes - 1] ?? '')) {
+  const lines = boundedLines(firstPart(stdout));
+  const dashes = lines.findIndex(isDashLine);
+  if (dashes < 0 || !isAutoDetectHeader(lines[dashes - 1])) {
     throw new CameraError('badOutput', `gphoto2 --auto-detect printed something unexpected: ${describeOutput(stdout)}. Is the gphoto2 path setting pointing at gphoto2?`, {}, ['openSettings', 'showLog']);
   }
   const cameras: DetectedCamera[] = [];
   for (const line of lines.slice(dashes + 1)) {
     if (line.trim() === '') continue;
-    const row = /^(.*\S)\s+(\S+:\S*)\s*$/.exec(line);
-    if (!row) {
+    // The port is the last space-free field and holds a ':' after its first character ("usb:001,004").
+    const t = line.trimEnd();
+    let k = t.length - 1;
+    while (k >= 0 && !isSpace(t.charCodeAt(k))) k--;
+    const port = t.slice(k + 1);
+    const model = k < 0 ? '' : t.slice(0, k).trim();
+    if (model === '' || port.indexOf(':', 1) < 1) {
       throw new CameraError('badOutput', `gphoto2 --auto-detect printed a row it cannot read: "${line.trim()}".`, {}, ['showLog']);
     }
-    cameras.push({ model: row[1].trim(), port: row[2] });
+    cameras.push({ model, port });
   }
   return cameras;
 }
@@ -121,26 +208,55 @@ export interface Gphoto2ErrorBlock {
  * USB device') ***`; `*** Error: No camera found. ***` is a one-line variant.
  */
 export function parseErrors(output: string): Gphoto2ErrorBlock[] {
+  return errorsIn(boundedLines(lastPart(output)));
+}
+
+const ERROR_PREFIX = '*** Error';
+const CODED_PREFIX = '*** Error (';
+const CODED_SUFFIX = "') ***";
+
+/**
+ * `*** Error (<int>: '<text without quotes>') ***` at the end of a trimmed line: the index where it
+ * starts, the code and the text. Read backwards from the end: the text holds no quote, so the
+ * closing quote's partner is the last quote before it.
+ */
+function codedErrorAtEnd(line: string): { index: number; code: number; codeText: string } | undefined {
+  if (!line.endsWith(CODED_SUFFIX)) return undefined;
+  const close = line.length - CODED_SUFFIX.length;
+  const open = line.lastIndexOf("'", close - 1);
+  if (open < 2 || line.charCodeAt(open - 1) !== 0x20 || line.charCodeAt(open - 2) !== 0x3a) return undefined;
+  let i = open - 2; // the ':'
+  while (i > 0 && line.charCodeAt(i - 1) >= 0x30 && line.charCodeAt(i - 1) <= 0x39) i--;
+  if (i === open - 2) return undefined; // no digits
+  if (i > 0 && line.charCodeAt(i - 1) === 0x2d) i--;
+  const index = i - CODED_PREFIX.length;
+  if (index < 0 || !line.startsWith(CODED_PREFIX, index)) return undefined;
+  return { index, code: Number(line.slice(i, open - 2)), codeText: line.slice(open + 1, close) };
+}
+
+function errorsIn(lines: readonly string[]): Gphoto2ErrorBlock[] {
   const blocks: Gphoto2ErrorBlock[] = [];
   let collecting: string[] | undefined;
-  for (const raw of output.split(/\r?\n/)) {
+  for (const raw of lines) {
     const line = raw.trim();
     if (line === '*** Error ***') {
       collecting = [];
       continue;
     }
     // The coded line can follow the message on the same line (the -5 "Unknown port" text does).
-    const coded = /\*\*\* Error \((-?\d+): '([^']*)'\) \*\*\*$/.exec(line);
+    const coded = codedErrorAtEnd(line);
     if (coded) {
       const before = line.slice(0, coded.index).trim();
       const message = [...(collecting ?? []), ...(before ? [before] : [])].join(' ').trim();
-      blocks.push({ code: Number(coded[1]), codeText: coded[2], message });
+      blocks.push({ code: coded.code, codeText: coded.codeText, message });
       collecting = undefined;
       continue;
     }
-    const oneLine = /^\*\*\* Error:?\s*(.*?)\s*\*\*\*$/.exec(line);
-    if (oneLine) {
-      blocks.push({ code: /No camera found/i.test(oneLine[1]) ? -2000 : undefined, message: oneLine[1] });
+    // `*** Error: <message> ***` (the colon optional), the message trimmed.
+    if (line.length >= ERROR_PREFIX.length + 3 && line.startsWith(ERROR_PREFIX) && line.endsWith('***')) {
+      const inner = line.slice(ERROR_PREFIX.length, -3);
+      const message = (inner.startsWith(':') ? inner.slice(1) : inner).trim();
+      blocks.push({ code: /No camera found/i.test(message) ? -2000 : undefined, message });
       continue;
     }
     if (collecting && line !== '') collecting.push(line);
@@ -149,19 +265,41 @@ export function parseErrors(output: string): Gphoto2ErrorBlock[] {
   return blocks;
 }
 
+/** The rest of each line that starts with `prefix`, trailing spaces removed (and not empty). */
+function linesAfter(text: string, prefix: string): string[] {
+  const out: string[] = [];
+  for (const line of boundedLines(lastPart(text))) {
+    if (!line.startsWith(prefix)) continue;
+    const rest = line.slice(prefix.length).trimEnd();
+    if (rest !== '') out.push(rest);
+  }
+  return out;
+}
+
 /** Paths from `Saving file as PATH` lines: what gphoto2 actually wrote (it may differ from --filename). */
 export function parseSavedFiles(stdout: string): string[] {
-  return [...stdout.matchAll(/^Saving file as (.+?)\s*$/gm)].map((m) => m[1]);
+  return linesAfter(stdout, 'Saving file as ');
 }
 
 /** Camera-side paths from `New file is in location PATH on the camera`. */
 export function parseNewCameraFiles(stdout: string): string[] {
-  return [...stdout.matchAll(/^New file is in location (.+) on the camera\s*$/gm)].map((m) => m[1]);
+  const suffix = ' on the camera';
+  return linesAfter(stdout, 'New file is in location ').filter((r) => r.length > suffix.length && r.endsWith(suffix)).map((r) => r.slice(0, -suffix.length));
 }
 
 /** Lines gphoto2 prints when an operation failed although it may still exit 0. */
 export function parseFailureLines(output: string): string[] {
-  return [...output.matchAll(/^(ERROR: .+?|Sorry, your .+?)\s*$/gm)].map((m) => m[1]);
+  return failureLinesIn(boundedLines(lastPart(output)));
+}
+
+function failureLinesIn(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    for (const prefix of ['ERROR: ', 'Sorry, your ']) {
+      if (line.startsWith(prefix) && line.trimEnd().length > prefix.length) out.push(line.trimEnd());
+    }
+  }
+  return out;
 }
 
 export interface ProcessOutcome {
@@ -203,22 +341,23 @@ export function classifyOutcome(outcome: ProcessOutcome, ctx: ClassifyContext): 
   if (outcome.timedOut) {
     return new CameraError('timeout', `${ctx.job} took longer than ${formatSeconds(ctx.timeoutMs)} and gphoto2 was stopped. The camera may be asleep, busy or held by another program: run Cleanup, check the camera, or raise the timeout in the settings.`, base);
   }
-  const output = `${outcome.stderr}\n${outcome.stdout}`;
-  const noLiveView = /^.*does not support LiveView.*$/im.exec(output);
-  if (noLiveView) {
-    return new CameraError('unsupported', `${ctx.job} is not possible: the camera does not support live view ("${noLiveView[0].trim()}").`, { ...base, gphoto2Code: -6 });
+  // stderr then stdout, each bounded (see the parsers above).
+  const output = [...boundedLines(lastPart(outcome.stderr)), ...boundedLines(lastPart(outcome.stdout))];
+  const noLiveView = output.find((l) => /does not support LiveView/i.test(l));
+  if (noLiveView !== undefined) {
+    return new CameraError('unsupported', `${ctx.job} is not possible: the camera does not support live view ("${noLiveView.trim()}").`, { ...base, gphoto2Code: -6 });
   }
-  const errors = parseErrors(output);
+  const errors = errorsIn(output);
   const known = errors.find((e) => e.code !== undefined) ?? errors[0];
   if (known) return errorFromGphoto2Code(known, ctx, base);
   if (outcome.signal) {
     const killedBy = outcome.signal === 'SIGKILL' ? 'killed (signal 9)' : `stopped by ${outcome.signal}`;
     return new CameraError('killed', `${ctx.job} failed: gphoto2 was ${killedBy}. The camera was busy or another program killed the process. Run Cleanup, then try again.`, base);
   }
-  if (outcome.exitCode !== 0 && /^Usage:|unknown option|bad argument/im.test(output)) {
+  if (outcome.exitCode !== 0 && output.some((l) => /^Usage:|unknown option|bad argument/i.test(l))) {
     return new CameraError('failed', `${ctx.job} failed: gphoto2 rejected its arguments (${firstLine(output)}). Your gphoto2 may be too old; gphoto2 2.5 or newer is needed.`, base, ['showLog']);
   }
-  const failure = parseFailureLines(output)[0];
+  const failure = failureLinesIn(output)[0];
   if (outcome.exitCode !== 0) {
     return new CameraError('failed', `${ctx.job} failed: gphoto2 exited with code ${outcome.exitCode}${failure ? ` ("${failure}")` : ''}. See the log for its output.`, base);
   }
@@ -255,12 +394,22 @@ function errorFromGphoto2Code(e: Gphoto2ErrorBlock, ctx: ClassifyContext, base: 
   }
 }
 
+/** The last non-blank lines of a stream's bounded part, for the log; an overlong line is cut, not hidden. */
 function tail(text: string, lines = 8): string {
-  return text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+  const part = lastPart(text);
+  const out: string[] = [];
+  let end = part.length;
+  while (end >= 0 && out.length < lines) {
+    const start = end === 0 ? 0 : part.lastIndexOf('\n', end - 1) + 1;
+    const line = part.slice(start, Math.min(end, start + MAX_LINE_CHARS + 1)).replace(/\r$/, '');
+    if (line.trim() !== '') out.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line);
+    end = start - 1;
+  }
+  return out.reverse().join('\n');
 }
 
-function firstLine(text: string): string {
-  return text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
+function firstLine(lines: readonly string[]): string {
+  return lines.find((l) => l.trim() !== '')?.trim() ?? '';
 }
 
 function formatSeconds(ms: number): string {
@@ -268,7 +417,7 @@ function formatSeconds(ms: number): string {
 }
 
 function describeOutput(text: string): string {
-  const t = text.trim();
+  const t = firstPart(text).trim();
   if (t === '') return 'nothing';
   return `"${t.length > 120 ? `${t.slice(0, 120)}…` : t}"`;
 }
