@@ -28,6 +28,10 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
+const procs = new LinuxProcessTable();
+/** A zombie counts as gone (the stray was reparented away from us). */
+const alive = (pid: number): Promise<boolean> => procs.isAlive({ pid });
+
 /** Sees only the given pids, so this test's Cleanup never stops another suite's simulator. */
 class OnlyThese extends LinuxProcessTable {
   constructor(private readonly pids: ReadonlySet<number>) {
@@ -54,11 +58,10 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
   /**
    * Runs a capture in a child "extension host" and SIGKILLs it once the JPEG is complete in staging
    * and gphoto2 has said it deleted the camera's copy (the simulator lingers after the download, so
-   * the manager never got to file it). Returns once no process uses the staging folder any more:
-   * the simulator notices its closed stdout and exits (a real gphoto2 would go on until its next
-   * write; test/unit/stagingRecovery.test.ts covers a stray that stays).
+   * the manager never got to file it). Returns the staging folder and the processes still in it:
+   * the gphoto2 the dead window started, if it outlived it (a real one does, until its next write).
    */
-  async function crashAfterDownload(sim: SimulatorHarness, output: string): Promise<string> {
+  async function crashAfterDownload(sim: SimulatorHarness, output: string): Promise<{ staging: string; strays: number[] }> {
     await sim.configure({ captureWidth: 320, captureHeight: 200, lingerMs: -1 });
     const work = await scratch('ct-crash-work-');
     const window: ChildProcess = spawn(process.execPath, [CRASHING_WINDOW, JSON.stringify({ simHome: sim.home, output, workDir: work })], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,16 +85,19 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
     window.kill('SIGKILL');
     await exited;
     assert.doesNotMatch(said, /committed/, 'the window died before it filed the image');
-    await until(`no process left in ${staging}`, async () => ((await processesUsing([staging])).size === 0 ? true : undefined));
+    const strays = ((await processesUsing([staging])).get(path.resolve(staging)) ?? []).map((p) => p.pid);
+    undo.push(async () => {
+      for (const pid of strays) if (await alive(pid)) process.kill(pid, 'SIGKILL'); // a test that failed half-way
+    });
     // Later commands (this test's own session) should not linger.
     await sim.configure({ captureWidth: 320, captureHeight: 200 });
-    return staging;
+    return { staging, strays };
   }
 
-  async function nextWindow(sim: SimulatorHarness, output: string): Promise<ManagerSession> {
+  /** The next window. Its Cleanup sees only `strays`: it must never stop another suite's simulator. */
+  async function nextWindow(sim: SimulatorHarness, output: string, strays: ReadonlySet<number> = new Set()): Promise<ManagerSession> {
     const work = await scratch('ct-crash-next-');
-    // Its Cleanup sees no processes: it must never stop another suite's simulator.
-    const s = await openManagerSession({ settings: testManagerSettings(sim.program, path.join(work, 'previews')), workDir: work, output, identity: { source: 'simulator' }, table: new OnlyThese(new Set()), lockLabel: 'next window' });
+    const s = await openManagerSession({ settings: testManagerSettings(sim.program, path.join(work, 'previews')), workDir: work, output, identity: { source: 'simulator' }, table: new OnlyThese(strays), lockLabel: 'next window' });
     undo.push(() => s.close());
     return s;
   }
@@ -111,9 +117,11 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
     assert.deepStrictEqual(await fs.readdir(path.join(output, STAGING_FOLDER)), [], 'staging is empty');
   }
 
-  it('the next window recovers the image to recovered/ when it opens, and reports it', async () => {
+  it('the next window recovers the image to recovered/ when it opens (once the stray gphoto2 has ended), and reports it', async () => {
     const { sim, output } = await rig();
-    const staging = await crashAfterDownload(sim, output);
+    const { staging, strays } = await crashAfterDownload(sim, output);
+    for (const pid of strays) process.kill(pid, 'SIGTERM');
+    await until(`no process left in ${staging}`, async () => ((await processesUsing([staging])).size === 0 ? true : undefined));
     const s = await nextWindow(sim, output);
     assert.strictEqual(s.session.recoveredAtOpen.length, 1, 'the session reports what it recovered at start-up');
     await assertRecovered(s.session.recoveredAtOpen[0], output, staging);
@@ -122,16 +130,25 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
     assert.strictEqual(s.session.snapshot().nextFrame, 1);
   });
 
-  it('Cleanup in an open window recovers what a window that crashed meanwhile left, lists it in its result, emits `recovered` and logs it', async () => {
+  it('Cleanup in an open window stops the stray gphoto2 of a window that crashed meanwhile, recovers the image, lists it in its result, emits `recovered` and logs it', async () => {
     const { sim, output } = await rig();
-    const s = await nextWindow(sim, output);
+    const seen = new Set<number>();
+    const s = await nextWindow(sim, output, seen);
     assert.deepStrictEqual(s.session.recoveredAtOpen, []);
-    const staging = await crashAfterDownload(sim, output);
+    const { staging, strays } = await crashAfterDownload(sim, output);
+    for (const pid of strays) seen.add(pid);
     const logs: string[] = [];
     s.session.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
+    if (strays.length > 0) {
+      // A folder a process still writes into is not touched, and the log says why.
+      assert.deepStrictEqual(await s.session.recoverOrphans(), []);
+      assert.deepStrictEqual((await fs.readdir(staging)).filter((n) => /\.jpg$/i.test(n)), ['IMG_0001.JPG']);
+      assert.ok(logs.some((l) => l.includes(staging) && /still uses it/.test(l)), logs.join('\n'));
+    }
     const told: RecoveredFolder[][] = [];
     s.session.on('recovered', (r) => told.push(r));
     const report = await s.session.cleanup();
+    assert.deepStrictEqual(report.found.map((p) => p.pid).sort(), [...strays].sort(), 'Cleanup stopped the stray gphoto2');
     assert.strictEqual(report.recovered.length, 1, 'the cleanup result lists the recovered folder');
     await assertRecovered(report.recovered[0], output, staging);
     assert.deepStrictEqual(told, [report.recovered], 'the session emitted `recovered` once');
