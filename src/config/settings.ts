@@ -6,7 +6,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { parseFilenamePattern, NamingError, type FilenamePattern } from '../capture/fileNaming';
-import { defaultCleanupNames } from '../camera/processReaper';
+import { defaultCleanupNames, isNeverStopped } from '../camera/processReaper';
 import type { CleanupMode } from '../camera/cameraManager';
 
 export const SECTION = 'cameraTether';
@@ -176,5 +176,12 @@ function processNames(raw: RawSettings, platform: NodeJS.Platform): string[] {
   if (!Array.isArray(v) || v.some((n) => typeof n !== 'string' || n.trim() === '' || /[/\\\s]/.test(n))) {
     throw new SettingError('cleanup.processNames', '"cameraTether.cleanup.processNames" must be a list of exact program names such as ["gphoto2", "gvfs-gphoto2-volume-monitor"] (no paths, no spaces), or empty for the defaults.');
   }
-  return (v as string[]).map((n) => n.trim());
+  const names = (v as string[]).map((n) => n.trim());
+  // Cleanup signals every process of this user with a listed name: a shell, the editor or init there
+  // would take the user's session down with it.
+  const denied = names.find((n) => isNeverStopped(n));
+  if (denied !== undefined) {
+    throw new SettingError('cleanup.processNames', `"cameraTether.cleanup.processNames" lists "${denied}", which cleanup must never stop (it is a shell, editor, runtime or system process, not a camera program). Remove it; list only programs that hold cameras, such as "gphoto2".`);
+  }
+  return names;
 }
