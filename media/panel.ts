@@ -93,7 +93,7 @@ function renderError(error: PanelError | undefined): void {
   el('error-text').textContent = error.message;
   const actions = el('error-actions');
   actions.replaceChildren();
-  const labels: Record<string, string> = { cleanup: 'Run Cleanup', showLog: 'Show Log', openSettings: 'Open Settings', useSimulator: 'Use Simulated Camera', retry: 'Try Again' };
+  const labels: Record<string, string> = { cleanup: 'Run Cleanup', showLog: 'Show Log', openSettings: 'Open Settings', useSimulator: 'Use Simulated Camera', retry: 'Try Again', takeOver: 'Take Over…' };
   for (const action of error.actions) {
     const b = document.createElement('button');
     b.textContent = labels[action] ?? action;

@@ -17,8 +17,11 @@ export type CameraErrorKind =
   | 'badSetting'
   | 'failed';
 
-/** Something the user can do about an error; the UI turns each into a button. */
-export type CameraErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry';
+/**
+ * Something the user can do about an error; the UI turns each into a button. `takeOver`: take the
+ * cross-window camera lock from an owner that cannot be checked (after a confirmation).
+ */
+export type CameraErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry' | 'takeOver';
 
 export interface CameraErrorDetails {
   /** gphoto2's own error code, e.g. -53, when it printed one. */

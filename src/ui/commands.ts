@@ -4,6 +4,7 @@
  * error with its fixing actions and rejects, so a caller can tell.
  */
 import * as vscode from 'vscode';
+import { describeOwner, sanitizeForDisplay } from '../camera/cameraLock';
 import { CameraError, toCameraError } from '../camera/errors';
 import { describeCleanup } from '../camera/processReaper';
 import { NamingError } from '../capture/fileNaming';
@@ -109,6 +110,31 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
       host.log.info(`Cleanup: ${text}`);
       void vscode.window.showInformationMessage(text);
       return report;
+    }),
+
+    /**
+     * Takes the cross-window camera lock from the window (or leftover) holding it, after a modal
+     * confirmation; `{ "confirmed": true }` skips it (scripts). `cameraFree`: this window may use the
+     * camera now (the error button then runs the failed job again).
+     */
+    takeOverCamera: guarded('Take over camera', async (arg) => {
+      const { owner, verdict, file } = await host.lock.inspect();
+      if (!owner || verdict === 'mine') {
+        void vscode.window.showInformationMessage(owner ? 'This window already holds the camera.' : 'No other window holds the camera: nothing to take over.');
+        return { takenOver: false, cameraFree: true };
+      }
+      const who = describeOwner(owner);
+      const where = verdict === 'otherHost' ? ` on the computer "${sanitizeForDisplay(owner.hostname, 64)}"` : '';
+      if (verdict !== 'stale' && !(isObject(arg) && arg.confirmed === true)) {
+        const picked = await vscode.window.showWarningMessage(`Take over the camera from ${who}${where}?`, {
+          modal: true,
+          detail: 'Do this only if that window is closed, hung or on a computer you no longer use. If it is still working it may be in the middle of a capture or live view: its capture can fail, and until it is closed the two windows may disturb each other. This window then uses the camera.',
+        }, 'Take Over');
+        if (picked !== 'Take Over') return { takenOver: false, cameraFree: false };
+      }
+      const previous = await host.lock.takeOver(owner);
+      host.log.warn(`Took over the camera lock ${file} from ${who}${where} (${verdict === 'stale' ? 'its owner was gone' : verdict === 'otherHost' ? 'another computer' : verdict === 'live' ? 'a live window, as the user chose' : 'an owner that could not be checked'}).`);
+      return { takenOver: previous !== undefined, cameraFree: true };
     }),
 
     newRoll: guarded('New roll', async (arg) => {

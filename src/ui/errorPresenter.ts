@@ -1,6 +1,6 @@
 /**
  * Shows a CameraError as a notification whose buttons fix the problem (Run Cleanup, Show Log, Open
- * Settings, Use Simulated Camera, Try Again), and logs it. The panel's error banner runs its actions
+ * Settings, Use Simulated Camera, Try Again, Take Over…), and logs it. The panel's error banner runs its actions
  * through here too.
  */
 import * as vscode from 'vscode';
@@ -13,6 +13,7 @@ const LABELS: Record<CameraErrorAction, string> = {
   openSettings: 'Open Settings',
   useSimulator: 'Use Simulated Camera',
   retry: 'Try Again',
+  takeOver: 'Take Over…',
 };
 
 /** What the presenter needs to know about the camera right now. */
@@ -67,6 +68,13 @@ export class ErrorPresenter {
           return vscode.window.showInformationMessage('Nothing retried: the camera has been used since that error.');
         }
         return retry();
+      case 'takeOver':
+        // The command asks for a modal confirmation, takes the lock and logs it; the job that met the
+        // lock then runs again (the user just chose to have this window use the camera).
+        return vscode.commands.executeCommand<{ cameraFree?: boolean } | undefined>('cameraTether.takeOverCamera').then(
+          (r) => (r?.cameraFree && retry ? retry() : undefined),
+          () => undefined, // the command has shown its own error
+        );
     }
   }
 }

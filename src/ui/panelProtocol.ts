@@ -7,8 +7,8 @@
 export type PanelCommand = 'preview' | 'capture' | 'testCapture' | 'cleanup' | 'liveView';
 export const PANEL_COMMANDS: readonly PanelCommand[] = ['preview', 'capture', 'testCapture', 'cleanup', 'liveView'];
 
-export type PanelErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry';
-const ERROR_ACTIONS: readonly PanelErrorAction[] = ['cleanup', 'showLog', 'openSettings', 'useSimulator', 'retry'];
+export type PanelErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry' | 'takeOver';
+const ERROR_ACTIONS: readonly PanelErrorAction[] = ['cleanup', 'showLog', 'openSettings', 'useSimulator', 'retry', 'takeOver'];
 
 export interface PanelState {
   state: 'idle' | 'busy' | 'error' | 'live';

@@ -37,6 +37,8 @@ export class TetherHost implements vscode.Disposable {
     readonly session: TetherSession,
     private settings: TetherSettings,
     readonly previewDir: string,
+    /** The cross-window camera lock the manager uses; the UI reaches it only to Take Over. */
+    readonly lock: CameraLock,
   ) {}
 
   static async create(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<TetherHost> {
@@ -53,6 +55,8 @@ export class TetherHost implements vscode.Disposable {
     const runner = new ProcessRunner();
     const reaper = new ProcessReaper(defaultProcessTable(runner), { names: settings.cleanupProcessNames, termTimeoutMs: settings.cleanupTimeoutMs, killTimeoutMs: settings.cleanupTimeoutMs, settleMs: settings.cleanupSettleMs });
     const workspaceName = vscode.workspace.name ?? 'no folder';
+    // In the user's private folder (resolved and checked at each job, so a refused folder is reported
+    // by the command that met it, with the fix, instead of failing activation).
     const lock = new CameraLock(undefined, `VS Code window "${workspaceName}"`);
     const manager = new CameraManager({ runner, reaper, lock }, managerSettingsFrom(settings, { simulatorScript: context.asAbsolutePath(path.join('dist', 'simulator.js')), previewDir }));
     manager.on('log', (e) => log[e.level](e.message));
@@ -69,7 +73,7 @@ export class TetherHost implements vscode.Disposable {
         throw settingsError;
       });
     }
-    const host = new TetherHost(context, log, runner, manager, session, settings, previewDir);
+    const host = new TetherHost(context, log, runner, manager, session, settings, previewDir, lock);
     host.settingsError = settingsError;
     if (settingsError) log.error(settingsError.message);
     host.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => affectsTether(e) && void host.reload()));
