@@ -123,6 +123,12 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
     for (const pid of strays) process.kill(pid, 'SIGTERM');
     await until(`no process left in ${staging}`, async () => ((await processesUsing([staging])).size === 0 ? true : undefined));
     const s = await nextWindow(sim, output);
+    // On disk first: the image left staging for recovered/.
+    const left = await fs.readdir(path.join(output, STAGING_FOLDER));
+    assert.deepStrictEqual(left, [], `nothing is left in staging (found ${left.map((d) => path.join(d, '*')).join(', ')})`);
+    const kept = await fs.readdir(path.join(output, RECOVERED_FOLDER)).catch(() => [] as string[]);
+    assert.strictEqual(kept.length, 1, 'one folder in recovered/');
+    assert.deepStrictEqual(await fs.readdir(path.join(output, RECOVERED_FOLDER, kept[0])), ['IMG_0001.JPG']);
     assert.strictEqual(s.session.recoveredAtOpen.length, 1, 'the session reports what it recovered at start-up');
     await assertRecovered(s.session.recoveredAtOpen[0], output, staging);
     // The roll is untouched: nothing was filed in it, and the next frame is still 1.
