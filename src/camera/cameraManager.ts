@@ -129,12 +129,22 @@ const PREVIEWS_KEPT = 4;
 /** Below this much free space a failed capture is reported as a full disk. */
 const LOW_DISK_BYTES = 1024 * 1024;
 const FILE_POLL_MS = 25;
+/**
+ * After the last file of a capture, gphoto2 keeps waiting this long for more files of the same
+ * exposure (capture_generic's final event loop, restarted at each new file) before it exits.
+ */
+const GPHOTO2_EVENT_DRAIN_MS = 3000;
 
 /** A job whose files are watched while gphoto2 runs (see stopIfLingering). */
 interface JobWatch {
   /** The job's own folder: gphoto2 runs in it and saves into it. */
   dir: string;
-  /** gphoto2's stdout so far, as it streams (for `Saving file as`). */
+  /**
+   * How many files this job should produce (a preview: 1; a capture: as many as the previous capture
+   * of this session), or undefined when that is not known yet.
+   */
+  expectedFiles: number | undefined;
+  /** gphoto2's stdout so far, as it streams (for `New file is in location` and `Saving file as`). */
   stdout: string;
 }
 
@@ -153,6 +163,8 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   private stream: { child: RunningProcess; splitter: JpegSplitter; since: number; lastFrameAt: number; nextDue: number; watchdog: NodeJS.Timeout } | undefined;
   private liveFrames = 0;
   private liveCapped = 0;
+  /** Files the last successful capture produced (RAW+JPEG: 2): what the next one waits for. */
+  private lastCaptureFiles: number | undefined;
 
   constructor(private readonly deps: ManagerDeps, settings: ManagerSettings) {
     super();
@@ -177,9 +189,11 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
 
   configure(update: Partial<ManagerSettings>): void {
     const programChanged = update.program !== undefined && update.program.command !== this.settings.program.command;
+    const cameraChanged = update.selection !== undefined && (update.selection.model !== this.settings.selection.model || update.selection.port !== this.settings.selection.port);
     this.settings = { ...this.settings, ...update };
     this.applyCleanupSettings();
     if (programChanged) this.needsCleanup = true;
+    if (programChanged || cameraChanged) this.lastCaptureFiles = undefined;
   }
 
   detect(options: JobOptions = {}): Promise<gp.DetectedCamera[]> {
@@ -210,7 +224,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       const staging = await fs.mkdtemp(path.join(this.settings.previewDir, '.preview-'));
       try {
         const args = gp.capturePreviewArgs(this.settings.selection, path.join(staging, 'preview.jpg'));
-        const r = await this.runGphoto2('Preview', args, this.settings.timeouts.previewMs, signal, { dir: staging, stdout: '' });
+        const r = await this.runGphoto2('Preview', args, this.settings.timeouts.previewMs, signal, { dir: staging, expectedFiles: 1, stdout: '' });
         // gphoto2 may save as thumb_<name>: take what it says it saved, else what is in the folder.
         const said = gp.parseSavedFiles(r.stdout).find((f) => path.dirname(path.resolve(f)) === path.resolve(staging));
         const files = await listDownloaded(staging);
@@ -238,7 +252,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       const started = performance.now();
       const stagingDir = await request.makeStagingDir();
       let keepStaging = false;
-      const watch: JobWatch = { dir: stagingDir, stdout: '' };
+      const watch: JobWatch = { dir: stagingDir, expectedFiles: this.lastCaptureFiles, stdout: '' };
       try {
         const entries = await fs.readdir(stagingDir);
         if (entries.length > 0) throw new CameraError('failed', `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`);
@@ -258,6 +272,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         }
         if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
         const result = await request.commit(files);
+        this.lastCaptureFiles = files.length;
         this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
         return result;
       } catch (err) {
@@ -444,8 +459,12 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
 
   /**
    * gphoto2 sometimes stays alive after delivering its files, still holding the camera. Watch the
-   * job's folder; once the files are complete and unchanged for `lingerMs` while the child still
-   * runs, stop it. Returns how long it lingered, or undefined when it exited by itself.
+   * job's folder and gphoto2's output; stop it only once the job is done: every file present is
+   * complete, every file it announced (`New file is in location ...`) has arrived, and nothing has
+   * changed for `lingerMs`. A RAW+JPEG body may announce its second file only after a pause, so
+   * until as many files as the last capture produced have arrived (or when that is unknown) it
+   * gets gphoto2's own wait for more files on top. Returns how long it lingered, or undefined when
+   * it exited by itself.
    */
   private stopIfLingering(child: { result: Promise<RunResult>; stop(signal?: StopSignal): Promise<RunResult> }, watch: JobWatch): { stop(): Promise<number | undefined> } {
     let exited = false;
@@ -455,15 +474,22 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       while (!exited) {
         await Promise.race([delay(FILE_POLL_MS), child.result]);
         if (exited) return undefined;
-        const files = await listDownloaded(watch.dir);
+        const files = [...(await listDownloaded(watch.dir)), ...(await savedOutside(watch.stdout, watch.dir))];
+        // gphoto2 saves as %f.%C, so a camera file's local name is its camera-side base name.
+        const announced = gp.parseNewCameraFiles(watch.stdout).map((p) => p.slice(p.lastIndexOf('/') + 1));
         const now = performance.now();
-        const sig = filesSignature(files);
+        const sig = `${filesSignature(files)}|${announced.join('/')}`;
         if (sig !== signature) {
           signature = sig;
           quietSince = now;
           continue;
         }
-        if (files.length > 0 && files.every((f) => f.complete) && now - quietSince >= this.settings.lingerMs) {
+        const arrived = new Set(files.filter((f) => f.complete).map((f) => path.basename(f.path)));
+        const done = files.length > 0 && files.every((f) => f.complete) && announced.every((name) => arrived.has(name));
+        if (!done) continue;
+        const asExpected = watch.expectedFiles !== undefined && files.length >= watch.expectedFiles;
+        const quietMs = this.settings.lingerMs + (asExpected ? 0 : GPHOTO2_EVENT_DRAIN_MS);
+        if (now - quietSince >= quietMs) {
           if (exited) return undefined;
           await child.stop();
           return now - quietSince;

@@ -11,6 +11,11 @@ import { CancelledError } from './session';
 import type { CameraFile } from './simCamera';
 
 const CAPTURE_FAILED = 'ERROR: Could not capture image.\nERROR: Could not capture.\n';
+/**
+ * capture_generic's final event loop: after each file it waits up to 3 s for the camera to report
+ * another one (RAW+JPEG), then returns; a file reported later stays on the card.
+ */
+const EVENT_DRAIN_MS = 3000;
 
 /** Returns gphoto2's result: 0, or a negative code that makes gphoto2 report the error and exit 1. */
 export async function captureImage(gp: GpContext, download: boolean): Promise<number> {
@@ -33,9 +38,17 @@ export async function captureImage(gp: GpContext, download: boolean): Promise<nu
     session.err(CAPTURE_FAILED);
     return FATAL_CAPTURE_ERRORS.has(err.code) ? err.code : 0;
   }
-  // A RAW+JPEG body reports the second file as an event that gphoto2 handles after the first,
-  // even when the first one could not be downloaded.
-  for (const file of files) await saveCaptured(gp, file, download);
+  // A RAW+JPEG body reports the second file as an event that gphoto2 handles after the first (all
+  // of the first file's lines come before the second's "New file"), even when the first one could
+  // not be downloaded. A signal during the wait cancels at that point, like any other wait here.
+  const gap = camera.config.rawJpegGapMs;
+  for (const [i, file] of files.entries()) {
+    if (i > 0 && gap > 0) {
+      await session.sleep(Math.min(gap, EVENT_DRAIN_MS));
+      if (gap > EVENT_DRAIN_MS) break;
+    }
+    await saveCaptured(gp, file, download);
+  }
   return 0;
 }
 

@@ -21,6 +21,8 @@ export interface SimConfig {
   captureFailsExitZero: boolean;
   cardFull: boolean;
   raw: boolean;
+  /** RAW+JPEG: how long after the first file the camera reports the second (0 = at once). */
+  rawJpegGapMs: number;
   noLiveView: boolean;
   previewThumbPrefix: boolean;
   captureWidth: number;
@@ -51,6 +53,7 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = {
   captureFailsExitZero: false,
   cardFull: false,
   raw: false,
+  rawJpegGapMs: 0,
   noLiveView: false,
   previewThumbPrefix: false,
   captureWidth: 1200,
@@ -128,7 +131,7 @@ function validate(c: SimConfig, source: string): void {
   }
   if (c.liveViewFps <= 0 || c.liveViewFps > 240) throw new SimConfigError(`${source}: "liveViewFps" must be above 0 and at most 240`);
   if (c.jpegQuality < 1 || c.jpegQuality > 100) throw new SimConfigError(`${source}: "jpegQuality" must be from 1 to 100`);
-  for (const key of ['startupMs', 'transferMs'] as const) {
+  for (const key of ['startupMs', 'transferMs', 'rawJpegGapMs'] as const) {
     if (c[key] < 0) throw new SimConfigError(`${source}: "${key}" must not be negative`);
   }
   if (!Number.isInteger(c.liveViewCorruptEvery) || c.liveViewCorruptEvery < 0) throw new SimConfigError(`${source}: "liveViewCorruptEvery" must be 0 (never) or a whole number of frames`);

@@ -26,6 +26,7 @@ export interface SimulatorConfig {
   captureFailsExitZero?: boolean;
   cardFull?: boolean;
   raw?: boolean;
+  rawJpegGapMs?: number;
   noLiveView?: boolean;
   previewThumbPrefix?: boolean;
   captureWidth?: number;

@@ -271,6 +271,67 @@ describe('CameraManager against the simulator', function () {
     assert.deepStrictEqual(c.files.map((f) => f.name).sort(), ['frame-0001.JPG', 'frame-0001.NEF']);
   });
 
+  describe('RAW+JPEG with a pause between the two files, and a watchdog quicker than that pause', () => {
+    /** "Capture: ... kept running N ms after its files were complete" -> N of the capture's last run. */
+    const lingered = (logs: string[]): number | undefined => {
+      const line = logs.filter((l) => /^warn: Capture: \S+ kept running \d+ ms/.test(l)).pop();
+      return line === undefined ? undefined : Number(/kept running (\d+) ms/.exec(line)?.[1]);
+    };
+
+    it('the first capture keeps both files under one frame number (the watchdog must not stop gphoto2 between them)', async () => {
+      r = await rig({ raw: true, rawJpegGapMs: 800 }, { lingerMs: 150 });
+      const c = await r.session.capture();
+      assert.strictEqual(c.frame, 1);
+      assert.deepStrictEqual(c.files.map((f) => f.name).sort(), ['frame-0001.JPG', 'frame-0001.NEF']);
+      assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG', 'frame-0001.NEF']);
+    });
+
+    it('once a capture gave two files, the next waits for two from a lingering gphoto2, then stops it promptly; a switch to JPEG only costs gphoto2\'s own wait once', async () => {
+      r = await rig({ raw: true }, { lingerMs: 150 });
+      assert.strictEqual((await r.session.capture()).files.length, 2, 'learns: this body gives two files per exposure');
+      // Now the body pauses between the files and gphoto2 stays alive after them, holding the camera.
+      await r.sim.configure({ raw: true, rawJpegGapMs: 800, lingerMs: -1, captureWidth: 320, captureHeight: 200 });
+      const second = await r.session.capture();
+      assert.deepStrictEqual(second.files.map((f) => f.name).sort(), ['frame-0002.JPG', 'frame-0002.NEF']);
+      const afterPair = lingered(r.logs);
+      assert.ok(afterPair !== undefined && afterPair < 3000, `stopped by the watchdog once both files were there, not after gphoto2's 3 s wait for more (${afterPair} ms)`);
+      // JPEG only now: one file never reaches the learned two; gphoto2's own wait for more files
+      // (3 s) passes, then the lingering process is stopped and the capture counts.
+      await r.sim.configure({ raw: false, lingerMs: -1, captureWidth: 320, captureHeight: 200 });
+      const third = await r.session.capture();
+      assert.deepStrictEqual(third.files.map((f) => f.name), ['frame-0003.JPG']);
+      const afterSingle = lingered(r.logs);
+      assert.ok(afterSingle !== undefined && afterSingle >= 3000, `waited out gphoto2's own wait for a second file (${afterSingle} ms)`);
+      // ...once: the next JPEG-only capture is stopped promptly again.
+      const fourth = await r.session.capture();
+      assert.deepStrictEqual(fourth.files.map((f) => f.name), ['frame-0004.JPG']);
+      const afterLearned = lingered(r.logs);
+      assert.ok(afterLearned !== undefined && afterLearned < 3000, `the count was learned again (${afterLearned} ms)`);
+    });
+
+    it('a file gphoto2 announced ("New file is in location") but has not saved yet keeps the watchdog waiting', async () => {
+      r = await rig();
+      // A stand-in for gphoto2 that announces the JPEG a second before it saves it, then lingers:
+      // a RAW+JPEG exposure after the session learned "one file per capture".
+      const script = [
+        "const fs = require('fs'); const path = require('path');",
+        "const dir = path.dirname(process.argv.find((a) => a.startsWith('--filename=')).slice('--filename='.length));",
+        "const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 2, 0xff, 0xd9]);",
+        "const say = (name) => console.log('New file is in location /store_00010001/DCIM/100STUB/' + name + ' on the camera');",
+        "const save = (name, data) => { fs.writeFileSync(path.join(dir, name), data); console.log('Saving file as ' + path.join(dir, name)); };",
+        "if (process.env.STUB_RAW !== '1') { say('IMG_0001.JPG'); save('IMG_0001.JPG', jpeg); }",
+        "else { say('IMG_0002.NEF'); save('IMG_0002.NEF', Buffer.alloc(4096, 1)); say('IMG_0002.JPG'); setTimeout(() => save('IMG_0002.JPG', jpeg), 1000); }",
+        'setInterval(() => {}, 1000);',
+      ].join('\n');
+      const stub = { command: process.execPath, prefixArgs: ['-e', script, '--'], env: {}, simulated: false, processName: 'gphoto2-stub', displayName: 'gphoto2-stub' };
+      r.manager.configure({ program: stub, lingerMs: 150 });
+      assert.deepStrictEqual((await r.session.capture()).files.map((f) => f.name), ['frame-0001.JPG']);
+      r.manager.configure({ program: { ...stub, env: { STUB_RAW: '1' } } });
+      const c = await r.session.capture();
+      assert.deepStrictEqual(c.files.map((f) => f.name).sort(), ['frame-0002.JPG', 'frame-0002.NEF']);
+    });
+  });
+
   it('preview saved as thumb_<name> (gphoto2 #152) is still found', async () => {
     r = await rig({ previewThumbPrefix: true });
     const p = await r.session.preview();

@@ -280,6 +280,29 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual((r.stdout.toString().match(/^Saving file as /gm) ?? []).length, 2);
     });
 
+    it('rawJpegGapMs: the JPEG comes that long after the NEF, with all of the NEF\'s lines first (capture_generic\'s order); over gphoto2\'s 3 s wait it stays on the card', async () => {
+      const sim = newSim({ raw: true, rawJpegGapMs: 400, captureWidth: 64, captureHeight: 48 });
+      const p = sim.start([...SELECT, '--capture-image-and-download', '--filename', `${sim.cwd}/%f.%C`]);
+      await until('the NEF', () => p.stdout().toString().includes('Deleting file /store_00010001/DCIM/100SIMUL/IMG_0001.NEF on the camera\n'));
+      assert.ok(!p.stdout().toString().includes('IMG_0001.JPG'), 'the JPEG is not announced during the pause');
+      const r = await p.done;
+      assert.strictEqual(r.code, 0, r.stderr);
+      const lines = r.stdout.toString().trim().split('\n').map((l) => l.replace(sim.cwd, '<CWD>'));
+      assert.deepStrictEqual(lines, [
+        'New file is in location /store_00010001/DCIM/100SIMUL/IMG_0001.NEF on the camera',
+        'Saving file as <CWD>/IMG_0001.NEF',
+        'Deleting file /store_00010001/DCIM/100SIMUL/IMG_0001.NEF on the camera',
+        'New file is in location /store_00010001/DCIM/100SIMUL/IMG_0001.JPG on the camera',
+        'Saving file as <CWD>/IMG_0001.JPG',
+        'Deleting file /store_00010001/DCIM/100SIMUL/IMG_0001.JPG on the camera',
+      ]);
+      sim.configure({ raw: true, rawJpegGapMs: 3500, captureWidth: 64, captureHeight: 48 });
+      const late = await sim.run([...SELECT, '--capture-image-and-download', '--filename', `${sim.cwd}/late-%f.%C`]);
+      assert.strictEqual(late.code, 0, late.stderr);
+      assert.ok(!late.stdout.toString().includes('IMG_0002.JPG'), 'gphoto2 stopped waiting before the camera reported the JPEG');
+      assert.deepStrictEqual(fs.readdirSync(sim.cwd).filter((n) => n.startsWith('late-')), ['late-IMG_0002.NEF']);
+    });
+
     it('expands %n, %% and date fields of --filename like gphoto2', async () => {
       const sim = newSim({ captureWidth: 64, captureHeight: 48 });
       const r = await sim.run([...SELECT, '--capture-image-and-download', '--filenumber', '7', '--filename', `${sim.cwd}/%Y-%m-%d_%03n_%%_%f.%C`]);
