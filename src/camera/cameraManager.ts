@@ -12,7 +12,7 @@ import { filesSignature, isCompleteJpeg, isJpegName, listDownloaded, type Downlo
 import { CameraError, toCameraError } from './errors';
 import * as gp from './gphoto2';
 import type { Gphoto2Program } from './gphoto2Program';
-import { delay, describeCleanup, type CleanupReport, type ProcessReaper } from './processReaper';
+import { delay, describeCleanup, describeHolders, type CleanupReport, type Holder, type ProcessReaper } from './processReaper';
 import type { ProcessRunner, RunningProcess, RunResult, StopSignal } from './processRunner';
 import { JpegSplitter } from './jpegSplitter';
 
@@ -343,6 +343,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       termTimeoutMs: this.settings.timeouts.cleanupTermMs,
       killTimeoutMs: this.settings.timeouts.cleanupKillMs,
       settleMs: this.settings.settleMs,
+      port: this.settings.selection.port,
     });
   }
 
@@ -420,12 +421,18 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   private async runGphoto2(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
     let result = await this.spawnOnce(job, args, timeoutMs, signal, watch);
     let error = gp.classifyOutcome(result, { job, command: this.settings.program.command, timeoutMs });
-    if (error?.kind === 'busy' && error.details.gphoto2Code === -53 && !signal.aborted) {
+    if (isClaimFailure(error) && !signal.aborted) {
+      const report = await this.sweep('after a failed claim');
+      // A program that is not ours to stop holds the camera: retrying cannot help; name it.
+      if (report.others.length > 0) throw heldBy(job, error, report.others);
       this.log('warn', `${job}: the camera could not be claimed; cleaning up and trying once more.`);
-      await this.sweep('after a failed claim');
       if (watch) await emptyDir(watch.dir);
       result = await this.spawnOnce(job, args, timeoutMs, signal, watch);
       error = gp.classifyOutcome(result, { job, command: this.settings.program.command, timeoutMs });
+      if (isClaimFailure(error) && !signal.aborted) {
+        const again = await this.sweep('after a second failed claim');
+        if (again.others.length > 0) throw heldBy(job, error, again.others);
+      }
     }
     if (error) throw error;
     return result;
@@ -664,6 +671,15 @@ async function emptyDir(dir: string): Promise<void> {
 
 function tailOf(text: string, lines = 6): string {
   return text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+}
+
+function isClaimFailure(error: CameraError | undefined): error is CameraError {
+  return error?.kind === 'busy' && error.details.gphoto2Code === -53;
+}
+
+/** The -53 error naming the programs that hold the camera (found by cleanup, not ours to stop). */
+function heldBy(job: string, error: CameraError, others: readonly Holder[]): CameraError {
+  return new CameraError('busy', `${job} failed: ${describeHolders(others)} Then try again.`, error.details, ['retry', 'showLog']);
 }
 
 /**

@@ -1,14 +1,14 @@
 import * as assert from 'assert';
-import { ChildProcess, spawn } from 'child_process';
-import { promises as fs } from 'fs';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { closeSync, openSync, promises as fs } from 'fs';
 import * as path from 'path';
 import { CameraLock } from '../../src/camera/cameraLock';
 import { CameraManager, type ManagerSettings, type ManagerState } from '../../src/camera/cameraManager';
 import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
 import { CameraError } from '../../src/camera/errors';
-import { SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
+import { ProcessReaper, SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
 import { ProcessRunner } from '../../src/camera/processRunner';
-import { LinuxProcessTable } from '../../src/camera/processTable';
+import { LinuxProcessTable, type HolderScan, type ProcessInfo, type ProcessTable } from '../../src/camera/processTable';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
 import { openManagerSession } from '../support/managerSession';
@@ -93,6 +93,10 @@ function recordSignals(): { sent: Array<{ pid: number | undefined; signal: strin
     },
   });
   return { sent, restore: () => Object.defineProperty(ChildProcess.prototype, 'kill', original) };
+}
+
+function spawnSyncOk(program: string): boolean {
+  return spawnSync('test', ['-x', program]).status === 0;
 }
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -366,6 +370,94 @@ describe('CameraManager against the simulator', function () {
     r = await rig({}, {});
     r.manager.configure({ program: { command: '/nonexistent/gphoto2', prefixArgs: [], env: {}, simulated: false, processName: 'gphoto2', displayName: 'gphoto2' } });
     await assert.rejects(r.manager.detect(), (e: unknown) => e instanceof CameraError && e.kind === 'gphoto2Missing' && e.details.setting === 'cameraTether.gphoto2Path');
+  });
+
+  describe('the camera held by a program that is not ours to stop (the -53 claim failure)', () => {
+    /**
+     * The simulator's camera held by "darktable": a copy of /bin/sleep named so (the kernel names a
+     * process after its file) holding the simulated USB device file open, as libusb holds
+     * /dev/bus/usb/001/004, and owning the simulator's claim, so every gphoto2-sim run fails with -53.
+     */
+    async function darktableHoldingTheCamera(): Promise<{ pid: number; child: ReturnType<typeof spawn>; usbRoot: string }> {
+      const usbRoot = path.join(r.sim.home, 'usb');
+      const device = path.join(usbRoot, '001', '004');
+      await fs.mkdir(path.dirname(device), { recursive: true });
+      await fs.writeFile(device, '');
+      const program = path.join(r.out, 'darktable');
+      await fs.copyFile(['/usr/bin/sleep', '/bin/sleep'].find((p) => spawnSyncOk(p)) ?? '/bin/sleep', program);
+      await fs.chmod(program, 0o755);
+      const fd = openSync(device, 'r');
+      const child = spawn(program, ['1000'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+      closeSync(fd);
+      await fs.writeFile(r.sim.lockPath, `${child.pid}\n`);
+      return { pid: child.pid as number, child, usbRoot };
+    }
+
+    /** A manager like the extension's, its cleanup scanning the simulator's device folder for the port usb:001,004. */
+    function managerFor(usbRoot: string, table: ProcessTable = new LinuxProcessTable()): { manager: CameraManager; logs: string[]; runner: ProcessRunner } {
+      const runner = new ProcessRunner();
+      const reaper = new ProcessReaper(table, { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0, usbDeviceRoot: usbRoot });
+      const settings = testManagerSettings(r.sim.program, path.join(r.out, 'previews'), { selection: { model: 'Camera Tether Simulator', port: 'usb:001,004' } });
+      const manager = new CameraManager({ runner, reaper, lock: new CameraLock(path.join(r.out, 'holder-test.lock'), 'holder test') }, settings);
+      const logs: string[] = [];
+      manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
+      return { manager, logs, runner };
+    }
+
+    it('the busy error names the holder ("darktable (pid N) holds the camera; close it"), which keeps running, and gphoto2 is not retried blindly', async () => {
+      r = await rig();
+      const darktable = await darktableHoldingTheCamera();
+      const { manager, logs } = managerFor(darktable.usbRoot);
+      try {
+        await assert.rejects(manager.summary(), (e: unknown) => {
+          kindOf('busy')(e);
+          const err = e as CameraError;
+          assert.strictEqual(err.message, `Camera summary failed: darktable (pid ${darktable.pid}) holds the camera; close it. Then try again.`);
+          assert.strictEqual(err.details.gphoto2Code, -53);
+          assert.ok(!err.actions.includes('cleanup'), 'Cleanup cannot help: it does not stop darktable');
+          return true;
+        });
+        assert.strictEqual(logs.filter((l) => /Camera summary: \$ gphoto2-sim /.test(l)).length, 1, `one gphoto2 run, no retry:\n${logs.join('\n')}`);
+        assert.strictEqual(darktable.child.exitCode, null, 'darktable still runs');
+        assert.strictEqual(darktable.child.signalCode, null);
+      } finally {
+        darktable.child.kill('SIGKILL');
+        await manager.dispose();
+      }
+    });
+
+    it('a holder found only after the retry also failed (-53 twice) is named too (ProcessTable stub: the first two scans miss it)', async () => {
+      r = await rig();
+      const darktable = await darktableHoldingTheCamera();
+      const real = new LinuxProcessTable();
+      let scans = 0;
+      // Before the job and after the first -53 the holder is not seen (e.g. it had not opened the device yet).
+      const table: ProcessTable = {
+        list: (names?: ReadonlySet<string>): Promise<ProcessInfo[]> => real.list(names),
+        isAlive: (proc: Pick<ProcessInfo, 'pid' | 'startTime'>): Promise<boolean> => real.isAlive(proc),
+        holdersOf: async (device: string, exclude?: ReadonlySet<number>): Promise<HolderScan> => {
+          const scan = await real.holdersOf(device, exclude);
+          return ++scans <= 2 ? { ...scan, holders: scan.holders.filter((h) => h.pid !== darktable.pid) } : scan;
+        },
+      };
+      const { manager, logs } = managerFor(darktable.usbRoot, table);
+      try {
+        await assert.rejects(manager.summary(), (e: unknown) => {
+          kindOf('busy')(e);
+          assert.match((e as CameraError).message, new RegExp(`darktable \\(pid ${darktable.pid}\\) holds the camera; close it\\. Then try again\\.$`));
+          return true;
+        });
+        assert.strictEqual(logs.filter((l) => /Camera summary: \$ gphoto2-sim /.test(l)).length, 2, `tried once more after the first cleanup:\n${logs.join('\n')}`);
+        assert.strictEqual(scans, 3);
+      } finally {
+        darktable.child.kill('SIGKILL');
+        await manager.dispose();
+      }
+    });
   });
 
   it('another extension host holding the lock gets "in use by process N"', async () => {
