@@ -6,9 +6,9 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { defaultLockPath } from '../../../../src/camera/cameraLock';
 import { LinuxProcessTable } from '../../../../src/camera/processTable';
 import { STAGING_FOLDER } from '../../../../src/capture/captureStore';
 import { run, simulatorConfig, until } from '../../cameraCommands';
@@ -33,7 +33,8 @@ function ourStagedBytes(staging: string): number {
 
 function lockOwnerPid(): number | undefined {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(os.tmpdir(), 'camera-tether.lock'), 'utf8')) as { pid?: number }).pid;
+    // The extension's lock: in the user's private folder, as the extension host resolves it.
+    return (JSON.parse(fs.readFileSync(defaultLockPath(), 'utf8')) as { pid?: number }).pid;
   } catch {
     return undefined;
   }
