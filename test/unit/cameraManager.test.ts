@@ -319,7 +319,8 @@ describe('CameraManager against the simulator', function () {
       // a RAW+JPEG exposure after the session learned "one file per capture".
       const script = [
         "const fs = require('fs'); const path = require('path');",
-        "const dir = path.dirname(process.argv.find((a) => a.startsWith('--filename=')).slice('--filename='.length));",
+        "const i = process.argv.findIndex((a) => a === '--filename' || a.startsWith('--filename='));",
+        "const dir = path.dirname(process.argv[i] === '--filename' ? process.argv[i + 1] : process.argv[i].slice('--filename='.length));",
         "const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 2, 0xff, 0xd9]);",
         "const say = (name) => console.log('New file is in location /store_00010001/DCIM/100STUB/' + name + ' on the camera');",
         "const save = (name, data) => { fs.writeFileSync(path.join(dir, name), data); console.log('Saving file as ' + path.join(dir, name)); };",
