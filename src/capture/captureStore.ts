@@ -9,7 +9,7 @@ import { randomUUID } from 'crypto';
 import { promises as fs, constants as fsConstants } from 'fs';
 import * as path from 'path';
 import { isCompleteJpeg, listDownloaded } from '../camera/downloadedFiles';
-import { checkRollName, formatDate, formatTime, inside, safeExtension, type FilenamePattern } from './fileNaming';
+import { checkRollName, formatDate, formatTime, inside, MAX_FRAME, NamingError, safeExtension, type FilenamePattern } from './fileNaming';
 import { judgeOwner, ownIdentity, parseStagingName, probePid, processesUsing, stagingPrefix, type OwnerIdentity, type PidProbe } from './stagingOwner';
 
 export interface StagedFile {
@@ -72,6 +72,7 @@ export class CaptureStore {
   private rollName: string;
   private stagingSeq = 0;
   private recovering: Promise<unknown> = Promise.resolve();
+  private readonly logged = new Set<string>();
   /** Where the store reports what it decided on its own (a counter ignored, files recovered). */
   log: StoreLog = () => undefined;
 
@@ -117,6 +118,14 @@ export class CaptureStore {
   }
 
   /**
+   * Throws when the roll has no frame number left (the counter, or a file, is at or past
+   * MAX_FRAME). Called before the camera fires, so it never deletes an image we cannot file.
+   */
+  async checkNextFrameFree(): Promise<void> {
+    if ((await this.nextFrame()) > MAX_FRAME) throw await this.frameLimitError();
+  }
+
+  /**
    * Switches to (and creates) a roll; numbering continues from what is on disk there. The pattern
    * is not checked here, so a remembered roll still opens after the pattern changed; captures check.
    */
@@ -132,20 +141,27 @@ export class CaptureStore {
     return { roll: this.rollName, folder: this.rollFolder, nextFrame: await this.nextFrame(frames), captured: frames.size };
   }
 
-  /** One more than the highest frame on disk, unless the user set the counter. */
+  /**
+   * One more than the highest frame on disk, unless the user set the counter. MAX_FRAME + 1 means
+   * the roll is full (checkFramesCanBeNamed says why); it never goes beyond that.
+   */
   async nextFrame(frames?: Set<number>): Promise<number> {
-    const override = await this.readOverride();
-    if (override !== undefined) return override;
-    const onDisk = frames ?? (await this.framesOnDisk());
-    return onDisk.size === 0 ? 1 : Math.max(...onDisk) + 1;
+    const counter = await this.readCounter();
+    if (counter !== undefined) return counter;
+    return nextAfter(frames ?? (await this.framesOnDisk()));
   }
 
   /** The user's explicit "next frame is N" (e.g. to re-shoot frame 12); kept with the roll. */
   async setNextFrame(n: number): Promise<number> {
-    if (!Number.isInteger(n) || n < 1 || n > 999_999) throw new RangeError(`The frame number must be a whole number from 1 to 999999 (got ${n}).`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_FRAME) throw new RangeError(`The frame number must be a whole number from 1 to ${MAX_FRAME} (got ${n}).`);
+    await this.writeCounter(n);
+    return n;
+  }
+
+  /** Writes the counter file; MAX_FRAME + 1 (after the last frame) is allowed here only. */
+  private async writeCounter(n: number): Promise<void> {
     await ensureDir(this.rollFolder);
     await writeFileAtomic(path.join(this.rollFolder, ROLL_STATE_FILE), JSON.stringify({ nextFrame: n }));
-    return n;
   }
 
   get stagingRoot(): string {
@@ -274,10 +290,26 @@ export class CaptureStore {
   async commitFrame(files: readonly StagedFile[], when = new Date()): Promise<FrameResult> {
     const folder = this.rollFolder;
     await ensureDir(folder);
-    const frame = await this.nextFrame();
+    const counter = await this.readCounter();
+    const frame = counter ?? nextAfter(await this.framesOnDisk());
+    // The last guard (the session checks before the camera fires): nothing has moved yet.
+    if (frame > MAX_FRAME) throw await this.frameLimitError();
     const base = this.pattern.render(frame, { roll: this.rollName, when });
-    const committed = await moveAllNoOverwrite(files, folder, base);
-    if ((await this.readOverride()) !== undefined) await this.setNextFrame(frame + 1);
+    // A set counter advances BEFORE the files move: once they are in the roll nothing may fail, or a
+    // filed capture would be reported as failed. Without one, the files on disk are the counter.
+    if (counter !== undefined) await this.writeCounter(frame + 1);
+    let committed: CommittedFile[];
+    try {
+      committed = await moveAllNoOverwrite(files, folder, base);
+    } catch (err) {
+      // Nothing was filed (moveAllNoOverwrite puts back what it moved): the next capture gets this number again.
+      if (counter !== undefined) {
+        await this.writeCounter(frame).catch((restoreErr: unknown) => {
+          this.log('error', `Could not set the frame counter of roll "${this.rollName}" back to ${frame} after a failed capture (${(restoreErr as Error).message}): frame ${frame} will be skipped. Nothing is overwritten; Set Frame Number can take it back.`);
+        });
+      }
+      throw err;
+    }
     return { frame, files: committed, roll: this.rollName, folder };
   }
 
@@ -290,7 +322,12 @@ export class CaptureStore {
   }
 
   async framesOnDisk(): Promise<Set<number>> {
-    const frames = new Set<number>();
+    return new Set((await this.framesWithNames()).keys());
+  }
+
+  /** Frame number -> one file name carrying it. */
+  private async framesWithNames(): Promise<Map<number, string>> {
+    const frames = new Map<number, string>();
     let names: string[];
     try {
       names = await fs.readdir(this.rollFolder);
@@ -299,9 +336,28 @@ export class CaptureStore {
     }
     for (const name of names) {
       const n = this.pattern.frameOf(name, this.rollName);
-      if (n !== undefined) frames.add(n);
+      if (n !== undefined && !frames.has(n)) frames.set(n, name);
     }
     return frames;
+  }
+
+  /** Why the roll cannot take another frame (the counter or a file is at or past MAX_FRAME). */
+  private async frameLimitError(): Promise<NamingError> {
+    const roll = this.rollName;
+    const fixes = `Start a new roll (Camera Tether: New Roll), or set a lower frame number (Camera Tether: Set Frame Number) to continue there; nothing was captured.`;
+    const read = await this.readCounterValue();
+    const raw = read && 'value' in read ? read.value : undefined;
+    if (typeof raw === 'number' && raw > MAX_FRAME + 1) {
+      return new NamingError(`The frame counter of roll "${roll}" (${path.join(this.rollFolder, ROLL_STATE_FILE)}) says the next frame is ${raw}, beyond ${MAX_FRAME}, the highest frame number. ${fixes}`);
+    }
+    if ((await this.readCounter()) === undefined) {
+      let beyond: [number, string] | undefined;
+      for (const [n, name] of await this.framesWithNames()) if (n > MAX_FRAME && (!beyond || n > beyond[0])) beyond = [n, name];
+      if (beyond) {
+        return new NamingError(`Roll "${roll}" holds ${beyond[1]}, numbered beyond ${MAX_FRAME} (the highest frame number), so the counter cannot continue after it. Move or rename that file, or: ${fixes}`);
+      }
+    }
+    return new NamingError(`Roll "${roll}" has reached frame ${MAX_FRAME}, the highest frame number. ${fixes}`);
   }
 
   /**
@@ -323,15 +379,54 @@ export class CaptureStore {
     return path.join(this.outputFolder, RECOVERED_FOLDER);
   }
 
-  private async readOverride(): Promise<number | undefined> {
+  /**
+   * The set counter: 1..MAX_FRAME, or MAX_FRAME + 1 for "full" (also for any whole number beyond,
+   * such as 1e21: refused at capture with a message naming the file, never put in a name).
+   * Anything else in the file is ignored, with a log line: numbering then follows the files.
+   */
+  private async readCounter(): Promise<number | undefined> {
+    const file = path.join(this.rollFolder, ROLL_STATE_FILE);
+    const read = await this.readCounterValue();
+    if (read === undefined) return undefined;
+    const n = 'value' in read ? read.value : undefined;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 1) {
+      if (n > MAX_FRAME + 1) this.logOnce(`counter:${file}:${n}`, 'warn', `The frame counter of roll "${this.rollName}" (${file}) says the next frame is ${n}, beyond ${MAX_FRAME}: captures into this roll are refused until Set Frame Number or New Roll.`);
+      return Math.min(n, MAX_FRAME + 1);
+    }
+    const what = 'problem' in read ? read.problem : `its nextFrame is ${JSON.stringify(n) ?? String(n)}, not a whole number from 1 to ${MAX_FRAME}`;
+    this.logOnce(`counter:${file}:${what}`, 'warn', `Ignoring the frame counter of roll "${this.rollName}" (${file}): ${what}. Numbering follows the files in the roll; Set Frame Number writes a valid counter.`);
+    return undefined;
+  }
+
+  /** The counter file's `nextFrame` as written; undefined when there is no file (no counter set). */
+  private async readCounterValue(): Promise<{ value: unknown } | { problem: string } | undefined> {
+    let text: string;
     try {
-      const parsed: unknown = JSON.parse(await fs.readFile(path.join(this.rollFolder, ROLL_STATE_FILE), 'utf8'));
-      const n = (parsed as { nextFrame?: unknown }).nextFrame;
-      return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined;
+      text = await fs.readFile(path.join(this.rollFolder, ROLL_STATE_FILE), 'utf8');
     } catch {
       return undefined;
     }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      return typeof parsed === 'object' && parsed !== null && 'nextFrame' in parsed ? { value: (parsed as { nextFrame: unknown }).nextFrame } : { problem: 'it has no nextFrame' };
+    } catch {
+      return { problem: 'it is not valid JSON' };
+    }
   }
+
+  /** info() runs after every capture: say each problem once, not each time. */
+  private logOnce(key: string, level: 'info' | 'warn' | 'error', message: string): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    this.log(level, message);
+  }
+}
+
+/** One more than the highest frame, capped at MAX_FRAME + 1 ("full"): a stray `frame-99999999.JPG` cannot push it further. */
+function nextAfter(frames: ReadonlySet<number>): number {
+  let highest = 0;
+  for (const n of frames) if (n > highest) highest = n; // no Math.max(...): a huge roll would overflow the stack
+  return Math.min(highest, MAX_FRAME) + 1;
 }
 
 /**
@@ -348,12 +443,19 @@ async function moveAllNoOverwrite(files: readonly StagedFile[], folder: string, 
     if ((await Promise.all(targets.map(exists))).some(Boolean)) continue;
     const done: CommittedFile[] = [];
     let clash = false;
-    for (let i = 0; i < files.length; i++) {
-      if (!(await placeNoOverwrite(files[i].path, targets[i]))) {
-        clash = true;
-        break;
+    try {
+      for (let i = 0; i < files.length; i++) {
+        if (!(await placeNoOverwrite(files[i].path, targets[i]))) {
+          clash = true;
+          break;
+        }
+        done.push({ path: targets[i], name: path.basename(targets[i]), bytes: files[i].bytes });
       }
-      done.push({ path: targets[i], name: path.basename(targets[i]), bytes: files[i].bytes });
+    } catch (err) {
+      // A move failed half-way (RAW filed, JPEG not): put the filed ones back, so the exposure is
+      // either wholly in the roll or wholly rescued. If that fails too, they stay filed (not lost).
+      for (let i = 0; i < done.length; i++) await fs.rename(done[i].path, files[i].path).catch(() => undefined);
+      throw err;
     }
     if (!clash) return done;
     // Another writer took a name between the check and the move: put ours back and try the next stem.

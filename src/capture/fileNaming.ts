@@ -17,6 +17,11 @@ const RESERVED_WINDOWS = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$/i;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const FORBIDDEN = /[<>:"/\\|?*]/;
 export const MAX_NAME_LENGTH = 120;
+/**
+ * The highest frame number: names stay at most six digits wide (what the 255-byte check below
+ * assumes), and a counter can never reach a number that prints as "1e+21".
+ */
+export const MAX_FRAME = 999_999;
 
 /** Checks one path component the user typed (a roll name, or a pattern's literal text). */
 export function checkNameComponent(name: string, what: string, setting?: string): string {
@@ -83,9 +88,9 @@ export function parseFilenamePattern(source: string): FilenamePattern {
   if (CONTROL.test(source)) throw new NamingError(`The filename pattern contains control characters (tab, line break...). Remove them.`, PATTERN_SETTING);
   if (literal !== literal.trim()) throw new NamingError(`The filename pattern "${source}" starts or ends with a space. Remove it.`, PATTERN_SETTING);
   checkNameComponent(literal, `The filename pattern "${source}"`, PATTERN_SETTING);
-  // The longest name it can render (longest roll name, six-digit frame, "_999" re-shoot suffix and a
-  // ten-letter extension) must fit the 255 bytes file systems allow.
-  const worst = tokens.reduce((n, t) => n + (t.kind === 'text' ? Buffer.byteLength(t.text) : t.kind === 'roll' ? MAX_NAME_LENGTH : t.kind === 'frame' ? Math.max(t.width, 6) : t.kind === 'date' ? 10 : 6), 0) + '_999.'.length + 10;
+  // The longest name it can render (longest roll name, MAX_FRAME's digits, "_999" re-shoot suffix
+  // and a ten-letter extension) must fit the 255 bytes file systems allow.
+  const worst = tokens.reduce((n, t) => n + (t.kind === 'text' ? Buffer.byteLength(t.text) : t.kind === 'roll' ? MAX_NAME_LENGTH : t.kind === 'frame' ? Math.max(t.width, String(MAX_FRAME).length) : t.kind === 'date' ? 10 : 6), 0) + '_999.'.length + 10;
   if (worst > 255) throw new NamingError(`The filename pattern "${source}" can produce names longer than 255 bytes (with a long roll name). Shorten it or use {roll} once.`, PATTERN_SETTING);
 
   const renderRaw = (frame: number, context: { roll: string; when: Date }): string =>

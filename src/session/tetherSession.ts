@@ -4,9 +4,11 @@
  */
 import { EventEmitter } from 'events';
 import type { CameraManager, JobOptions, LiveViewStatus, ManagerState, PreviewResult } from '../camera/cameraManager';
+import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
 import type { DetectedCamera } from '../camera/gphoto2';
 import type { CaptureStore, CommittedFile, FrameResult, RecoveredFolder, RecoveryReport, RollInfo } from '../capture/captureStore';
+import { MAX_FRAME, NamingError } from '../capture/fileNaming';
 import type { CameraSource } from '../config/settings';
 
 export interface CameraIdentity {
@@ -160,14 +162,40 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   /** Capture into the roll; the frame number is assigned when the files are safely on disk. */
   async capture(options?: JobOptions): Promise<FrameResult> {
-    this.store.checkFramesCanBeNamed();
+    // Synchronous up to the enqueue, so captures fired at once queue (and get frames) in click order.
+    typed(() => this.store.checkFramesCanBeNamed());
+    // The roll as last read says it is full: refuse now, with the reason from disk.
+    if (this.roll.nextFrame > MAX_FRAME) await typedAsync(() => this.store.checkNextFrameFree());
+    let result: FrameResult;
     try {
-      const result = await this.manager.capture({ job: 'capture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitFrame(files), rescue: (files) => this.store.rescue(files) }, options);
-      this.lastCapture = { frame: result.frame, files: result.files, test: false, at: new Date().toISOString() };
+      // Checked on disk when the job runs, before gphoto2 fires: captures queued ahead of this one
+      // may have used the last frame number, or the counter file changed.
+      const makeStagingDir = async (): Promise<string> => {
+        typed(() => this.store.checkFramesCanBeNamed());
+        await typedAsync(() => this.store.checkNextFrameFree());
+        return this.store.newStagingDir();
+      };
+      result = await this.manager.capture({ job: 'capture', makeStagingDir, commit: (files) => this.store.commitFrame(files), rescue: (files) => this.store.rescue(files) }, options);
+    } catch (err) {
+      await this.refreshRollQuietly();
+      throw err;
+    }
+    // The files are in the roll: from here on nothing may report the capture as failed.
+    this.lastCapture = { frame: result.frame, files: result.files, test: false, at: new Date().toISOString() };
+    try {
       this.emit('frameCaptured', result);
-      return result;
-    } finally {
+    } catch (err) {
+      this.emit('log', { level: 'error', message: `Frame ${result.frame} was filed, but showing it failed: ${(err as Error).message}` });
+    }
+    await this.refreshRollQuietly();
+    return result;
+  }
+
+  private async refreshRollQuietly(): Promise<void> {
+    try {
       await this.refreshRoll();
+    } catch (err) {
+      this.emit('log', { level: 'warn', message: `Could not re-read roll "${this.store.roll}": ${(err as Error).message}` });
     }
   }
 
@@ -232,5 +260,26 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   private emitChanged(): void {
     this.emit('changed', this.snapshot());
+  }
+}
+
+/** The store's "cannot name the next frame" as a typed error (no cleanup needed: the camera is fine). */
+function asCameraError(err: unknown): unknown {
+  return err instanceof NamingError ? new CameraError('badSetting', err.message, { setting: err.setting }, err.setting ? ['openSettings'] : []) : err;
+}
+
+function typed(check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    throw asCameraError(err);
+  }
+}
+
+async function typedAsync(check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (err) {
+    throw asCameraError(err);
   }
 }

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { describeOwner, sanitizeForDisplay } from '../camera/cameraLock';
 import { CameraError, toCameraError } from '../camera/errors';
 import { describeCleanup } from '../camera/processReaper';
-import { NamingError } from '../capture/fileNaming';
+import { MAX_FRAME, NamingError } from '../capture/fileNaming';
 import { SECTION } from '../config/settings';
 import type { ErrorPresenter } from './errorPresenter';
 import type { TetherHost } from './tetherHost';
@@ -153,11 +153,11 @@ export function registerCommands(host: TetherHost, presenter: ErrorPresenter, ho
       let n = typeof arg === 'number' ? arg : isObject(arg) && typeof arg.frame === 'number' ? arg.frame : undefined;
       if (arg !== undefined && n === undefined) throw new CameraError('failed', 'cameraTether.setFrameNumber takes a frame number (a number, or {"frame": N}).', {}, []);
       if (n === undefined) {
-        const text = await vscode.window.showInputBox({ title: 'Next frame number', prompt: 'The next capture gets this number (an existing file is never overwritten)', value: String(session.snapshot().nextFrame), validateInput: (v) => (/^\d{1,6}$/.test(v.trim()) && Number(v) >= 1 ? undefined : 'A whole number from 1 to 999999') });
+        const text = await vscode.window.showInputBox({ title: 'Next frame number', prompt: 'The next capture gets this number (an existing file is never overwritten)', value: String(session.snapshot().nextFrame), validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= MAX_FRAME ? undefined : `A whole number from 1 to ${MAX_FRAME}`) });
         if (text === undefined) throw new CameraError('cancelled', 'Set frame number was cancelled.');
         n = Number(text.trim());
       }
-      if (!Number.isInteger(n) || n < 1 || n > 999_999) throw new CameraError('failed', `The frame number must be a whole number from 1 to 999999 (got ${n}).`, {}, []);
+      if (!Number.isInteger(n) || n < 1 || n > MAX_FRAME) throw new CameraError('failed', `The frame number must be a whole number from 1 to ${MAX_FRAME} (got ${n}).`, {}, []);
       return { nextFrame: await session.setNextFrame(n) };
     }),
 
