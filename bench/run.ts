@@ -2,8 +2,9 @@
  * `npm run bench`: what the camera manager costs, against a bare spawn and against the Film-Scanner
  * strategy (kill everything, sleep 0.2+0.2+0.3+0.3 s, run, kill again after a preview), all in one
  * run on the same zero-latency simulator; then live view through the manager to a consumer that
- * acks like the webview; then the real gphoto2 binary's own per-process cost. Prints a table and
- * writes JSON to bench/results/.
+ * acks like the webview; then the real gphoto2 binary's own per-process cost; then the live-view
+ * splitter's CPU on hostile streams (bench/splitterCpu.ts). Prints a table and writes JSON to
+ * bench/results/.
  */
 import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
@@ -20,6 +21,7 @@ import { CaptureStore } from '../src/capture/captureStore';
 import { parseFilenamePattern } from '../src/capture/fileNaming';
 import { LiveViewPump } from '../src/session/liveViewPump';
 import { TetherSession } from '../src/session/tetherSession';
+import { printSplitterCpu, splitterCpu } from './splitterCpu';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SIMULATOR = path.join(ROOT, 'dist', 'simulator.js');
@@ -231,6 +233,8 @@ async function main(): Promise<void> {
   const live = await liveView(home, dir);
   const gphoto2 = await realGphoto2();
   await fs.rm(dir, { recursive: true, force: true });
+  process.stdout.write('  live-view splitter on hostile streams (bench/splitterCpu.ts)...\n');
+  const splitter = await splitterCpu();
 
   const ratios: Record<string, Record<string, number>> = {};
   console.log('\nPer-job time (ms)        median    p95');
@@ -245,8 +249,9 @@ async function main(): Promise<void> {
   for (const [k, v] of Object.entries(live)) console.log(`  ${k.padEnd(22)} ${v}`);
   console.log('\nReal gphoto2 per process (no camera)');
   console.log(`  ${JSON.stringify(gphoto2)}`);
+  printSplitterCpu(splitter);
 
-  const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, jobs, ratios, live, gphoto2 };
+  const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, jobs, ratios, live, gphoto2, splitter };
   const outDir = path.join(ROOT, 'bench', 'results');
   await fs.mkdir(outDir, { recursive: true });
   const file = path.join(outDir, `bench-${results.date.replace(/[:.]/g, '-')}.json`);
