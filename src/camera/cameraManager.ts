@@ -273,7 +273,12 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
         const result = await request.commit(files);
         this.lastCaptureFiles = files.length;
-        this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
+        try {
+          this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
+        } catch (listenerErr) {
+          // The files are in the roll: a listener's failure must not report the capture as failed.
+          this.log('error', `${label}: a listener of the captured event failed: ${(listenerErr as Error).message}`);
+        }
         return result;
       } catch (err) {
         const failure = await this.afterFailedCapture(err instanceof CameraError ? err : toCameraError(err, `${label} failed`), stagingDir, request, await savedOutside(watch.stdout, stagingDir));
