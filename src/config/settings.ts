@@ -60,7 +60,7 @@ export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSet
   if (/[\r\n\0]/.test(gphoto2Path)) throw new SettingError('gphoto2Path', '"cameraTether.gphoto2Path" contains a line break or NUL. Set it to the path of the gphoto2 program.');
   return {
     source,
-    gphoto2Path: expandPath(gphoto2Path, ctx, 'gphoto2Path', false),
+    gphoto2Path: programPath(gphoto2Path, ctx),
     camera: optionalCameraField(raw, 'camera'),
     port: optionalCameraField(raw, 'port'),
     outputFolder: outputFolder(raw, ctx),
@@ -137,11 +137,33 @@ function outputFolder(raw: RawSettings, ctx: SettingsContext): string {
   const v = text(raw, 'outputFolder', '${workspaceFolder}/captures').trim();
   if (v === '') throw new SettingError('outputFolder', '"cameraTether.outputFolder" is empty. Set a folder such as "${workspaceFolder}/captures" or "~/Pictures/scans".');
   if (/[\r\n\0]/.test(v)) throw new SettingError('outputFolder', '"cameraTether.outputFolder" contains a line break or NUL.');
-  return expandPath(v, ctx, 'outputFolder', true);
+  return expandPath(v, ctx, 'outputFolder');
+}
+
+/**
+ * The gphoto2 program: a bare name looked up on PATH, or an absolute path (after `~` and
+ * `${userHome}`). Never a path relative to the open folder or through `${workspaceFolder}`: a cloned
+ * repository could ship a "gphoto2" that would then run with the user's rights. The setting is
+ * machine-scoped, so a workspace cannot set it; this holds whatever the scope. (An absolute path the
+ * user typed is taken as is, even inside a folder they open.)
+ */
+function programPath(value: string, ctx: SettingsContext): string {
+  const fix = 'Set it to "gphoto2" (looked up on PATH) or to the absolute path of the gphoto2 program, such as "/usr/bin/gphoto2" or "~/bin/gphoto2".';
+  const fromFolder = 'Camera Tether does not run a program from the open folder, where whoever made the repository could have put one.';
+  if (value.includes('${workspaceFolder}')) throw new SettingError('gphoto2Path', `"${SECTION}.gphoto2Path" uses \${workspaceFolder}. ${fromFolder} ${fix}`);
+  const home = ctx.homeDir ?? os.homedir();
+  let v = value.split('${userHome}').join(home);
+  if (v === '~' || v.startsWith('~/') || v.startsWith('~\\')) v = path.join(home, v.slice(1));
+  const unknownVariable = /\$\{[^}]*\}/.exec(v);
+  if (unknownVariable) throw new SettingError('gphoto2Path', `"${SECTION}.gphoto2Path" uses ${unknownVariable[0]}, which Camera Tether does not know. ${fix}`);
+  // A bare name has no separator and no drive ("C:gphoto2" is relative to a drive's current folder).
+  if (!/[/\\:]/.test(v) && v !== '.' && v !== '..') return v;
+  if (!path.isAbsolute(v)) throw new SettingError('gphoto2Path', `"${SECTION}.gphoto2Path" is a relative path ("${value}"). ${fromFolder} ${fix}`);
+  return path.normalize(v);
 }
 
 /** Expands `~` and `${workspaceFolder}`/`${userHome}`; relative paths are taken from the workspace. */
-export function expandPath(value: string, ctx: SettingsContext, key: string, mustBeFolder: boolean): string {
+export function expandPath(value: string, ctx: SettingsContext, key: string): string {
   const home = ctx.homeDir ?? os.homedir();
   let v = value;
   if (v.includes('${workspaceFolder}')) {
@@ -152,7 +174,6 @@ export function expandPath(value: string, ctx: SettingsContext, key: string, mus
   if (v === '~' || v.startsWith('~/') || v.startsWith('~\\')) v = path.join(home, v.slice(1));
   const unknownVariable = /\$\{[^}]*\}/.exec(v);
   if (unknownVariable) throw new SettingError(key, `"${SECTION}.${key}" uses ${unknownVariable[0]}, which Camera Tether does not know. Use \${workspaceFolder}, \${userHome} or ~.`);
-  if (!mustBeFolder && !v.includes('/') && !v.includes('\\')) return v; // a program name looked up on PATH
   if (!path.isAbsolute(v)) {
     if (!ctx.workspaceFolder) throw new SettingError(key, `"${SECTION}.${key}" is a relative path ("${value}") but no folder is open. Use an absolute path.`);
     v = path.join(ctx.workspaceFolder, v);

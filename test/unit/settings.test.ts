@@ -66,7 +66,7 @@ function rejects(key: string, value: unknown, ctx: SettingsContext = CTX): Setti
  */
 const INVALID_VALUES: Record<string, unknown[]> = {
   source: ['Gphoto2', 'camera', ''],
-  gphoto2Path: ['', '   ', 'gphoto2\n--version', 'gph\0oto2', '${env:HOME}/gphoto2'],
+  gphoto2Path: ['', '   ', 'gphoto2\n--version', 'gph\0oto2', '${env:HOME}/gphoto2', 'bin/gphoto2', './bin/gphoto2', '../gphoto2', '${workspaceFolder}/bin/gphoto2', '.', 'C:gphoto2'],
   camera: ['Nikon\nD750', 'Nikon\0'],
   port: ['001,004', 'usb 001,004', '/dev/bus/usb/001/004', 'usb:001\n,004', 'usb:001\0'],
   outputFolder: ['', '   ', 'a\nb', '${workspaceFolderBasename}/x', '${env:HOME}/scans'],
@@ -257,11 +257,24 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       assert.match(rejects('gphoto2Path', '${env:GPHOTO2}').message, /\$\{env:GPHOTO2\}/);
     });
 
-    it('gphoto2Path: a bare program name stays a name (looked up on PATH), a relative path is made absolute', () => {
+    it('gphoto2Path: a bare program name stays a name (looked up on PATH), an absolute path is normalised', () => {
       assert.strictEqual(parse({ gphoto2Path: 'gphoto2' }).gphoto2Path, 'gphoto2');
       assert.strictEqual(parse({ gphoto2Path: 'gphoto2-2.5' }).gphoto2Path, 'gphoto2-2.5');
-      assert.strictEqual(parse({ gphoto2Path: 'bin/gphoto2' }).gphoto2Path, path.join(WORKSPACE, 'bin', 'gphoto2'));
       assert.strictEqual(parse({ gphoto2Path: '/usr/local/bin/gphoto2' }).gphoto2Path, '/usr/local/bin/gphoto2');
+      assert.strictEqual(parse({ gphoto2Path: '/opt/gp/../bin/gphoto2' }).gphoto2Path, path.normalize('/opt/bin/gphoto2'));
+      assert.strictEqual(parse({ gphoto2Path: '~/bin/gphoto2', outputFolder: '~/scans' }, { homeDir: HOME, platform: 'linux' }).gphoto2Path, path.join(HOME, 'bin', 'gphoto2'), 'no open folder needed');
+    });
+
+    it('gphoto2Path: never a program from the open folder (a relative path or ${workspaceFolder} is refused, naming the setting and the fix)', () => {
+      // A cloned repository could ship its own "gphoto2"; Camera Tether would run it with the user's rights.
+      for (const value of ['bin/gphoto2', './bin/gphoto2', './gphoto2', '../tools/gphoto2', 'bin\\gphoto2', '.', '..', '~bin/gphoto2', 'C:gphoto2', '${workspaceFolder}/bin/gphoto2', '${workspaceFolder}', '${userHome}/../${workspaceFolder}/gphoto2']) {
+        for (const ctx of [CTX, { homeDir: HOME, platform: 'linux' as const }]) {
+          const e = rejects('gphoto2Path', value, ctx);
+          assert.match(e.message, /open folder/, `${value}: says why`);
+          assert.match(e.message, /"gphoto2" \(looked up on PATH\)/, `${value}: says what to set instead`);
+          assert.match(e.message, /absolute path/, `${value}: says what to set instead`);
+        }
+      }
     });
 
     it('the home folder comes from the OS when the context gives none', () => {
@@ -298,6 +311,61 @@ describe('settings (src/config/settings.ts) against package.json', () => {
     it('the filename pattern error keeps the pattern\'s own explanation', () => {
       const e = rejects('filenamePattern', '{frame}{nope}');
       assert.match(e.message, /unknown token \{nope\}/);
+    });
+  });
+
+  describe('workspace trust (package.json capabilities)', () => {
+    /**
+     * What a hostile repository's .vscode/settings.json could do with each setting. In Restricted
+     * Mode VS Code ignores the workspace's values of the restricted ones (only user settings apply).
+     */
+    const RESTRICTED: Record<string, string> = {
+      source: 'switch the simulator for a real camera, whose downloads delete the images from its card (or the other way round: simulated images taken for real ones)',
+      gphoto2Path: 'choose the program that is run (machine-scoped, so no workspace can set it; listed in case that ever changes)',
+      camera: 'choose the libgphoto2 driver that talks to the device',
+      port: 'choose the device or network host gphoto2 opens (ptpip:<their host> feeds libgphoto2 and our parsers whatever they like; disk:<folder> reads a folder)',
+      outputFolder: 'choose where files are written and folders created, anywhere the user can write',
+      filenamePattern: 'rename the user\'s captures (the names are checked to stay inside the output folder and never overwrite, so this matters least)',
+      keepOnCamera: 'turn off the user\'s "keep on camera", so originals are deleted from the card',
+      'cleanup.processNames': 'choose which processes cleanup stops (machine-scoped too)',
+    };
+    /** Settings left to the workspace, and why that is harmless. */
+    const NOT_RESTRICTED: Record<string, string> = {
+      commandTimeoutSeconds: 'a time limit: a bad value only makes jobs fail or wait',
+      previewTimeoutSeconds: 'a time limit',
+      captureTimeoutSeconds: 'a time limit',
+      killGraceMs: 'a grace period before SIGKILL',
+      lingerMs: 'how long gphoto2 may linger; announced files are waited for regardless',
+      'cleanup.mode': 'when cleanup runs; what it may stop is cleanup.processNames and the device holders',
+      'cleanup.settleMs': 'a pause',
+      'cleanup.timeoutMs': 'a time limit',
+      'liveView.maxFps': 'a frame rate cap',
+    };
+
+    interface Capabilities {
+      untrustedWorkspaces?: { supported?: unknown; description?: unknown; restrictedConfigurations?: unknown };
+      virtualWorkspaces?: unknown;
+    }
+    const capabilities = (): Capabilities => (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { capabilities?: Capabilities }).capabilities ?? {};
+
+    it('an untrusted workspace cannot set what a hostile repository could abuse (untrustedWorkspaces: limited, restrictedConfigurations)', () => {
+      const untrusted = capabilities().untrustedWorkspaces;
+      assert.ok(untrusted, 'package.json declares capabilities.untrustedWorkspaces');
+      assert.strictEqual(untrusted.supported, 'limited');
+      assert.ok(typeof untrusted.description === 'string' && /Restricted Mode/.test(untrusted.description), 'the description tells the user what Restricted Mode changes');
+      assert.ok(Array.isArray(untrusted.restrictedConfigurations), 'restrictedConfigurations is a list');
+      assert.deepStrictEqual([...(untrusted.restrictedConfigurations as unknown[])].sort(), Object.keys(RESTRICTED).map((k) => `${SECTION}.${k}`).sort());
+    });
+
+    it('every setting is either restricted or judged harmless here (a new setting needs a decision)', () => {
+      for (const key of SETTINGS.keys()) {
+        assert.ok((key in RESTRICTED) !== (key in NOT_RESTRICTED), `${SECTION}.${key}: decide whether an untrusted workspace may set it (RESTRICTED or NOT_RESTRICTED in this test, and package.json)`);
+      }
+      assert.deepStrictEqual([...Object.keys(RESTRICTED), ...Object.keys(NOT_RESTRICTED)].filter((k) => !SETTINGS.has(k)), [], 'no stale names');
+    });
+
+    it('virtual workspaces are not supported (Camera Tether needs local files and local processes)', () => {
+      assert.strictEqual(capabilities().virtualWorkspaces, false);
     });
   });
 });
