@@ -43,7 +43,7 @@ export class JpegSplitter {
   /** Scan position in store. */
   private pos = 0;
   private phase: Phase = 'seekStart';
-  /** Where the search that found the current frame began (never moves back past a consumed byte). */
+  /** Where the search that found the current frame began: the start of what a failure re-reads. */
   private searchFrom = 0;
   /** The broken stretch being re-read for nested frames: [brokenFrom, brokenTo), or brokenTo < 0. */
   private brokenFrom = 0;
