@@ -1,20 +1,11 @@
 import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { CaptureStore, STAGING_FOLDER, type StagedFile } from '../../src/capture/captureStore';
+import { CaptureStore, STAGING_FOLDER } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { tempDir } from '../support/simulatorHarness';
+import { stage } from '../support/stagedFiles';
 
-async function stage(store: CaptureStore, files: Record<string, string>): Promise<StagedFile[]> {
-  const dir = await store.newStagingDir();
-  const out: StagedFile[] = [];
-  for (const [name, content] of Object.entries(files)) {
-    const p = path.join(dir, name);
-    await fs.writeFile(p, content);
-    out.push({ path: p, bytes: Buffer.byteLength(content), extension: path.extname(name).slice(1) });
-  }
-  return out;
-}
 
 describe('CaptureStore', () => {
   let out: string;

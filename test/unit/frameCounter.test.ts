@@ -7,23 +7,14 @@ import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CameraError } from '../../src/camera/errors';
-import { CaptureStore, STAGING_FOLDER, type StagedFile } from '../../src/capture/captureStore';
+import { CaptureStore, STAGING_FOLDER } from '../../src/capture/captureStore';
 import { MAX_FRAME, NamingError, parseFilenamePattern } from '../../src/capture/fileNaming';
 import { openManagerSession, type ManagerSession } from '../support/managerSession';
 import { SimulatorHarness, tempDir, testManagerSettings } from '../support/simulatorHarness';
+import { stage } from '../support/stagedFiles';
 
 const COUNTER_FILE = '.camera-tether-roll.json';
 
-async function stage(store: CaptureStore, files: Record<string, string>): Promise<StagedFile[]> {
-  const dir = await store.newStagingDir();
-  const out: StagedFile[] = [];
-  for (const [name, content] of Object.entries(files)) {
-    const p = path.join(dir, name);
-    await fs.writeFile(p, content);
-    out.push({ path: p, bytes: Buffer.byteLength(content), extension: path.extname(name).slice(1) });
-  }
-  return out;
-}
 
 describe('frame counter edges', () => {
   let out: string;

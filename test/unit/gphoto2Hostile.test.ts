@@ -13,6 +13,7 @@ import { isMainThread, parentPort, Worker } from 'worker_threads';
 import { CameraError } from '../../src/camera/errors';
 import * as gp from '../../src/camera/gphoto2';
 import { fixture, outcomeOf } from '../support/fixtures';
+import { askWorker } from '../support/workerRequest';
 
 const MB = 1024 * 1024;
 /** What the parsers read of one stream (the issue's figures, written out so the test states them). */
@@ -136,32 +137,13 @@ if (!isMainThread) {
       let worst = { ratio: 0, parseMs: 0, baselineMs: 0 };
       let tried = 0;
       const time = (input: Hostile): Promise<Timing> =>
-        new Promise<Timing>((resolve, reject) => {
+        (() => {
           // Only a hang guard: a ratio-based limit from a baseline measured here, on this machine.
           const text = input.text;
           const mainBaseline = bestOf(3, () => linearPass(text));
           const guardMs = Math.max(HANG_RATIO * mainBaseline, 2000);
-          const guard = setTimeout(() => {
-            void worker.terminate();
-            reject(new Error(`parsing 1 MB did not finish in ${Math.round(guardMs)} ms (the linear pass took ${mainBaseline.toFixed(1)} ms); the worker was stopped. Input: ${input.recipe}`));
-          }, guardMs);
-          const done = (): void => {
-            clearTimeout(guard);
-            worker.off('message', onMessage);
-            worker.off('error', onError);
-          };
-          const onMessage = (m: Timing): void => {
-            done();
-            resolve(m);
-          };
-          const onError = (err: Error): void => {
-            done();
-            reject(err);
-          };
-          worker.on('message', onMessage);
-          worker.on('error', onError);
-          worker.postMessage(text);
-        });
+          return askWorker<Timing>(worker, text, guardMs, () => `parsing 1 MB did not finish in ${Math.round(guardMs)} ms (the linear pass took ${mainBaseline.toFixed(1)} ms); the worker was stopped. Input: ${input.recipe}`);
+        })();
       try {
         await fc.assert(
           fc.asyncProperty(hostileMB, async (input) => {

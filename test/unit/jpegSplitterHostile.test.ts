@@ -10,6 +10,7 @@ import { isMainThread, parentPort, Worker } from 'worker_threads';
 import { JpegSplitter } from '../../src/camera/jpegSplitter';
 import { frameStart, hostileStreams, largeFrame, nestedStarts, repeatTo } from '../support/hostileJpeg';
 import { SIMULATOR_SCRIPT } from '../support/simulatorHarness';
+import { askWorker } from '../support/workerRequest';
 
 const MB = 1024 * 1024;
 const CHUNK = 64 * 1024;
@@ -105,30 +106,9 @@ if (!isMainThread) {
       try {
         for (const [name, hostile] of Object.entries(hostileStreams(4 * MB))) {
           const mainBenignMs = Math.min(timeSplit(benign), timeSplit(benign));
-          const t = await new Promise<Timing>((resolve, reject) => {
-            // Only a hang guard, from a baseline measured here; the assertion is the ratio below.
-            const guardMs = Math.max(HANG_RATIO * mainBenignMs, 2000);
-            const guard = setTimeout(() => {
-              void worker.terminate();
-              reject(new Error(`"${name}" (4 MB) was not split ${RUNS} times within ${Math.round(guardMs)} ms, ${HANG_RATIO}x what one split of real frames of the same size took (${mainBenignMs.toFixed(1)} ms); the worker was stopped`));
-            }, guardMs);
-            const done = (): void => {
-              clearTimeout(guard);
-              worker.off('message', onMessage);
-              worker.off('error', onError);
-            };
-            const onMessage = (m: Timing): void => {
-              done();
-              resolve(m);
-            };
-            const onError = (err: Error): void => {
-              done();
-              reject(err);
-            };
-            worker.on('message', onMessage);
-            worker.on('error', onError);
-            worker.postMessage({ hostile, benign } satisfies Job);
-          });
+          // Only a hang guard, from a baseline measured here; the assertion is the ratio below.
+          const guardMs = Math.max(HANG_RATIO * mainBenignMs, 2000);
+          const t = await askWorker<Timing>(worker, { hostile, benign } satisfies Job, guardMs, () => `"${name}" (4 MB) was not split ${RUNS} times within ${Math.round(guardMs)} ms, ${HANG_RATIO}x what one split of real frames of the same size took (${mainBenignMs.toFixed(1)} ms); the worker was stopped`);
           const ratio = t.hostileMs / t.benignMs;
           results.push(`${name} ${ratio.toFixed(2)}`);
           assert.ok(ratio <= MAX_RATIO, `"${name}": ${t.hostileMs.toFixed(1)} ms for 4 MB, ${ratio.toFixed(1)}x real frames of the same size (${t.benignMs.toFixed(1)} ms); allowed ${MAX_RATIO}x`);
