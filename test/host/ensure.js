@@ -281,7 +281,7 @@ async function install(root, dir, wanted) {
   let failure;
   let ripgrepNote;
   try {
-    process.stdout.write(`Installing the extension test host (${HOST_PACKAGES}) into ${displayPath(dir)}, about 1 minute, once... `);
+    process.stdout.write(`Installing the extension test host (${HOST_PACKAGES}) into ${displayPath(dir)}, a minute or two, once... `);
     ripgrepNote = seedRipgrep(root, logFd);
     const [command, args] = npmCommand(['ci', '--no-audit', '--no-fund', '--prefer-offline']);
     failure = await runLogged(command, args, { cwd: dir, env: installEnv() }, logFd);
