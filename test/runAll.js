@@ -137,7 +137,9 @@ async function main() {
   console.log('\n=== Summary');
   for (const r of results) console.log(`  ${r.layer.name.padEnd(width)}  ${r.text}`);
   const allPassed = results.every((r) => r.passed);
-  if (!allPassed) console.log(`  FAILED: ${results.filter((r) => !r.passed).map((r) => r.layer.name).join(', ')}`);
+  const failedLayers = results.filter((r) => r.ran && !r.passed).map((r) => r.layer.name);
+  const notRun = results.filter((r) => !r.ran).map((r) => r.layer.name);
+  if (failedLayers.length > 0) console.log(`  FAILED: ${failedLayers.join(', ')}${notRun.length > 0 ? `; not run: ${notRun.join(', ')}` : ''}`);
   console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
   return interrupted ? 130 : allPassed ? 0 : 1;
 }
