@@ -1,6 +1,7 @@
 // Runs the extension-host tests in a real VS Code extension host without downloading VS Code:
-// code-server serves the workbench, headless Debian chromium (driven by playwright-core) opens it with a payload that makes the workbench load the extension under
-// development and run out/test/extension/index.js. The workbench reports back through
+// code-server serves the workbench, headless Debian chromium (driven by playwright-core) opens it
+// with a payload that makes the workbench load the extension under development and run
+// out/test/extension/index.js. The workbench reports back through
 // `codeAutomationLog` (the extension host's console) and `codeAutomationExit` (the result).
 // See /work/shared/vscode-extension-tests-offline.md for the facts this relies on. code-server and
 // playwright-core are the test host, installed on first use into .vscode-test/host (test/host/ensure.js).
