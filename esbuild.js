@@ -65,8 +65,10 @@ if (tests) {
     entryPoints,
     outdir: 'out',
     outbase: '.',
-    // The test host provides these; mocha and playwright are loaded from node_modules as they are.
-    external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+    // The extension host provides vscode; mocha and @vscode/test-electron load from node_modules as
+    // they are. playwright-core and code-server are never imported: test/host loads them at run time
+    // from the test host in .vscode-test/host (createRequire there).
+    external: ['vscode', 'mocha', '@vscode/test-electron'],
   });
 }
 

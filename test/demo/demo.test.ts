@@ -12,11 +12,14 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { type Browser, type FrameLocator, type Page, chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, projectPaths } from '../extension/workspace';
+import { chromiumPath, ensureTestHost } from '../host/ensure';
+import { type Browser, type FrameLocator, type Page, loadPlaywright } from '../host/playwright';
 import { markedProcesses, killMarked, portAnswers, waitUntil } from './processes';
 
-const CHROMIUM = process.env.CAMERA_TETHER_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumPath();
+/** The first run installs the test host (code-server, playwright-core); a few minutes on a busy machine. */
+const HOST_INSTALL_TIMEOUT_MS = 20 * 60_000;
 const URL_LINE = /Camera Tether demo: (http:\/\/127\.0\.0\.1:(\d+)\/\S*)/;
 const READY_TIMEOUT_MS = 180_000;
 const UI_TIMEOUT_MS = 60_000;
@@ -111,7 +114,9 @@ describe('npm run demo', function () {
   let demo: Demo | undefined;
   let browser: Browser | undefined;
 
-  before(function () {
+  before(async function () {
+    this.timeout(HOST_INSTALL_TIMEOUT_MS);
+    await ensureTestHost(ROOT);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camera-tether-demo-test-'));
     fakeBin = path.join(tmp, 'bin');
     // gphoto2 2.5's --auto-detect table; a camera row only when CAMERA_TETHER_FAKE_CAMERA is set.
@@ -176,6 +181,7 @@ describe('npm run demo', function () {
     assert.deepStrictEqual(settings, { 'cameraTether.source': 'simulator' });
 
     // 2. A person opens the URL, opens the panel and captures from the command palette.
+    const { chromium } = loadPlaywright(ROOT);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS], timeout: UI_TIMEOUT_MS });
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: UI_TIMEOUT_MS });

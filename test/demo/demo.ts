@@ -1,6 +1,7 @@
 // `npm run demo`: try Camera Tether with no VS Code and no camera installed. It packages the
 // extension (`npm run package`), installs the .vsix into a private code-server extensions folder,
-// starts code-server (VS Code in the browser, a devDependency) on 127.0.0.1 with a demo workspace,
+// starts code-server (VS Code in the browser, from the test host that test/host/ensure.js installs
+// into .vscode-test/host on first use) on 127.0.0.1 with a demo workspace,
 // and prints the URL. The workspace uses the real camera through gphoto2 when `gphoto2
 // --auto-detect` finds one, else the bundled simulator. Ctrl-C stops everything it started.
 // `npm run demo -- --desktop` opens desktop VS Code (`code` on PATH) with the extension under
@@ -11,11 +12,11 @@
 import { type ChildProcess, execFile, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
-import { createRequire } from 'module';
 import * as os from 'os';
 import * as path from 'path';
 import { parseAutoDetect } from '../../src/camera/gphoto2';
 import { codeServerArgs, projectPaths, QUIET_USER_SETTINGS } from '../extension/workspace';
+import { TestHostError, codeServerEntry, ensureTestHost } from '../host/ensure';
 import { freePort, groupAlive, killGroup, killMarked, portIsFree, sleep } from './processes';
 
 const DEFAULT_PORT = 8080;
@@ -256,18 +257,6 @@ function packageInfo(root: string): { name: string; version: string; publisher: 
 
 // --- code-server ---------------------------------------------------------------------------------
 
-function codeServerEntry(root: string): string {
-  let entry: string;
-  try {
-    const projectRequire = createRequire(path.join(root, 'package.json'));
-    entry = path.join(path.dirname(projectRequire.resolve('code-server/package.json')), 'out', 'node', 'entry.js');
-  } catch {
-    throw new DemoError('code-server is not installed in node_modules: run `npm ci` first');
-  }
-  if (!fs.existsSync(entry)) throw new DemoError(`code-server's entry point is missing (${entry}): run \`npm ci\` again`);
-  return entry;
-}
-
 function codeServerEnv(dirs: DemoDirs, marker: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -474,6 +463,7 @@ async function desktop(root: string, dirs: DemoDirs, options: Options): Promise<
 }
 
 async function browser(root: string, dirs: DemoDirs, options: Options): Promise<number> {
+  await ensureTestHost(root);
   const entry = codeServerEntry(root);
   claimDemoDir(dirs);
   const port = await choosePort(options.port);
@@ -551,7 +541,7 @@ main()
       say('stopped');
       return 0;
     }
-    console.error(`[demo] ${err instanceof DemoError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    console.error(`[demo] ${err instanceof DemoError || err instanceof TestHostError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   })
   .then(async (code) => {

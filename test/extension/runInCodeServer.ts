@@ -1,9 +1,10 @@
 // Runs the extension-host tests in a real VS Code extension host without downloading VS Code:
-// code-server (from node_modules) serves the workbench, headless Debian chromium (driven by
-// playwright-core) opens it with a payload that makes the workbench load the extension under
-// development and run out/test/extension/index.js. The workbench reports back through
+// code-server serves the workbench, headless Debian chromium (driven by playwright-core) opens it
+// with a payload that makes the workbench load the extension under development and run
+// out/test/extension/index.js. The workbench reports back through
 // `codeAutomationLog` (the extension host's console) and `codeAutomationExit` (the result).
-// See /work/shared/vscode-extension-tests-offline.md for the facts this relies on.
+// See /work/shared/vscode-extension-tests-offline.md for the facts this relies on. code-server and
+// playwright-core are the test host, installed on first use into .vscode-test/host (test/host/ensure.js).
 //
 // Environment:
 //   CAMERA_TETHER_*                    passed through to the extension host
@@ -18,10 +19,10 @@
 import { type ChildProcess, spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
-import { createRequire } from 'module';
 import * as path from 'path';
 import { format } from 'util';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { TestHostError, chromiumPath, codeServerEntry, ensureTestHost } from '../host/ensure';
+import { type Browser, type Page, loadPlaywright } from '../host/playwright';
 import {
   DONE_SUFFIX,
   REQUEST_SUFFIX,
@@ -74,7 +75,7 @@ function log(message: string): void {
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof RunFailure || err instanceof SetupError) return err.message;
+  if (err instanceof RunFailure || err instanceof SetupError || err instanceof TestHostError) return err.message;
   if (err instanceof Error) return err.stack ?? err.message;
   return String(err);
 }
@@ -423,9 +424,11 @@ function saveWorkbenchLogs(logs: unknown, dir: string): void {
 // --- main -------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
-  const started = Date.now();
   const paths = projectPaths();
   assertBuilt(paths);
+  // Before the overall time limit starts: the first run installs the test host.
+  await raceAbort(ensureTestHost(paths.root, { browser: true }));
+  const started = Date.now();
   const overallMs = secondsFromEnv('CAMERA_TETHER_TEST_TIMEOUT', 600);
   const startMs = secondsFromEnv('CAMERA_TETHER_TEST_START_TIMEOUT', 60);
   const overallTimer = setTimeout(
@@ -434,16 +437,8 @@ async function main(): Promise<number> {
   );
 
   try {
-    const projectRequire = createRequire(path.join(paths.root, 'package.json'));
-    let entry: string;
-    try {
-      entry = path.join(path.dirname(projectRequire.resolve('code-server/package.json')), 'out', 'node', 'entry.js');
-    } catch {
-      throw new RunFailure('code-server is not installed in node_modules (run `npm ci`)');
-    }
-    if (!fs.existsSync(entry)) throw new RunFailure(`code-server's entry point is missing: ${entry}`);
-    const chromiumPath = process.env.CAMERA_TETHER_TEST_CHROMIUM ?? '/usr/bin/chromium';
-    if (!fs.existsSync(chromiumPath)) throw new RunFailure(`no browser at ${chromiumPath} (apt-get install -y chromium)`);
+    const entry = codeServerEntry(paths.root);
+    const { chromium } = loadPlaywright(paths.root);
 
     tempRoot = makeTempRoot('camera-tether-code-server-');
     const dirs: RunDirs = {
@@ -478,7 +473,7 @@ async function main(): Promise<number> {
 
     const browser = await raceAbort(
       chromium.launch({
-        executablePath: chromiumPath,
+        executablePath: chromiumPath(),
         headless: true,
         args: [...CHROMIUM_ARGS],
         timeout: startMs,
