@@ -5,16 +5,16 @@
  * command needs one, then run the commands in argv order until one fails.
  */
 // First import, so it runs before any other module: sets process.title = 'gphoto2-sim'.
-import './processTitle';
+import './cli/processTitle';
 import { randomBytes } from 'crypto';
-import { parseArgs } from './args';
-import type { ParsedOption } from './args';
-import { captureImage } from './captureAction';
-import { getConfig, listConfig, setConfig } from './configTree';
-import { GpContext } from './gpContext';
-import type { Flags } from './gpContext';
-import { GpError, GP_ERROR_CAMERA_BUSY, GP_ERROR_CANCEL, GP_ERROR_MODEL_NOT_FOUND, GP_ERROR_NOT_SUPPORTED, GP_ERROR_UNKNOWN_PORT } from './gpError';
-import { captureMovie } from './liveStream';
+import { parseArgs } from './cli/args';
+import type { ParsedOption } from './cli/args';
+import { captureImage } from './camera/captureAction';
+import { getConfig, listConfig, setConfig } from './camera/configTree';
+import { GpContext } from './cli/gpContext';
+import type { Flags } from './cli/gpContext';
+import { GpError, GP_ERROR_CAMERA_BUSY, GP_ERROR_CANCEL, GP_ERROR_MODEL_NOT_FOUND, GP_ERROR_NOT_SUPPORTED, GP_ERROR_UNKNOWN_PORT } from './cli/gpError';
+import { captureMovie } from './camera/liveStream';
 import {
   autoDetectText,
   contextErrorBlock,
@@ -29,13 +29,13 @@ import {
   unknownPortText,
   USAGE_TEXT,
   VERSION_TEXT,
-} from './outputTexts';
-import { capturePreview } from './previewAction';
-import { CancelledError, Session } from './session';
-import { SimCamera } from './simCamera';
-import type { Selection } from './simCamera';
-import { ensureStateDir, loadConfig, SimConfigError, stateDir } from './simConfig';
-import type { SimConfig } from './simConfig';
+} from './cli/outputTexts';
+import { capturePreview } from './camera/previewAction';
+import { CancelledError, Session } from './cli/session';
+import { SimCamera } from './camera/simCamera';
+import type { Selection } from './camera/simCamera';
+import { ensureStateDir, loadConfig, SimConfigError, stateDir } from './camera/simConfig';
+import type { SimConfig } from './camera/simConfig';
 
 /** Options that make gphoto2 look for a camera before running anything (CHECK_OPT in main.c). */
 const CAMERA_COMMANDS: ReadonlySet<string> = new Set([

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { stateDir } from '../../src/simulator/simConfig';
+import { stateDir } from '../../src/simulator/camera/simConfig';
 
 /** Runs `cameraTether.<command>` as another extension or a keybinding would. */
 export function run<T>(command: string, ...args: unknown[]): Promise<T> {

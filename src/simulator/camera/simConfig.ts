@@ -1,11 +1,11 @@
 /**
  * The simulator's behaviour knobs. `config.json` in the state folder is read at EVERY start, and the
  * env var CAMERA_TETHER_SIM_CONFIG (a JSON object) is merged over it, so tests change the camera's
- * behaviour between invocations without restarting anything. Field meanings: see README.md here.
+ * behaviour between invocations without restarting anything. Field meanings: see ../README.md.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ensurePrivateFolder, privateRuntimeDir } from '../camera/privateDir';
+import { ensurePrivateFolder, privateRuntimeDir } from '../../camera/privateDir';
 
 export interface SimConfig {
   model: string;

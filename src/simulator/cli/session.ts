@@ -4,7 +4,7 @@
  * safe point; a second one prints "Aborting..." and exits 1 at once. Every exit path releases the
  * device lock (a SIGKILL cannot, and the next run then finds the lock stale).
  */
-import type { DeviceLock } from './deviceLock';
+import type { DeviceLock } from '../camera/deviceLock';
 
 /** Thrown at a safe point after the first signal; gphoto2 reports it as "Operation cancelled." (exit 1). */
 export class CancelledError extends Error {

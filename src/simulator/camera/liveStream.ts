@@ -5,11 +5,11 @@
  * and the first SIGINT ends it after the frame in flight with "Movie capture finished (N frames)".
  */
 import * as fs from 'fs';
-import type { GpContext } from './gpContext';
-import { GpError, GP_ERROR_CAMERA_BUSY, GP_ERROR_NOT_SUPPORTED } from './gpError';
-import { DEVICE_BUSY_MESSAGE, NO_LIVEVIEW_MESSAGE } from './outputTexts';
-import { CancelledError } from './session';
-import { encodeJpeg, renderLiveFrame } from './testCard';
+import type { GpContext } from '../cli/gpContext';
+import { GpError, GP_ERROR_CAMERA_BUSY, GP_ERROR_NOT_SUPPORTED } from '../cli/gpError';
+import { DEVICE_BUSY_MESSAGE, NO_LIVEVIEW_MESSAGE } from '../cli/outputTexts';
+import { CancelledError } from '../cli/session';
+import { encodeJpeg, renderLiveFrame } from '../image/testCard';
 
 /**
  * A frame that is well-formed on the wire (SOI, a start-of-scan segment, entropy bytes, EOI), so a

@@ -2,7 +2,7 @@
 import type { GpError } from './gpError';
 import { contextErrorBlock } from './outputTexts';
 import type { Session } from './session';
-import type { SimCamera } from './simCamera';
+import type { SimCamera } from '../camera/simCamera';
 
 export interface Flags {
   quiet: boolean;

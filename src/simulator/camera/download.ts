@@ -6,12 +6,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { expandPattern, thumbName } from './filenamePattern';
-import type { GpContext } from './gpContext';
-import { GpError, GP_ERROR, GP_ERROR_BAD_PARAMETERS } from './gpError';
-import { CancelledError } from './session';
-import type { Session } from './session';
-import { readLine } from './stdinLines';
+import { expandPattern, thumbName } from '../cli/filenamePattern';
+import type { GpContext } from '../cli/gpContext';
+import { GpError, GP_ERROR, GP_ERROR_BAD_PARAMETERS } from '../cli/gpError';
+import { CancelledError } from '../cli/session';
+import type { Session } from '../cli/session';
+import { readLine } from '../cli/stdinLines';
 
 export type FileKind = 'normal' | 'preview';
 

@@ -6,12 +6,12 @@
 import { acquireDeviceLock } from './deviceLock';
 import { readState, writeState, cameraFileFor } from './cameraState';
 import type { CameraState } from './cameraState';
-import { GpError, GP_ERROR_BAD_PARAMETERS, GP_ERROR_IO_USB_CLAIM } from './gpError';
-import { CLAIM_FAILED_MESSAGE, ioLibraryMessage } from './outputTexts';
-import { renderRaw } from './rawFile';
-import type { Session } from './session';
+import { GpError, GP_ERROR_BAD_PARAMETERS, GP_ERROR_IO_USB_CLAIM } from '../cli/gpError';
+import { CLAIM_FAILED_MESSAGE, ioLibraryMessage } from '../cli/outputTexts';
+import { renderRaw } from '../image/rawFile';
+import type { Session } from '../cli/session';
 import type { SimConfig } from './simConfig';
-import { encodeJpeg, renderStill } from './testCard';
+import { encodeJpeg, renderStill } from '../image/testCard';
 import { holdUsbDevice, usbDeviceFile } from './usbDevice';
 
 export interface Selection {

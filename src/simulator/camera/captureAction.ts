@@ -4,10 +4,10 @@
  */
 import * as fs from 'fs';
 import { saveCameraFileToFile, writeToStdout } from './download';
-import type { GpContext } from './gpContext';
-import { FATAL_CAPTURE_ERRORS, GpError, GP_ERROR, GP_ERROR_CAMERA_BUSY, GP_ERROR_NO_MEMORY } from './gpError';
-import { DEVICE_BUSY_MESSAGE, NO_FOCUS_MESSAGE, STORE_FULL_MESSAGE } from './outputTexts';
-import { CancelledError } from './session';
+import type { GpContext } from '../cli/gpContext';
+import { FATAL_CAPTURE_ERRORS, GpError, GP_ERROR, GP_ERROR_CAMERA_BUSY, GP_ERROR_NO_MEMORY } from '../cli/gpError';
+import { DEVICE_BUSY_MESSAGE, NO_FOCUS_MESSAGE, STORE_FULL_MESSAGE } from '../cli/outputTexts';
+import { CancelledError } from '../cli/session';
 import type { CameraFile } from './simCamera';
 
 const CAPTURE_FAILED = 'ERROR: Could not capture image.\nERROR: Could not capture.\n';

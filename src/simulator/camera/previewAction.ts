@@ -1,8 +1,8 @@
 /** --capture-preview: one live-view frame saved as capture_preview.jpg, --filename or to --stdout. */
 import { saveCameraFileToFile, writeToStdout } from './download';
-import type { GpContext } from './gpContext';
-import { GpError, GP_ERROR_CAMERA_BUSY, GP_ERROR_NOT_SUPPORTED } from './gpError';
-import { DEVICE_BUSY_MESSAGE, NO_LIVEVIEW_MESSAGE } from './outputTexts';
+import type { GpContext } from '../cli/gpContext';
+import { GpError, GP_ERROR_CAMERA_BUSY, GP_ERROR_NOT_SUPPORTED } from '../cli/gpError';
+import { DEVICE_BUSY_MESSAGE, NO_LIVEVIEW_MESSAGE } from '../cli/outputTexts';
 
 /** Throws GpError like action_camera_capture_preview's CR(): gphoto2 then reports it and exits 1. */
 export async function capturePreview(gp: GpContext): Promise<void> {

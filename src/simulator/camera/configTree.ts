@@ -2,9 +2,9 @@
  * A small camera configuration tree for --list-config / --get-config / --set-config, printed in
  * gphoto2's formats. Settings are accepted but not remembered between runs.
  */
-import type { GpContext } from './gpContext';
-import { GpError, GP_ERROR, GP_ERROR_BAD_PARAMETERS, GP_ERROR_CAMERA_BUSY } from './gpError';
-import { DEVICE_BUSY_MESSAGE } from './outputTexts';
+import type { GpContext } from '../cli/gpContext';
+import { GpError, GP_ERROR, GP_ERROR_BAD_PARAMETERS, GP_ERROR_CAMERA_BUSY } from '../cli/gpError';
+import { DEVICE_BUSY_MESSAGE } from '../cli/outputTexts';
 
 interface Widget {
   path: string;
