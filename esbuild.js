@@ -27,7 +27,8 @@ const common = {
 
 function filesUnder(dir, suffix) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true })
+  return fs
+    .readdirSync(dir, { recursive: true })
     .map((f) => path.join(dir, String(f)))
     .filter((f) => f.endsWith(suffix));
 }

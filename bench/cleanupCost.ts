@@ -20,8 +20,18 @@ function median(xs: number[]): number {
 
 async function main(): Promise<void> {
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'ct-bench-cleanup-'));
-  const env = { ...process.env, CAMERA_TETHER_SIM_HOME: home, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }) };
-  const reaper = new ProcessReaper(new LinuxProcessTable(), { names: [...defaultCleanupNames('linux'), SIMULATOR_PROCESS_NAME], termTimeoutMs: 2000, killTimeoutMs: 2000, settleMs: 0, pollMs: 5 });
+  const env = {
+    ...process.env,
+    CAMERA_TETHER_SIM_HOME: home,
+    CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }),
+  };
+  const reaper = new ProcessReaper(new LinuxProcessTable(), {
+    names: [...defaultCleanupNames('linux'), SIMULATOR_PROCESS_NAME],
+    termTimeoutMs: 2000,
+    killTimeoutMs: 2000,
+    settleMs: 0,
+    pollMs: 5,
+  });
   const idle: number[] = [];
   for (let i = 0; i < RUNS; i++) idle.push((await reaper.cleanup()).durationMs);
   const lingering: number[] = [];
@@ -31,18 +41,28 @@ async function main(): Promise<void> {
     const lock = path.join(home, 'device.lock');
     while (!(await fs.stat(lock).catch(() => undefined))) await new Promise((r) => setTimeout(r, 2));
     const report = await reaper.cleanup();
-    if (report.found.length !== 1 || report.ended[0].how !== 'terminated') throw new Error(`unexpected report ${JSON.stringify(report)}`);
+    if (report.found.length !== 1 || report.ended[0].how !== 'terminated')
+      throw new Error(`unexpected report ${JSON.stringify(report)}`);
     lingering.push(report.durationMs);
     // Is the device free the moment cleanup returns? Try to claim it with a fresh simulator.
     const t = performance.now();
-    const probe = spawn(process.execPath, [SIMULATOR, '--summary'], { env: { ...env, CAMERA_TETHER_SIM_CONFIG: '{}' }, stdio: 'ignore' });
+    const probe = spawn(process.execPath, [SIMULATOR, '--summary'], {
+      env: { ...env, CAMERA_TETHER_SIM_CONFIG: '{}' },
+      stdio: 'ignore',
+    });
     const code = await new Promise<number | null>((r) => probe.once('exit', r));
     if (code !== 0) throw new Error(`the device was not free right after cleanup (exit ${code})`);
     reclaim.push(performance.now() - t);
     await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
   }
   await fs.rm(home, { recursive: true, force: true });
-  const result = { runs: RUNS, idleMedianMs: median(idle), lingeringMedianMs: median(lingering), claimAfterCleanupOk: `${RUNS}/${RUNS}`, probeMedianMs: median(reclaim) };
+  const result = {
+    runs: RUNS,
+    idleMedianMs: median(idle),
+    lingeringMedianMs: median(lingering),
+    claimAfterCleanupOk: `${RUNS}/${RUNS}`,
+    probeMedianMs: median(reclaim),
+  };
   console.log(JSON.stringify(result, null, 2));
 }
 

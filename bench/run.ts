@@ -63,7 +63,10 @@ async function bare(kind: 'preview' | 'capture', env: NodeJS.ProcessEnv, dir: st
   const out: number[] = [];
   for (let i = 0; i < JOBS; i++) {
     const staging = await fs.mkdtemp(path.join(dir, 'bare-'));
-    const args = kind === 'preview' ? capturePreviewArgs({}, path.join(staging, 'p.jpg')) : captureAndDownloadArgs({}, staging, false);
+    const args =
+      kind === 'preview'
+        ? capturePreviewArgs({}, path.join(staging, 'p.jpg'))
+        : captureAndDownloadArgs({}, staging, false);
     out.push(await timed(() => runOnce(process.execPath, [SIMULATOR, ...args], env, staging)));
     await fs.rm(staging, { recursive: true, force: true });
   }
@@ -72,7 +75,12 @@ async function bare(kind: 'preview' | 'capture', env: NodeJS.ProcessEnv, dir: st
 
 /** (c) the Film-Scanner note's fix, reproduced: killall + fixed sleeps before, and after a preview. */
 async function filmScanner(kind: 'preview' | 'capture', env: NodeJS.ProcessEnv, dir: string): Promise<number[]> {
-  const killall = (signal: string | undefined, name: string) => runOnce(KILLALL, KILLALL.endsWith('pkill') ? [...(signal ? [signal] : []), '-x', name] : [...(signal ? [signal] : []), '-q', name], process.env);
+  const killall = (signal: string | undefined, name: string) =>
+    runOnce(
+      KILLALL,
+      KILLALL.endsWith('pkill') ? [...(signal ? [signal] : []), '-x', name] : [...(signal ? [signal] : []), '-q', name],
+      process.env,
+    );
   const killProcesses = async () => {
     await killall(undefined, SIMULATOR_PROCESS_NAME); // stands for `killall gphoto2`
     await sleep(200);
@@ -86,7 +94,10 @@ async function filmScanner(kind: 'preview' | 'capture', env: NodeJS.ProcessEnv, 
   const out: number[] = [];
   for (let i = 0; i < JOBS; i++) {
     const staging = await fs.mkdtemp(path.join(dir, 'fs-'));
-    const args = kind === 'preview' ? capturePreviewArgs({}, path.join(staging, 'p.jpg')) : captureAndDownloadArgs({}, staging, false);
+    const args =
+      kind === 'preview'
+        ? capturePreviewArgs({}, path.join(staging, 'p.jpg'))
+        : captureAndDownloadArgs({}, staging, false);
     out.push(
       await timed(async () => {
         await killProcesses();
@@ -114,22 +125,51 @@ const KILLALL = (() => {
 async function makeSession(home: string, dir: string, maxFps = 0): Promise<TetherSession> {
   const program = simulatedGphoto2(SIMULATOR, { CAMERA_TETHER_SIM_HOME: home });
   const runner = new ProcessRunner();
-  const manager = new CameraManager({ runner, reaper: new ProcessReaper(new LinuxProcessTable(), { names: defaultCleanupNames('linux'), termTimeoutMs: 2000, killTimeoutMs: 2000, settleMs: 0 }), lock: new CameraLock(path.join(dir, 'lock'), 'bench') }, {
-    program, selection: {}, timeouts: { commandMs: 15_000, previewMs: 20_000, captureMs: 60_000, cleanupTermMs: 2000, cleanupKillMs: 2000 },
-    graceMs: 2000, lingerMs: 1500, cleanupMode: 'whenNeeded', cleanupNames: defaultCleanupNames('linux'), settleMs: 0, keepOnCamera: false, previewDir: path.join(dir, 'previews'), liveViewMaxFps: maxFps,
-  });
-  return TetherSession.open(manager, new CaptureStore(path.join(dir, 'captures'), parseFilenamePattern('frame-{frame:04}'), 'bench'), { source: 'simulator' });
+  const manager = new CameraManager(
+    {
+      runner,
+      reaper: new ProcessReaper(new LinuxProcessTable(), {
+        names: defaultCleanupNames('linux'),
+        termTimeoutMs: 2000,
+        killTimeoutMs: 2000,
+        settleMs: 0,
+      }),
+      lock: new CameraLock(path.join(dir, 'lock'), 'bench'),
+    },
+    {
+      program,
+      selection: {},
+      timeouts: { commandMs: 15_000, previewMs: 20_000, captureMs: 60_000, cleanupTermMs: 2000, cleanupKillMs: 2000 },
+      graceMs: 2000,
+      lingerMs: 1500,
+      cleanupMode: 'whenNeeded',
+      cleanupNames: defaultCleanupNames('linux'),
+      settleMs: 0,
+      keepOnCamera: false,
+      previewDir: path.join(dir, 'previews'),
+      liveViewMaxFps: maxFps,
+    },
+  );
+  return TetherSession.open(
+    manager,
+    new CaptureStore(path.join(dir, 'captures'), parseFilenamePattern('frame-{frame:04}'), 'bench'),
+    { source: 'simulator' },
+  );
 }
 
 /** (b) our manager: each job awaited from the call to the verified, committed result. */
 async function managed(kind: 'preview' | 'capture', session: TetherSession): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < JOBS; i++) out.push(await timed(() => (kind === 'preview' ? session.preview() : session.capture())));
+  for (let i = 0; i < JOBS; i++)
+    out.push(await timed(() => (kind === 'preview' ? session.preview() : session.capture())));
   return out;
 }
 
 async function liveView(home: string, dir: string): Promise<Record<string, number>> {
-  await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({ liveViewFps: 30, liveViewWidth: 640, liveViewHeight: 424 }));
+  await fs.writeFile(
+    path.join(home, 'config.json'),
+    JSON.stringify({ liveViewFps: 30, liveViewWidth: 640, liveViewHeight: 424 }),
+  );
   const session = await makeSession(home, dir);
   const manager = session.manager;
   // A consumer like the webview: decoding and painting a 640x424 JPEG takes a few ms, then it acks.
@@ -137,7 +177,9 @@ async function liveView(home: string, dir: string): Promise<Record<string, numbe
   manager.on('liveFrame', (f) => pump.offer(f));
   let produced = 0;
   manager.on('liveFrame', () => produced++);
-  manager.on('liveView', (st) => { if (st.error) console.log(`  live view ended: ${st.error.message}`); });
+  manager.on('liveView', (st) => {
+    if (st.error) console.log(`  live view ended: ${st.error.message}`);
+  });
   await session.startLiveView();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -152,7 +194,10 @@ async function liveView(home: string, dir: string): Promise<Record<string, numbe
   await session.stopLiveView();
 
   // RSS over many frames: the simulator at its fastest, same path.
-  await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({ liveViewFps: 240, liveViewWidth: 640, liveViewHeight: 424 }));
+  await fs.writeFile(
+    path.join(home, 'config.json'),
+    JSON.stringify({ liveViewFps: 240, liveViewWidth: 640, liveViewHeight: 424 }),
+  );
   await session.startLiveView();
   // Warm up first (buffers grow to their working size), then measure growth over RSS_FRAMES frames.
   const warm = produced;
@@ -162,7 +207,8 @@ async function liveView(home: string, dir: string): Promise<Record<string, numbe
   const heapBefore = process.memoryUsage();
   const start = produced;
   while (produced - start < RSS_FRAMES) {
-    if (!manager.liveViewRunning && !manager.liveViewWanted) throw new Error(`live view stopped after ${produced - start} frames`);
+    if (!manager.liveViewRunning && !manager.liveViewWanted)
+      throw new Error(`live view stopped after ${produced - start} frames`);
     await sleep(100);
   }
   const memAfter = process.memoryUsage();
@@ -184,7 +230,9 @@ async function liveView(home: string, dir: string): Promise<Record<string, numbe
     rssBeforeMB: round(rssBefore / 2 ** 20),
     rssAfterMB: round(rssAfter / 2 ** 20),
     rssGrowthMB: round((rssAfter - rssBefore) / 2 ** 20),
-    heapAndBuffersGrowthMB: round((heapAfter.heapUsed + heapAfter.external - heapBefore.heapUsed - heapBefore.external) / 2 ** 20),
+    heapAndBuffersGrowthMB: round(
+      (heapAfter.heapUsed + heapAfter.external - heapBefore.heapUsed - heapBefore.external) / 2 ** 20,
+    ),
     peakBeforeGcMB: round((memAfter.heapUsed + memAfter.external) / 2 ** 20),
   };
 }
@@ -214,7 +262,9 @@ async function main(): Promise<void> {
   await fs.mkdir(home);
   await fs.writeFile(path.join(home, 'config.json'), '{}');
   const env = { ...process.env, CAMERA_TETHER_SIM_HOME: home };
-  console.log(`Camera Tether bench: ${JOBS} previews and ${JOBS} captures each way, zero-latency simulator; killall = ${KILLALL}`);
+  console.log(
+    `Camera Tether bench: ${JOBS} previews and ${JOBS} captures each way, zero-latency simulator; killall = ${KILLALL}`,
+  );
 
   const session = await makeSession(home, dir);
   await session.preview(); // warm-up: the first job's cleanup and the file cache
@@ -222,7 +272,9 @@ async function main(): Promise<void> {
   for (const kind of ['preview', 'capture'] as const) {
     const a = stats(await bare(kind, env, dir));
     const b = stats(await managed(kind, session));
-    process.stdout.write(`  ${kind}: bare and manager done; Film-Scanner strategy (${JOBS} x ~${kind === 'preview' ? 2 : 1} s)...\n`);
+    process.stdout.write(
+      `  ${kind}: bare and manager done; Film-Scanner strategy (${JOBS} x ~${kind === 'preview' ? 2 : 1} s)...\n`,
+    );
     const c = stats(await filmScanner(kind, env, dir));
     jobs[kind] = { bare: a, manager: b, filmScanner: c };
   }
@@ -239,11 +291,21 @@ async function main(): Promise<void> {
   const ratios: Record<string, Record<string, number>> = {};
   console.log('\nPer-job time (ms)        median    p95');
   for (const [kind, r] of Object.entries(jobs)) {
-    for (const [way, s] of Object.entries(r)) console.log(`  ${kind.padEnd(8)} ${way.padEnd(12)} ${String(s.medianMs).padStart(8)} ${String(s.p95Ms).padStart(7)}`);
+    for (const [way, s] of Object.entries(r))
+      console.log(
+        `  ${kind.padEnd(8)} ${way.padEnd(12)} ${String(s.medianMs).padStart(8)} ${String(s.p95Ms).padStart(7)}`,
+      );
     const overhead = r.manager.medianMs - r.bare.medianMs;
     const filmOverhead = r.filmScanner.medianMs - r.bare.medianMs;
-    ratios[kind] = { managerOverheadMs: round(overhead), filmScannerOverheadMs: round(filmOverhead), overheadRatio: round(overhead / filmOverhead, 4), totalRatio: round(r.manager.medianMs / r.filmScanner.medianMs, 3) };
-    console.log(`  ${kind}: manager overhead ${round(overhead)} ms vs Film-Scanner ${round(filmOverhead)} ms: (b-a)/(c-a) = ${ratios[kind].overheadRatio} (${ratios[kind].overheadRatio > 0 ? `1/${round(1 / ratios[kind].overheadRatio, 0)}` : 'no measurable overhead'}), b/c = ${ratios[kind].totalRatio}`);
+    ratios[kind] = {
+      managerOverheadMs: round(overhead),
+      filmScannerOverheadMs: round(filmOverhead),
+      overheadRatio: round(overhead / filmOverhead, 4),
+      totalRatio: round(r.manager.medianMs / r.filmScanner.medianMs, 3),
+    };
+    console.log(
+      `  ${kind}: manager overhead ${round(overhead)} ms vs Film-Scanner ${round(filmOverhead)} ms: (b-a)/(c-a) = ${ratios[kind].overheadRatio} (${ratios[kind].overheadRatio > 0 ? `1/${round(1 / ratios[kind].overheadRatio, 0)}` : 'no measurable overhead'}), b/c = ${ratios[kind].totalRatio}`,
+    );
   }
   console.log('\nLive view through the manager (30 fps simulator, acking consumer)');
   for (const [k, v] of Object.entries(live)) console.log(`  ${k.padEnd(22)} ${v}`);
@@ -251,7 +313,16 @@ async function main(): Promise<void> {
   console.log(`  ${JSON.stringify(gphoto2)}`);
   printSplitterCpu(splitter);
 
-  const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, jobs, ratios, live, gphoto2, splitter };
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    jobs,
+    ratios,
+    live,
+    gphoto2,
+    splitter,
+  };
   const outDir = path.join(ROOT, 'bench', 'results');
   await fs.mkdir(outDir, { recursive: true });
   const file = path.join(outDir, `bench-${results.date.replace(/[:.]/g, '-')}.json`);

@@ -46,10 +46,15 @@ function benign(): Buffer {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-bench-split-'));
   try {
     const r = spawnSync(process.execPath, [SIMULATOR, '--capture-movie=59', '--stdout'], {
-      env: { ...process.env, CAMERA_TETHER_SIM_HOME: home, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ liveViewFps: 240, liveViewWidth: 640, liveViewHeight: 424 }) },
+      env: {
+        ...process.env,
+        CAMERA_TETHER_SIM_HOME: home,
+        CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ liveViewFps: 240, liveViewWidth: 640, liveViewHeight: 424 }),
+      },
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (r.status !== 0 || r.stdout.length === 0) throw new Error(`the simulator gave no live view (exit ${r.status}): ${r.stderr.toString().trim()}`);
+    if (r.status !== 0 || r.stdout.length === 0)
+      throw new Error(`the simulator gave no live view (exit ${r.status}): ${r.stderr.toString().trim()}`);
     return repeatTo(r.stdout, STREAM_BYTES);
   } finally {
     fs.rmSync(home, { recursive: true, force: true });
@@ -59,7 +64,12 @@ function benign(): Buffer {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Feeds the stream in 64 KB chunks at rateMBps for seconds, on the wall clock; returns the CPU spent. */
-async function feed(stream: Buffer, push: (chunk: Buffer) => void, rateMBps: number, seconds: number): Promise<{ cpuSeconds: number; wallSeconds: number; sent: number }> {
+async function feed(
+  stream: Buffer,
+  push: (chunk: Buffer) => void,
+  rateMBps: number,
+  seconds: number,
+): Promise<{ cpuSeconds: number; wallSeconds: number; sent: number }> {
   const rate = rateMBps * 1024 * 1024;
   const total = Math.floor((rate * seconds) / CHUNK) * CHUNK;
   let sent = 0;
@@ -83,7 +93,11 @@ async function feed(stream: Buffer, push: (chunk: Buffer) => void, rateMBps: num
   return { cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds, sent };
 }
 
-export async function splitterCpu(rateMBps = Number(process.env.BENCH_SPLITTER_RATE_MB ?? 30), seconds = Number(process.env.BENCH_SPLITTER_SECONDS ?? 3), onStream?: (name: string, s: SplitterCpu) => void): Promise<SplitterCpuResult> {
+export async function splitterCpu(
+  rateMBps = Number(process.env.BENCH_SPLITTER_RATE_MB ?? 30),
+  seconds = Number(process.env.BENCH_SPLITTER_SECONDS ?? 3),
+  onStream?: (name: string, s: SplitterCpu) => void,
+): Promise<SplitterCpuResult> {
   const streams: Record<string, Buffer> = { 'real frames (benign)': benign(), ...hostileStreams(STREAM_BYTES) };
   const idle = await feed(streams['real frames (benign)'], () => undefined, rateMBps, seconds);
   const harnessCpuPerSecond = idle.cpuSeconds / idle.wallSeconds;
@@ -113,7 +127,8 @@ function line(name: string, s: SplitterCpu): string {
   return `  ${name.padEnd(30)} ${String(s.cpuPerStreamSecond).padStart(8)}${how}`;
 }
 
-const heading = (rateMBps: number, seconds: number): string => `Live-view splitter CPU at ${rateMBps} MB/s, ${seconds} s per stream (CPU seconds per second of stream = fraction of one core)`;
+const heading = (rateMBps: number, seconds: number): string =>
+  `Live-view splitter CPU at ${rateMBps} MB/s, ${seconds} s per stream (CPU seconds per second of stream = fraction of one core)`;
 
 export function printSplitterCpu(r: SplitterCpuResult): void {
   console.log(`\n${heading(r.rateMBps, r.seconds)}; the schedule's own ${r.harnessCpuPerSecond} taken off`);

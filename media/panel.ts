@@ -2,7 +2,16 @@
  * The preview panel's script (bundled by esbuild to dist/webview/panel.js). It renders what the
  * extension sends, sends commands for buttons and keys, and reports each preview it has displayed.
  */
-import { parseViewState, type HostMessage, type PanelCapture, type PanelCommand, type PanelError, type PanelState, type PanelViewState, type WebviewMessage } from '../src/ui/panelProtocol';
+import {
+  parseViewState,
+  type HostMessage,
+  type PanelCapture,
+  type PanelCommand,
+  type PanelError,
+  type PanelState,
+  type PanelViewState,
+  type WebviewMessage,
+} from '../src/ui/panelProtocol';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -66,7 +75,8 @@ function renderStatus(): void {
     const secs = state.busySince ? Math.max(0, Math.floor((Date.now() - state.busySince) / 1000)) : 0;
     status.textContent = `${state.job ?? 'Working'}… ${secs} s${state.queued > 0 ? ` (${state.queued} waiting)` : ''}`;
   } else {
-    status.textContent = state.state === 'error' ? 'Failed (see message above)' : state.state === 'live' ? 'Live view' : 'Idle';
+    status.textContent =
+      state.state === 'error' ? 'Failed (see message above)' : state.state === 'live' ? 'Live view' : 'Idle';
   }
 }
 
@@ -77,7 +87,8 @@ function renderState(s: PanelState): void {
   el('captured').textContent = `${s.captured} captured`;
   el('camera').textContent = `${s.cameraModel ?? 'first detected camera'}${s.cameraPort ? ` on ${s.cameraPort}` : ''}`;
   el('sim').hidden = !s.simulated;
-  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]')) b.classList.toggle('busy', s.state === 'busy');
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]'))
+    b.classList.toggle('busy', s.state === 'busy');
   renderStatus();
   if (s.state === 'busy' && !busyTimer) busyTimer = setInterval(renderStatus, 1000);
   if (s.state !== 'busy' && busyTimer) {
@@ -93,7 +104,14 @@ function renderError(error: PanelError | undefined): void {
   el('error-text').textContent = error.message;
   const actions = el('error-actions');
   actions.replaceChildren();
-  const labels: Record<string, string> = { cleanup: 'Run Cleanup', showLog: 'Show Log', openSettings: 'Open Settings', useSimulator: 'Use Simulated Camera', retry: 'Try Again', takeOver: 'Take Over…' };
+  const labels: Record<string, string> = {
+    cleanup: 'Run Cleanup',
+    showLog: 'Show Log',
+    openSettings: 'Open Settings',
+    useSimulator: 'Use Simulated Camera',
+    retry: 'Try Again',
+    takeOver: 'Take Over…',
+  };
   for (const action of error.actions) {
     const b = document.createElement('button');
     b.textContent = labels[action] ?? action;

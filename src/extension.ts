@@ -14,7 +14,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   host = await TetherHost.create(context, log);
   const tether = host;
   const presenter = new ErrorPresenter(log, {
-    currentError: () => (tether.session.manager.state.kind === 'error' ? tether.session.manager.state.error : undefined),
+    currentError: () =>
+      tether.session.manager.state.kind === 'error' ? tether.session.manager.state.error : undefined,
     usingSimulator: () => tether.session.snapshot().source === 'simulator',
   });
   const panel = new PreviewPanel(context.extensionUri, host.session, host.previewDir, presenter, log);
@@ -29,8 +30,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       panelInfo: () => {
         const live = panel.pump.stats();
         const sorted = [...live.latenciesMs].sort((a, b) => a - b);
-        const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined);
-        return { open: panel.isOpen, displayed: panel.lastDisplayed, live: { encoding: panel.liveFrameEncoding, delivered: live.delivered, dropped: live.dropped, broken: live.broken, fps: live.fps, latencyMedianMs: at(0.5), latencyP95Ms: at(0.95) } };
+        const at = (q: number) =>
+          sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : undefined;
+        return {
+          open: panel.isOpen,
+          displayed: panel.lastDisplayed,
+          live: {
+            encoding: panel.liveFrameEncoding,
+            delivered: live.delivered,
+            dropped: live.dropped,
+            broken: live.broken,
+            fps: live.fps,
+            latencyMedianMs: at(0.5),
+            latencyP95Ms: at(0.95),
+          },
+        };
       },
       statusBarInfo: () => statusBar.view,
     }),

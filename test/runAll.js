@@ -24,7 +24,8 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 /** `npm run <script>` with the npm that started us (npm_execpath), else npm from PATH. */
 function npm(script) {
   const cli = process.env.npm_execpath;
-  const command = cli && /npm-cli\.[cm]?js$/.test(cli) ? [process.execPath, [cli, 'run', script]] : ['npm', ['run', script]];
+  const command =
+    cli && /npm-cli\.[cm]?js$/.test(cli) ? [process.execPath, [cli, 'run', script]] : ['npm', ['run', script]];
   return { label: `npm run ${script}`, command };
 }
 
@@ -95,7 +96,10 @@ async function runLayer(layer) {
   const { code, why, counts } = await runCommand(layer.name, layer.command);
   if (!layer.counts) return { passed: code === 0, text: code === 0 ? 'passed' : `FAILED (${why})` };
   if (!counts) {
-    return { passed: false, text: code === 0 ? 'FAILED (no "N passed, N failed" line)' : `FAILED (${why}, no "N passed, N failed" line)` };
+    return {
+      passed: false,
+      text: code === 0 ? 'FAILED (no "N passed, N failed" line)' : `FAILED (${why}, no "N passed, N failed" line)`,
+    };
   }
   const line = `${counts.passed} passed, ${counts.failed} failed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}`;
   if (code !== 0 && counts.failed === 0) return { passed: false, counts, text: `${line}, but FAILED (${why})` };
@@ -139,7 +143,8 @@ async function main() {
   const allPassed = results.every((r) => r.passed);
   const failedLayers = results.filter((r) => r.ran && !r.passed).map((r) => r.layer.name);
   const notRun = results.filter((r) => !r.ran).map((r) => r.layer.name);
-  if (failedLayers.length > 0) console.log(`  FAILED: ${failedLayers.join(', ')}${notRun.length > 0 ? `; not run: ${notRun.join(', ')}` : ''}`);
+  if (failedLayers.length > 0)
+    console.log(`  FAILED: ${failedLayers.join(', ')}${notRun.length > 0 ? `; not run: ${notRun.join(', ')}` : ''}`);
   console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
   return interrupted ? 130 : allPassed ? 0 : 1;
 }

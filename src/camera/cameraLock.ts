@@ -125,11 +125,19 @@ export class CameraLock {
         return displaced;
       }
       if (verdict !== 'stale' && seen && !(owner && sameOwner(owner, seen))) {
-        throw new CameraError('inUse', `The camera lock changed while you were deciding, so nothing was taken over: ${describeOwner(owner as LockOwner)} holds it now. Try again if you still want to take it over.`, { ownerPid: owner?.pid }, ['takeOver', 'retry', 'showLog']);
+        throw new CameraError(
+          'inUse',
+          `The camera lock changed while you were deciding, so nothing was taken over: ${describeOwner(owner as LockOwner)} holds it now. Try again if you still want to take it over.`,
+          { ownerPid: owner?.pid },
+          ['takeOver', 'retry', 'showLog'],
+        );
       }
       if (await removeAside(file, raw, this.pid)) displaced = owner;
     }
-    throw new CameraError('inUse', `Could not take over the camera lock ${file}: other windows keep taking it. Try again.`);
+    throw new CameraError(
+      'inUse',
+      `Could not take over the camera lock ${file}: other windows keep taking it. Try again.`,
+    );
   }
 
   /** Releases the lock if this instance holds it. Never removes someone else's lock (or a later one of ours). */
@@ -162,7 +170,8 @@ export class CameraLock {
     const file = this.file();
     const { owner, raw } = await readLock(file);
     if (raw === undefined) return { file };
-    const verdict = owner?.token !== undefined && owner.token === this.token && this.held ? 'mine' : judge(owner, this.pid);
+    const verdict =
+      owner?.token !== undefined && owner.token === this.token && this.held ? 'mine' : judge(owner, this.pid);
     return { owner, verdict, file };
   }
 
@@ -215,7 +224,12 @@ export class CameraLock {
       return true;
     } catch (err) {
       if (created && (err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw new CameraError('io', `Cannot create the camera lock file ${file}: ${(err as Error).message}. Check that its folder is writable.`, { cause: err }, ['showLog']);
+      throw new CameraError(
+        'io',
+        `Cannot create the camera lock file ${file}: ${(err as Error).message}. Check that its folder is writable.`,
+        { cause: err },
+        ['showLog'],
+      );
     } finally {
       if (created) await fs.rm(staging, { force: true });
     }
@@ -270,16 +284,36 @@ function inUseError(owner: LockOwner, verdict: LockVerdict): CameraError {
   const who = describeOwner(owner);
   switch (verdict) {
     case 'otherHost':
-      return new CameraError('inUse', `The camera lock is held by ${who} on another computer, "${sanitizeForDisplay(owner.hostname, 64)}", which Camera Tether cannot check from here. If that window is closed, choose Take Over.`, { ownerPid: owner.pid }, ['takeOver', 'retry', 'showLog']);
+      return new CameraError(
+        'inUse',
+        `The camera lock is held by ${who} on another computer, "${sanitizeForDisplay(owner.hostname, 64)}", which Camera Tether cannot check from here. If that window is closed, choose Take Over.`,
+        { ownerPid: owner.pid },
+        ['takeOver', 'retry', 'showLog'],
+      );
     case 'unverifiable':
-      return new CameraError('inUse', `The camera is in use by ${who}, but Camera Tether cannot confirm that this process is still that window. Close that window or wait until it finishes; if it is gone, choose Take Over.`, { ownerPid: owner.pid }, ['takeOver', 'retry', 'showLog']);
+      return new CameraError(
+        'inUse',
+        `The camera is in use by ${who}, but Camera Tether cannot confirm that this process is still that window. Close that window or wait until it finishes; if it is gone, choose Take Over.`,
+        { ownerPid: owner.pid },
+        ['takeOver', 'retry', 'showLog'],
+      );
     default:
-      return new CameraError('inUse', `The camera is in use by ${who}. Close that window or wait until it finishes, then try again.`, { ownerPid: owner.pid });
+      return new CameraError(
+        'inUse',
+        `The camera is in use by ${who}. Close that window or wait until it finishes, then try again.`,
+        { ownerPid: owner.pid },
+      );
   }
 }
 
 function sameOwner(a: LockOwner, b: LockOwner): boolean {
-  return a.pid === b.pid && a.token === b.token && a.startTime === b.startTime && a.hostname === b.hostname && a.acquiredAt === b.acquiredAt;
+  return (
+    a.pid === b.pid &&
+    a.token === b.token &&
+    a.startTime === b.startTime &&
+    a.hostname === b.hostname &&
+    a.acquiredAt === b.acquiredAt
+  );
 }
 
 /**

@@ -12,7 +12,14 @@ import { filesSignature, isCompleteJpeg, isJpegName, listDownloaded, type Downlo
 import { CameraError, toCameraError } from './errors';
 import * as gp from './gphoto2';
 import type { Gphoto2Program } from './gphoto2Program';
-import { delay, describeCleanup, describeHolders, type CleanupReport, type Holder, type ProcessReaper } from './processReaper';
+import {
+  delay,
+  describeCleanup,
+  describeHolders,
+  type CleanupReport,
+  type Holder,
+  type ProcessReaper,
+} from './processReaper';
 import type { ProcessRunner, RunningProcess, RunResult, StopSignal } from './processRunner';
 import { JpegSplitter } from './jpegSplitter';
 
@@ -124,7 +131,15 @@ export interface ManagerDeps {
 }
 
 /** Kinds after which the next job first cleans up: something may still hold the device. */
-const CLEANUP_AFTER: ReadonlySet<CameraError['kind']> = new Set(['busy', 'killed', 'timeout', 'io', 'badOutput', 'failed', 'cancelled']);
+const CLEANUP_AFTER: ReadonlySet<CameraError['kind']> = new Set([
+  'busy',
+  'killed',
+  'timeout',
+  'io',
+  'badOutput',
+  'failed',
+  'cancelled',
+]);
 const PREVIEWS_KEPT = 4;
 /** Below this much free space a failed capture is reported as a full disk. */
 const LOW_DISK_BYTES = 1024 * 1024;
@@ -160,13 +175,25 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   private disposed = false;
   /** The user wants live view: it runs whenever no other job needs the camera. */
   private liveWanted = false;
-  private stream: { child: RunningProcess; splitter: JpegSplitter; since: number; lastFrameAt: number; nextDue: number; watchdog: NodeJS.Timeout } | undefined;
+  private stream:
+    | {
+        child: RunningProcess;
+        splitter: JpegSplitter;
+        since: number;
+        lastFrameAt: number;
+        nextDue: number;
+        watchdog: NodeJS.Timeout;
+      }
+    | undefined;
   private liveFrames = 0;
   private liveCapped = 0;
   /** Files the last successful capture produced (RAW+JPEG: 2): what the next one waits for. */
   private lastCaptureFiles: number | undefined;
 
-  constructor(private readonly deps: ManagerDeps, settings: ManagerSettings) {
+  constructor(
+    private readonly deps: ManagerDeps,
+    settings: ManagerSettings,
+  ) {
     super();
     // Every queued job listens to the lifetime signal; hundreds of quick clicks are legitimate.
     setMaxListeners(0, this.lifetime.signal);
@@ -189,7 +216,10 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
 
   configure(update: Partial<ManagerSettings>): void {
     const programChanged = update.program !== undefined && update.program.command !== this.settings.program.command;
-    const cameraChanged = update.selection !== undefined && (update.selection.model !== this.settings.selection.model || update.selection.port !== this.settings.selection.port);
+    const cameraChanged =
+      update.selection !== undefined &&
+      (update.selection.model !== this.settings.selection.model ||
+        update.selection.port !== this.settings.selection.port);
     this.settings = { ...this.settings, ...update };
     this.applyCleanupSettings();
     if (programChanged) this.needsCleanup = true;
@@ -205,7 +235,12 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
 
   summary(options: JobOptions = {}): Promise<string> {
     return this.enqueue('summary', 'Reading camera summary', options, async (signal) => {
-      const r = await this.runGphoto2('Camera summary', gp.summaryArgs(this.settings.selection), this.settings.timeouts.commandMs, signal);
+      const r = await this.runGphoto2(
+        'Camera summary',
+        gp.summaryArgs(this.settings.selection),
+        this.settings.timeouts.commandMs,
+        signal,
+      );
       return r.stdout.trim();
     });
   }
@@ -224,14 +259,26 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       const staging = await fs.mkdtemp(path.join(this.settings.previewDir, '.preview-'));
       try {
         const args = gp.capturePreviewArgs(this.settings.selection, path.join(staging, 'preview.jpg'));
-        const r = await this.runGphoto2('Preview', args, this.settings.timeouts.previewMs, signal, { dir: staging, expectedFiles: 1, stdout: '' });
+        const r = await this.runGphoto2('Preview', args, this.settings.timeouts.previewMs, signal, {
+          dir: staging,
+          expectedFiles: 1,
+          stdout: '',
+        });
         // gphoto2 may save as thumb_<name>: take what it says it saved, else what is in the folder.
         const said = gp.parseSavedFiles(r.stdout).find((f) => path.dirname(path.resolve(f)) === path.resolve(staging));
         const files = await listDownloaded(staging);
         const file = files.find((f) => said !== undefined && path.resolve(f.path) === path.resolve(said)) ?? files[0];
-        if (!file) throw new CameraError('badOutput', `Preview failed: gphoto2 finished but saved no preview image${describeFailureLine(r)}. Check that the camera is on and not in playback mode, then try again.`, { stderrTail: tailOf(r.stderr) });
+        if (!file)
+          throw new CameraError(
+            'badOutput',
+            `Preview failed: gphoto2 finished but saved no preview image${describeFailureLine(r)}. Check that the camera is on and not in playback mode, then try again.`,
+            { stderrTail: tailOf(r.stderr) },
+          );
         if (!file.complete || !(await isCompleteJpeg(file.path))) {
-          throw new CameraError('io', 'Preview failed: the preview image arrived incomplete. Try again; if it keeps happening, run Cleanup and check the cable.');
+          throw new CameraError(
+            'io',
+            'Preview failed: the preview image arrived incomplete. Try again; if it keeps happening, run Cleanup and check the cable.',
+          );
         }
         const finalPath = path.join(this.settings.previewDir, `preview-${Date.now()}-${++this.previewSeq}.jpg`);
         await fs.rename(file.path, finalPath);
@@ -255,20 +302,36 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       const watch: JobWatch = { dir: stagingDir, expectedFiles: this.lastCaptureFiles, stdout: '' };
       try {
         const entries = await fs.readdir(stagingDir);
-        if (entries.length > 0) throw new CameraError('failed', `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`);
+        if (entries.length > 0)
+          throw new CameraError(
+            'failed',
+            `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`,
+          );
         const args = gp.captureAndDownloadArgs(this.settings.selection, stagingDir, this.settings.keepOnCamera);
         const r = await this.runGphoto2(label, args, this.settings.timeouts.captureMs, signal, watch);
         const astray = await savedOutside(watch.stdout, stagingDir);
         if (astray.length > 0) {
-          throw new CameraError('failed', `${label} failed: gphoto2 saved ${astray.length === 1 ? 'the image' : `${astray.length} files`} outside the staging folder (${astray.map((f) => f.path).join(', ')}), so the exposure was not added to the roll. Please report this with the log.`, { stderrTail: tailOf(r.stderr), exitCode: r.exitCode }, ['showLog']);
+          throw new CameraError(
+            'failed',
+            `${label} failed: gphoto2 saved ${astray.length === 1 ? 'the image' : `${astray.length} files`} outside the staging folder (${astray.map((f) => f.path).join(', ')}), so the exposure was not added to the roll. Please report this with the log.`,
+            { stderrTail: tailOf(r.stderr), exitCode: r.exitCode },
+            ['showLog'],
+          );
         }
         const files = await listDownloaded(stagingDir);
         if (files.length === 0) {
-          throw new CameraError('failed', `${label} failed: gphoto2 ${r.exitCode === 0 ? 'exited normally but ' : ''}delivered no image${describeFailureLine(r)}. Check focus (autofocus may refuse to fire), the card and the battery, then try again.`, { stderrTail: tailOf(r.stderr), exitCode: r.exitCode });
+          throw new CameraError(
+            'failed',
+            `${label} failed: gphoto2 ${r.exitCode === 0 ? 'exited normally but ' : ''}delivered no image${describeFailureLine(r)}. Check focus (autofocus may refuse to fire), the card and the battery, then try again.`,
+            { stderrTail: tailOf(r.stderr), exitCode: r.exitCode },
+          );
         }
         const incomplete = files.filter((f) => !f.complete);
         if (incomplete.length > 0) {
-          throw new CameraError('io', `${label} failed: ${incomplete.map((f) => path.basename(f.path)).join(', ')} arrived incomplete, so the exposure was not added to the roll. Try again; the image may still be on the camera's card.`);
+          throw new CameraError(
+            'io',
+            `${label} failed: ${incomplete.map((f) => path.basename(f.path)).join(', ')} arrived incomplete, so the exposure was not added to the roll. Try again; the image may still be on the camera's card.`,
+          );
         }
         if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
         const result = await request.commit(files);
@@ -281,7 +344,12 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         }
         return result;
       } catch (err) {
-        const failure = await this.afterFailedCapture(err instanceof CameraError ? err : toCameraError(err, `${label} failed`), stagingDir, request, await savedOutside(watch.stdout, stagingDir));
+        const failure = await this.afterFailedCapture(
+          err instanceof CameraError ? err : toCameraError(err, `${label} failed`),
+          stagingDir,
+          request,
+          await savedOutside(watch.stdout, stagingDir),
+        );
         keepStaging = failure.keepStaging;
         throw failure.error;
       } finally {
@@ -311,10 +379,12 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
    */
   startLiveView(options: JobOptions = {}): Promise<void> {
     this.liveWanted = true;
-    return this.enqueue('liveView', 'Starting live view', options, (signal) => this.openStream(signal)).catch((err: unknown) => {
-      this.liveWanted = false;
-      throw err;
-    });
+    return this.enqueue('liveView', 'Starting live view', options, (signal) => this.openStream(signal)).catch(
+      (err: unknown) => {
+        this.liveWanted = false;
+        throw err;
+      },
+    );
   }
 
   /** Stops live view and waits until the child has exited and the camera is free. */
@@ -361,8 +431,15 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     this.emit('state', state);
   }
 
-  private enqueue<T>(job: JobName, label: string, options: JobOptions, work: (signal: AbortSignal) => Promise<T>, flags: { skipCleanupBefore?: boolean } = {}): Promise<T> {
-    if (this.disposed) return Promise.reject(new CameraError('cancelled', `${label} was not started: Camera Tether is shutting down.`));
+  private enqueue<T>(
+    job: JobName,
+    label: string,
+    options: JobOptions,
+    work: (signal: AbortSignal) => Promise<T>,
+    flags: { skipCleanupBefore?: boolean } = {},
+  ): Promise<T> {
+    if (this.disposed)
+      return Promise.reject(new CameraError('cancelled', `${label} was not started: Camera Tether is shutting down.`));
     const signal = options.signal ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal;
     const previous = this.tail;
     let finished!: () => void;
@@ -385,7 +462,13 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     })();
   }
 
-  private async runJob<T>(job: JobName, label: string, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, flags: { skipCleanupBefore?: boolean }): Promise<T> {
+  private async runJob<T>(
+    job: JobName,
+    label: string,
+    signal: AbortSignal,
+    work: (signal: AbortSignal) => Promise<T>,
+    flags: { skipCleanupBefore?: boolean },
+  ): Promise<T> {
     if (job === 'liveView' && this.stream) return undefined as T;
     this.setState({ kind: 'busy', job, label, since: Date.now(), queued: this.pending - 1 });
     try {
@@ -402,7 +485,12 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       if (this.pending <= 1) this.setState(this.stream ? { kind: 'live', since: this.stream.since } : { kind: 'idle' });
       return result;
     } catch (err) {
-      const error = err instanceof CameraError ? err : signal.aborted ? new CameraError('cancelled', `${label} was cancelled.`) : toCameraError(err, `${label} failed`);
+      const error =
+        err instanceof CameraError
+          ? err
+          : signal.aborted
+            ? new CameraError('cancelled', `${label} was cancelled.`)
+            : toCameraError(err, `${label} failed`);
       if (CLEANUP_AFTER.has(error.kind)) this.needsCleanup = true;
       this.log(error.kind === 'cancelled' ? 'info' : 'error', `${label}: ${error.message}`);
       this.setState({ kind: 'error', job, error });
@@ -423,7 +511,13 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
    * Runs gphoto2 once (twice if the first run could not claim the camera: clean up, then retry),
    * waits for it to exit, and returns its output or a typed error.
    */
-  private async runGphoto2(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
+  private async runGphoto2(
+    job: string,
+    args: string[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    watch?: JobWatch,
+  ): Promise<RunResult> {
     let result = await this.spawnOnce(job, args, timeoutMs, signal, watch);
     let error = gp.classifyOutcome(result, { job, command: this.settings.program.command, timeoutMs });
     if (isClaimFailure(error) && !signal.aborted) {
@@ -443,7 +537,13 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     return result;
   }
 
-  private async spawnOnce(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
+  private async spawnOnce(
+    job: string,
+    args: string[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    watch?: JobWatch,
+  ): Promise<RunResult> {
     const program = this.settings.program;
     const argv = [...program.prefixArgs, ...args];
     this.log('info', `${job}: $ ${gp.formatCommandLine(program.displayName, args)}`);
@@ -458,11 +558,21 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     const lingered = watch ? this.stopIfLingering(child, watch) : undefined;
     const result = await child.result;
     const lingeredMs = await lingered?.stop();
-    const ended = result.signal ? `signal ${result.signal}` : result.spawnErrorCode ? `not started (${result.spawnErrorCode})` : `exit ${result.exitCode}`;
+    const ended = result.signal
+      ? `signal ${result.signal}`
+      : result.spawnErrorCode
+        ? `not started (${result.spawnErrorCode})`
+        : `exit ${result.exitCode}`;
     const tail = tailOf(result.stderr);
-    this.log(result.exitCode === 0 || lingeredMs !== undefined ? 'info' : 'warn', `${job}: ${program.displayName} finished in ${Math.round(result.durationMs)} ms: ${ended}${result.timedOut ? ' (timed out)' : ''}${tail ? `\n  stderr: ${tail.replace(/\n/g, '\n  stderr: ')}` : ''}`);
+    this.log(
+      result.exitCode === 0 || lingeredMs !== undefined ? 'info' : 'warn',
+      `${job}: ${program.displayName} finished in ${Math.round(result.durationMs)} ms: ${ended}${result.timedOut ? ' (timed out)' : ''}${tail ? `\n  stderr: ${tail.replace(/\n/g, '\n  stderr: ')}` : ''}`,
+    );
     if (lingeredMs !== undefined) {
-      this.log('warn', `${job}: ${program.displayName} kept running ${Math.round(lingeredMs)} ms after its files were complete; it was stopped so the camera is free.`);
+      this.log(
+        'warn',
+        `${job}: ${program.displayName} kept running ${Math.round(lingeredMs)} ms after its files were complete; it was stopped so the camera is free.`,
+      );
       // We stopped it on purpose after verifying its work: judge the files, not the signal.
       return { ...result, signal: undefined, exitCode: 0 };
     }
@@ -478,7 +588,10 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
    * gets gphoto2's own wait for more files on top. Returns how long it lingered, or undefined when
    * it exited by itself.
    */
-  private stopIfLingering(child: { result: Promise<RunResult>; stop(signal?: StopSignal): Promise<RunResult> }, watch: JobWatch): { stop(): Promise<number | undefined> } {
+  private stopIfLingering(
+    child: { result: Promise<RunResult>; stop(signal?: StopSignal): Promise<RunResult> },
+    watch: JobWatch,
+  ): { stop(): Promise<number | undefined> } {
     let exited = false;
     const watcher = (async (): Promise<number | undefined> => {
       let signature = '';
@@ -522,25 +635,66 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
    * Nothing a user captured may be lost: complete files of a failed capture are moved to safety and
    * the error says where. A full disk is named as such, whatever gphoto2 printed.
    */
-  private async afterFailedCapture<T>(error: CameraError, stagingDir: string, request: CaptureRequest<T>, astray: DownloadedFile[] = []): Promise<{ error: CameraError; keepStaging: boolean }> {
+  private async afterFailedCapture<T>(
+    error: CameraError,
+    stagingDir: string,
+    request: CaptureRequest<T>,
+    astray: DownloadedFile[] = [],
+  ): Promise<{ error: CameraError; keepStaging: boolean }> {
     let result = error;
     if (error.kind !== 'cancelled' && error.kind !== 'storageFull') {
-      const free = await fs.statfs(stagingDir).then((s) => s.bavail * s.bsize).catch(() => undefined);
+      const free = await fs
+        .statfs(stagingDir)
+        .then((s) => s.bavail * s.bsize)
+        .catch(() => undefined);
       if (free !== undefined && free < LOW_DISK_BYTES) {
-        result = new CameraError('storageFull', `${error.message.split(':')[0]}: the disk holding ${path.dirname(path.dirname(stagingDir))} is full (${Math.round(free / 1024)} KB free). Free some space or choose another output folder.`, { ...error.details, setting: 'cameraTether.outputFolder' }, ['openSettings', 'showLog']);
+        result = new CameraError(
+          'storageFull',
+          `${error.message.split(':')[0]}: the disk holding ${path.dirname(path.dirname(stagingDir))} is full (${Math.round(free / 1024)} KB free). Free some space or choose another output folder.`,
+          { ...error.details, setting: 'cameraTether.outputFolder' },
+          ['openSettings', 'showLog'],
+        );
       }
     }
     // Files gphoto2 saved outside the staging folder are rescued like those inside it.
     const complete = [...(await listDownloaded(stagingDir)), ...astray].filter((f) => f.complete);
     if (complete.length === 0) return { error: result, keepStaging: false };
-    if (!request.rescue) return { error: new CameraError(result.kind, `${result.message} The image that arrived stays in ${stagingDir}.`, result.details, [...result.actions]), keepStaging: true };
+    if (!request.rescue)
+      return {
+        error: new CameraError(
+          result.kind,
+          `${result.message} The image that arrived stays in ${stagingDir}.`,
+          result.details,
+          [...result.actions],
+        ),
+        keepStaging: true,
+      };
     try {
       const kept = await request.rescue(complete);
       this.log('warn', `Kept ${complete.length} downloaded file(s) of the failed capture in ${kept}.`);
-      return { error: new CameraError(result.kind, `${result.message} The ${complete.length === 1 ? 'image that arrived was' : 'images that arrived were'} kept in ${kept}.`, result.details, [...result.actions]), keepStaging: false };
+      return {
+        error: new CameraError(
+          result.kind,
+          `${result.message} The ${complete.length === 1 ? 'image that arrived was' : 'images that arrived were'} kept in ${kept}.`,
+          result.details,
+          [...result.actions],
+        ),
+        keepStaging: false,
+      };
     } catch (rescueErr) {
-      this.log('error', `Could not move the downloaded files out of ${stagingDir}: ${(rescueErr as Error).message}; they stay there.`);
-      return { error: new CameraError(result.kind, `${result.message} The image that arrived stays in ${stagingDir}.`, result.details, [...result.actions]), keepStaging: true };
+      this.log(
+        'error',
+        `Could not move the downloaded files out of ${stagingDir}: ${(rescueErr as Error).message}; they stay there.`,
+      );
+      return {
+        error: new CameraError(
+          result.kind,
+          `${result.message} The image that arrived stays in ${stagingDir}.`,
+          result.details,
+          [...result.actions],
+        ),
+        keepStaging: true,
+      };
     }
   }
 
@@ -553,7 +707,13 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   }
 
   private liveStatus(running: boolean, error?: CameraError): LiveViewStatus {
-    return { running, frames: this.liveFrames, capped: this.liveCapped, truncated: this.stream?.splitter.stats.truncated ?? 0, error };
+    return {
+      running,
+      frames: this.liveFrames,
+      capped: this.liveCapped,
+      truncated: this.stream?.splitter.stats.truncated ?? 0,
+      error,
+    };
   }
 
   /** Spawns the stream and waits for its first frame (or its failure). Runs inside a queued job. */
@@ -562,7 +722,13 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     const program = this.settings.program;
     const args = gp.captureMovieArgs(this.settings.selection);
     this.log('info', `Live view: $ ${gp.formatCommandLine(program.displayName, args)}`);
-    const child = this.deps.runner.start(program.command, [...program.prefixArgs, ...args], { timeoutMs: 0, killSignal: 'SIGINT', graceMs: this.settings.graceMs, env: program.env, streamStdout: true });
+    const child = this.deps.runner.start(program.command, [...program.prefixArgs, ...args], {
+      timeoutMs: 0,
+      killSignal: 'SIGINT',
+      graceMs: this.settings.graceMs,
+      env: program.env,
+      streamStdout: true,
+    });
     let firstFrame!: () => void;
     const gotFirst = new Promise<void>((resolve) => (firstFrame = resolve));
     const now = performance.now();
@@ -589,10 +755,20 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     });
     child.stdout?.on('data', (chunk: Buffer) => splitter.push(chunk));
     const stallMs = this.settings.timeouts.previewMs;
-    const watchdog = setInterval(() => {
-      const s = this.stream;
-      if (s && s.child === child && performance.now() - s.lastFrameAt > stallMs) void this.failStream(child, new CameraError('timeout', `Live view stopped: no frame from the camera for ${Math.round(stallMs / 1000)} s. Run Cleanup and start live view again; check the camera is awake.`));
-    }, Math.min(1000, stallMs));
+    const watchdog = setInterval(
+      () => {
+        const s = this.stream;
+        if (s && s.child === child && performance.now() - s.lastFrameAt > stallMs)
+          void this.failStream(
+            child,
+            new CameraError(
+              'timeout',
+              `Live view stopped: no frame from the camera for ${Math.round(stallMs / 1000)} s. Run Cleanup and start live view again; check the camera is awake.`,
+            ),
+          );
+      },
+      Math.min(1000, stallMs),
+    );
     this.liveFrames = 0;
     this.liveCapped = 0;
     this.stream = { child, splitter, since: Date.now(), lastFrameAt: now, nextDue: 0, watchdog };
@@ -603,7 +779,13 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       this.stream = undefined;
       this.liveWanted = false;
       this.needsCleanup = true;
-      const error = gp.classifyOutcome(r, { job: 'Live view', command: program.command, timeoutMs: 0 }) ?? new CameraError('unsupported', `Live view ended: the camera sent ${this.liveFrames} frame${this.liveFrames === 1 ? '' : 's'} and stopped. It may not support live view over USB.`, { stderrTail: tailOf(r.stderr) });
+      const error =
+        gp.classifyOutcome(r, { job: 'Live view', command: program.command, timeoutMs: 0 }) ??
+        new CameraError(
+          'unsupported',
+          `Live view ended: the camera sent ${this.liveFrames} frame${this.liveFrames === 1 ? '' : 's'} and stopped. It may not support live view over USB.`,
+          { stderrTail: tailOf(r.stderr) },
+        );
       this.log('error', `Live view: ${error.message}`);
       this.emit('liveView', this.liveStatus(false, error));
       this.setState({ kind: 'error', job: 'liveView', error });
@@ -622,10 +804,22 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     }
     if (outcome === 'exited') {
       const r = await child.result;
-      throw gp.classifyOutcome(r, { job: 'Live view', command: program.command, timeoutMs: 0 }) ?? new CameraError('unsupported', 'Live view is not possible: the camera sent no frames. It may not support live view over USB.', { stderrTail: tailOf(r.stderr) });
+      throw (
+        gp.classifyOutcome(r, { job: 'Live view', command: program.command, timeoutMs: 0 }) ??
+        new CameraError(
+          'unsupported',
+          'Live view is not possible: the camera sent no frames. It may not support live view over USB.',
+          { stderrTail: tailOf(r.stderr) },
+        )
+      );
     }
     await this.closeStream(outcome);
-    throw outcome === 'aborted' ? new CameraError('cancelled', 'Live view was cancelled.') : new CameraError('timeout', `Live view did not start: no frame within ${Math.round(this.settings.timeouts.previewMs / 1000)} s. Run Cleanup and try again.`);
+    throw outcome === 'aborted'
+      ? new CameraError('cancelled', 'Live view was cancelled.')
+      : new CameraError(
+          'timeout',
+          `Live view did not start: no frame within ${Math.round(this.settings.timeouts.previewMs / 1000)} s. Run Cleanup and try again.`,
+        );
   }
 
   private async failStream(child: RunningProcess, error: CameraError): Promise<void> {
@@ -647,14 +841,21 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     clearInterval(s.watchdog);
     const t = performance.now();
     const r = await s.child.stop('SIGINT');
-    this.log('info', `Live view ${reason}: ${this.liveFrames} frames; gphoto2 exited in ${Math.round(performance.now() - t)} ms (${r.signal ? `signal ${r.signal}` : `exit ${r.exitCode}`}).`);
+    this.log(
+      'info',
+      `Live view ${reason}: ${this.liveFrames} frames; gphoto2 exited in ${Math.round(performance.now() - t)} ms (${r.signal ? `signal ${r.signal}` : `exit ${r.exitCode}`}).`,
+    );
     this.emit('liveView', this.liveStatus(false));
   }
 
   private async prunePreviews(): Promise<void> {
     const names = (await fs.readdir(this.settings.previewDir)).filter((n) => /^preview-\d+-\d+\.jpg$/.test(n));
-    const byAge = names.map((n) => ({ n, t: Number(n.split('-')[1]), s: Number(n.split('-')[2].split('.')[0]) })).sort((a, b) => b.t - a.t || b.s - a.s);
-    await Promise.all(byAge.slice(PREVIEWS_KEPT).map((p) => fs.rm(path.join(this.settings.previewDir, p.n), { force: true })));
+    const byAge = names
+      .map((n) => ({ n, t: Number(n.split('-')[1]), s: Number(n.split('-')[2].split('.')[0]) }))
+      .sort((a, b) => b.t - a.t || b.s - a.s);
+    await Promise.all(
+      byAge.slice(PREVIEWS_KEPT).map((p) => fs.rm(path.join(this.settings.previewDir, p.n), { force: true })),
+    );
   }
 }
 
@@ -671,11 +872,16 @@ function waitOrAbort(previous: Promise<void>, signal: AbortSignal, label: string
 }
 
 async function emptyDir(dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir).catch(() => [] as string[])) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+  for (const name of await fs.readdir(dir).catch(() => [] as string[]))
+    await fs.rm(path.join(dir, name), { recursive: true, force: true });
 }
 
 function tailOf(text: string, lines = 6): string {
-  return text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-lines).join('\n');
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(-lines)
+    .join('\n');
 }
 
 function isClaimFailure(error: CameraError | undefined): error is CameraError {
@@ -684,7 +890,10 @@ function isClaimFailure(error: CameraError | undefined): error is CameraError {
 
 /** The -53 error naming the programs that hold the camera (found by cleanup, not ours to stop). */
 function heldBy(job: string, error: CameraError, others: readonly Holder[]): CameraError {
-  return new CameraError('busy', `${job} failed: ${describeHolders(others)} Then try again.`, error.details, ['retry', 'showLog']);
+  return new CameraError('busy', `${job} failed: ${describeHolders(others)} Then try again.`, error.details, [
+    'retry',
+    'showLog',
+  ]);
 }
 
 /**

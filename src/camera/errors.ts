@@ -67,7 +67,12 @@ export class CameraError extends Error {
   }
 
   /** A plain, JSON-able view for command results and webview messages. */
-  toJSON(): { kind: CameraErrorKind; message: string; actions: readonly CameraErrorAction[]; details: Omit<CameraErrorDetails, 'cause'> } {
+  toJSON(): {
+    kind: CameraErrorKind;
+    message: string;
+    actions: readonly CameraErrorAction[];
+    details: Omit<CameraErrorDetails, 'cause'>;
+  } {
     const { cause: _cause, ...details } = this.details;
     return { kind: this.kind, message: this.message, actions: this.actions, details };
   }
@@ -87,10 +92,19 @@ export function toCameraError(value: unknown, context: string): CameraError {
   const message = value instanceof Error ? value.message : String(value);
   const code = (value as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC') {
-    return new CameraError('storageFull', `${context}: the disk is full (${message}). Free some space or choose another output folder.`, { cause: value });
+    return new CameraError(
+      'storageFull',
+      `${context}: the disk is full (${message}). Free some space or choose another output folder.`,
+      { cause: value },
+    );
   }
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-    return new CameraError('io', `${context}: permission denied (${message}). Choose a writable output folder.`, { cause: value }, ['openSettings', 'showLog']);
+    return new CameraError(
+      'io',
+      `${context}: permission denied (${message}). Choose a writable output folder.`,
+      { cause: value },
+      ['openSettings', 'showLog'],
+    );
   }
   return new CameraError('failed', `${context}: ${message}`, { cause: value });
 }

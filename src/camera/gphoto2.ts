@@ -57,8 +57,16 @@ export function capturePreviewArgs(selection: CameraSelection, file: string): st
  * JPEG of one exposure arrive as two files and no existing file can ever be a target. The folder
  * is escaped; `%f.%C` (camera name and suffix) are the only codes gphoto2 expands.
  */
-export function captureAndDownloadArgs(selection: CameraSelection, stagingDir: string, keepOnCamera: boolean): string[] {
-  const args = [...selectionArgs(selection), '--capture-image-and-download', `--filename=${path.join(escapeFilenamePattern(stagingDir), '%f.%C')}`];
+export function captureAndDownloadArgs(
+  selection: CameraSelection,
+  stagingDir: string,
+  keepOnCamera: boolean,
+): string[] {
+  const args = [
+    ...selectionArgs(selection),
+    '--capture-image-and-download',
+    `--filename=${path.join(escapeFilenamePattern(stagingDir), '%f.%C')}`,
+  ];
   if (keepOnCamera) args.push('--keep');
   return args;
 }
@@ -126,7 +134,19 @@ function boundedLines(text: string): string[] {
 
 /** What `\s` matches (and `trim()` removes): one code unit, no regular expression. */
 function isSpace(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0x20 ||
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** `<name> <version>` at the start of a line: the version's whole token, if it starts like 2.5.28. */
@@ -149,7 +169,12 @@ export function parseVersion(stdout: string): Gphoto2Version {
     libgphoto2 ??= versionAfter(line, 'libgphoto2');
   }
   if (!gphoto2) {
-    throw new CameraError('badOutput', `This does not look like gphoto2: "--version" printed ${describeOutput(stdout)}. Check the gphoto2 path setting.`, {}, ['openSettings', 'showLog']);
+    throw new CameraError(
+      'badOutput',
+      `This does not look like gphoto2: "--version" printed ${describeOutput(stdout)}. Check the gphoto2 path setting.`,
+      {},
+      ['openSettings', 'showLog'],
+    );
   }
   return libgphoto2 ? { gphoto2, libgphoto2 } : { gphoto2 };
 }
@@ -176,7 +201,12 @@ export function parseAutoDetect(stdout: string): DetectedCamera[] {
   const lines = boundedLines(firstPart(stdout));
   const dashes = lines.findIndex(isDashLine);
   if (dashes < 0 || !isAutoDetectHeader(lines[dashes - 1])) {
-    throw new CameraError('badOutput', `gphoto2 --auto-detect printed something unexpected: ${describeOutput(stdout)}. Is the gphoto2 path setting pointing at gphoto2?`, {}, ['openSettings', 'showLog']);
+    throw new CameraError(
+      'badOutput',
+      `gphoto2 --auto-detect printed something unexpected: ${describeOutput(stdout)}. Is the gphoto2 path setting pointing at gphoto2?`,
+      {},
+      ['openSettings', 'showLog'],
+    );
   }
   const cameras: DetectedCamera[] = [];
   for (const line of lines.slice(dashes + 1)) {
@@ -188,7 +218,9 @@ export function parseAutoDetect(stdout: string): DetectedCamera[] {
     const port = t.slice(k + 1);
     const model = k < 0 ? '' : t.slice(0, k).trim();
     if (model === '' || port.indexOf(':', 1) < 1) {
-      throw new CameraError('badOutput', `gphoto2 --auto-detect printed a row it cannot read: "${line.trim()}".`, {}, ['showLog']);
+      throw new CameraError('badOutput', `gphoto2 --auto-detect printed a row it cannot read: "${line.trim()}".`, {}, [
+        'showLog',
+      ]);
     }
     cameras.push({ model, port });
   }
@@ -284,7 +316,9 @@ export function parseSavedFiles(stdout: string): string[] {
 /** Camera-side paths from `New file is in location PATH on the camera`. */
 export function parseNewCameraFiles(stdout: string): string[] {
   const suffix = ' on the camera';
-  return linesAfter(stdout, 'New file is in location ').filter((r) => r.length > suffix.length && r.endsWith(suffix)).map((r) => r.slice(0, -suffix.length));
+  return linesAfter(stdout, 'New file is in location ')
+    .filter((r) => r.length > suffix.length && r.endsWith(suffix))
+    .map((r) => r.slice(0, -suffix.length));
 }
 
 /** Lines gphoto2 prints when an operation failed although it may still exit 0. */
@@ -329,68 +363,139 @@ export function classifyOutcome(outcome: ProcessOutcome, ctx: ClassifyContext): 
   const stderrTail = tail(outcome.stderr);
   const base = { stderrTail, exitCode: outcome.exitCode, signal: outcome.signal };
   if (outcome.spawnErrorCode === 'ENOENT') {
-    return new CameraError('gphoto2Missing', `gphoto2 was not found ("${ctx.command}"). Install it (Debian/Ubuntu: sudo apt install gphoto2; macOS: brew install gphoto2) or set "cameraTether.gphoto2Path", or try the simulated camera.`, { ...base, setting: 'cameraTether.gphoto2Path' });
+    return new CameraError(
+      'gphoto2Missing',
+      `gphoto2 was not found ("${ctx.command}"). Install it (Debian/Ubuntu: sudo apt install gphoto2; macOS: brew install gphoto2) or set "cameraTether.gphoto2Path", or try the simulated camera.`,
+      { ...base, setting: 'cameraTether.gphoto2Path' },
+    );
   }
   if (outcome.spawnErrorCode === 'EACCES') {
-    return new CameraError('gphoto2Missing', `"${ctx.command}" cannot be run (permission denied). Make it executable or set "cameraTether.gphoto2Path" to the gphoto2 program.`, { ...base, setting: 'cameraTether.gphoto2Path' });
+    return new CameraError(
+      'gphoto2Missing',
+      `"${ctx.command}" cannot be run (permission denied). Make it executable or set "cameraTether.gphoto2Path" to the gphoto2 program.`,
+      { ...base, setting: 'cameraTether.gphoto2Path' },
+    );
   }
   if (outcome.spawnErrorCode) {
-    return new CameraError('failed', `${ctx.job} could not start gphoto2: ${outcome.spawnErrorMessage ?? outcome.spawnErrorCode}.`, base, ['openSettings', 'showLog']);
+    return new CameraError(
+      'failed',
+      `${ctx.job} could not start gphoto2: ${outcome.spawnErrorMessage ?? outcome.spawnErrorCode}.`,
+      base,
+      ['openSettings', 'showLog'],
+    );
   }
   if (outcome.cancelled) return new CameraError('cancelled', `${ctx.job} was cancelled; gphoto2 was stopped.`, base);
   if (outcome.timedOut) {
-    return new CameraError('timeout', `${ctx.job} took longer than ${formatSeconds(ctx.timeoutMs)} and gphoto2 was stopped. The camera may be asleep, busy or held by another program: run Cleanup, check the camera, or raise the timeout in the settings.`, base);
+    return new CameraError(
+      'timeout',
+      `${ctx.job} took longer than ${formatSeconds(ctx.timeoutMs)} and gphoto2 was stopped. The camera may be asleep, busy or held by another program: run Cleanup, check the camera, or raise the timeout in the settings.`,
+      base,
+    );
   }
   // stderr then stdout, each bounded (see the parsers above).
   const output = [...boundedLines(lastPart(outcome.stderr)), ...boundedLines(lastPart(outcome.stdout))];
   const noLiveView = output.find((l) => /does not support LiveView/i.test(l));
   if (noLiveView !== undefined) {
-    return new CameraError('unsupported', `${ctx.job} is not possible: the camera does not support live view ("${noLiveView.trim()}").`, { ...base, gphoto2Code: -6 });
+    return new CameraError(
+      'unsupported',
+      `${ctx.job} is not possible: the camera does not support live view ("${noLiveView.trim()}").`,
+      { ...base, gphoto2Code: -6 },
+    );
   }
   const errors = errorsIn(output);
   const known = errors.find((e) => e.code !== undefined) ?? errors[0];
   if (known) return errorFromGphoto2Code(known, ctx, base);
   if (outcome.signal) {
     const killedBy = outcome.signal === 'SIGKILL' ? 'killed (signal 9)' : `stopped by ${outcome.signal}`;
-    return new CameraError('killed', `${ctx.job} failed: gphoto2 was ${killedBy}. The camera was busy or another program killed the process. Run Cleanup, then try again.`, base);
+    return new CameraError(
+      'killed',
+      `${ctx.job} failed: gphoto2 was ${killedBy}. The camera was busy or another program killed the process. Run Cleanup, then try again.`,
+      base,
+    );
   }
   if (outcome.exitCode !== 0 && output.some((l) => /^Usage:|unknown option|bad argument/i.test(l))) {
-    return new CameraError('failed', `${ctx.job} failed: gphoto2 rejected its arguments (${firstLine(output)}). Your gphoto2 may be too old; gphoto2 2.5 or newer is needed.`, base, ['showLog']);
+    return new CameraError(
+      'failed',
+      `${ctx.job} failed: gphoto2 rejected its arguments (${firstLine(output)}). Your gphoto2 may be too old; gphoto2 2.5 or newer is needed.`,
+      base,
+      ['showLog'],
+    );
   }
   const failure = failureLinesIn(output)[0];
   if (outcome.exitCode !== 0) {
-    return new CameraError('failed', `${ctx.job} failed: gphoto2 exited with code ${outcome.exitCode}${failure ? ` ("${failure}")` : ''}. See the log for its output.`, base);
+    return new CameraError(
+      'failed',
+      `${ctx.job} failed: gphoto2 exited with code ${outcome.exitCode}${failure ? ` ("${failure}")` : ''}. See the log for its output.`,
+      base,
+    );
   }
   if (failure) {
-    return new CameraError('failed', `${ctx.job} failed although gphoto2 exited normally: "${failure}". Check the camera (focus, card, battery) and try again.`, base);
+    return new CameraError(
+      'failed',
+      `${ctx.job} failed although gphoto2 exited normally: "${failure}". Check the camera (focus, card, battery) and try again.`,
+      base,
+    );
   }
   return undefined;
 }
 
-function errorFromGphoto2Code(e: Gphoto2ErrorBlock, ctx: ClassifyContext, base: { stderrTail: string; exitCode?: number; signal?: string }): CameraError {
+function errorFromGphoto2Code(
+  e: Gphoto2ErrorBlock,
+  ctx: ClassifyContext,
+  base: { stderrTail: string; exitCode?: number; signal?: string },
+): CameraError {
   const details = { ...base, gphoto2Code: e.code };
   const said = [e.message, e.codeText].filter(Boolean).join(' ');
   switch (e.code) {
     case -53:
-      return new CameraError('busy', `${ctx.job} failed: another program holds the camera (gphoto2: "Could not claim the USB device"). On Linux this is usually gvfs-gphoto2-volume-monitor, on macOS PTPCamera/ptpcamerad. Run Cleanup to stop it, then try again.`, details);
+      return new CameraError(
+        'busy',
+        `${ctx.job} failed: another program holds the camera (gphoto2: "Could not claim the USB device"). On Linux this is usually gvfs-gphoto2-volume-monitor, on macOS PTPCamera/ptpcamerad. Run Cleanup to stop it, then try again.`,
+        details,
+      );
     case -110:
-      return new CameraError('busy', `${ctx.job} failed: the camera reports it is busy (still writing to its card, focusing, or in a menu). Wait a moment and try again.`, details, ['retry', 'cleanup', 'showLog']);
+      return new CameraError(
+        'busy',
+        `${ctx.job} failed: the camera reports it is busy (still writing to its card, focusing, or in a menu). Wait a moment and try again.`,
+        details,
+        ['retry', 'cleanup', 'showLog'],
+      );
     case -105:
     case -2000:
     case -52:
-      return new CameraError('notFound', `${ctx.job} failed: no camera found. Check that the camera is switched on, connected by USB, and not in mass-storage mode; or use the simulated camera.`, details);
+      return new CameraError(
+        'notFound',
+        `${ctx.job} failed: no camera found. Check that the camera is switched on, connected by USB, and not in mass-storage mode; or use the simulated camera.`,
+        details,
+      );
     case -5:
-      return new CameraError('badSetting', `${ctx.job} failed: gphoto2 does not know the port in "cameraTether.port" (${said}). Clear the setting or pick a port from "Camera: Detect Camera".`, { ...details, setting: 'cameraTether.port' });
+      return new CameraError(
+        'badSetting',
+        `${ctx.job} failed: gphoto2 does not know the port in "cameraTether.port" (${said}). Clear the setting or pick a port from "Camera: Detect Camera".`,
+        { ...details, setting: 'cameraTether.port' },
+      );
     case -6:
       return new CameraError('unsupported', `${ctx.job} is not supported by this camera (${said}).`, details);
     case -3:
-      return new CameraError('storageFull', `${ctx.job} failed: the camera's card or memory is full (${said}). Free space on the card, or let downloads delete images from the camera.`, details);
+      return new CameraError(
+        'storageFull',
+        `${ctx.job} failed: the camera's card or memory is full (${said}). Free space on the card, or let downloads delete images from the camera.`,
+        details,
+      );
     case -7:
     case -1:
     case -10:
-      return new CameraError('io', `${ctx.job} failed: the camera connection had an I/O problem (${said}). Check the cable, run Cleanup and try again.`, details);
+      return new CameraError(
+        'io',
+        `${ctx.job} failed: the camera connection had an I/O problem (${said}). Check the cable, run Cleanup and try again.`,
+        details,
+      );
     default:
-      return new CameraError('failed', `${ctx.job} failed: gphoto2 said "${said || 'unknown error'}"${e.code !== undefined ? ` (${e.code})` : ''}. See the log for details.`, details);
+      return new CameraError(
+        'failed',
+        `${ctx.job} failed: gphoto2 said "${said || 'unknown error'}"${e.code !== undefined ? ` (${e.code})` : ''}. See the log for details.`,
+        details,
+      );
   }
 }
 

@@ -19,7 +19,14 @@ export interface Gphoto2Program {
 
 export function realGphoto2(gphoto2Path: string): Gphoto2Program {
   // LANG=C keeps gphoto2's messages in English, which is what the parsers read.
-  return { command: gphoto2Path, prefixArgs: [], env: { LANG: 'C', LC_ALL: 'C' }, simulated: false, processName: path.basename(gphoto2Path), displayName: 'gphoto2' };
+  return {
+    command: gphoto2Path,
+    prefixArgs: [],
+    env: { LANG: 'C', LC_ALL: 'C' },
+    simulated: false,
+    processName: path.basename(gphoto2Path),
+    displayName: 'gphoto2',
+  };
 }
 
 /**

@@ -40,14 +40,25 @@ export function privateRuntimeDir(options: PrivateDirOptions = {}): string {
   if (xdg && path.isAbsolute(xdg)) {
     const problem = folderProblem(xdg, uid, 'runtime');
     if (problem) {
-      throw refusal(`XDG_RUNTIME_DIR (${xdg})`, problem, `Point XDG_RUNTIME_DIR at your own runtime folder (normally /run/user/${uid}, mode 0700) or unset it, then restart VS Code.`);
+      throw refusal(
+        `XDG_RUNTIME_DIR (${xdg})`,
+        problem,
+        `Point XDG_RUNTIME_DIR at your own runtime folder (normally /run/user/${uid}, mode 0700) or unset it, then restart VS Code.`,
+      );
     }
     return ensurePrivateFolder(path.join(xdg, FOLDER), uid);
   }
   const parent = fs.statSync(tmp, { throwIfNoEntry: false });
   if (parent && (parent.mode & 0o002) !== 0 && (parent.mode & 0o1000) === 0) {
     // Without the sticky bit anyone may rename our folder away and put theirs in its place.
-    throw refusal(tmp, { kind: 'writableByOthers', text: 'can be written by everyone and lacks the sticky bit, so another user could replace Camera Tether\'s folder in it' }, 'Set XDG_RUNTIME_DIR (or TMPDIR) to a folder only you can write to, then restart VS Code.');
+    throw refusal(
+      tmp,
+      {
+        kind: 'writableByOthers',
+        text: "can be written by everyone and lacks the sticky bit, so another user could replace Camera Tether's folder in it",
+      },
+      'Set XDG_RUNTIME_DIR (or TMPDIR) to a folder only you can write to, then restart VS Code.',
+    );
   }
   return ensurePrivateFolder(path.join(tmp, `${FOLDER}-${uid}`), uid);
 }
@@ -64,7 +75,12 @@ export function ensurePrivateFolder(dir: string, uid: number | undefined = curre
     created = true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new CameraError('io', `Cannot create Camera Tether's private folder ${dir}: ${(err as Error).message}. Check that its parent folder exists and is writable, or set XDG_RUNTIME_DIR to a folder of yours.`, { cause: err }, ['showLog']);
+      throw new CameraError(
+        'io',
+        `Cannot create Camera Tether's private folder ${dir}: ${(err as Error).message}. Check that its parent folder exists and is writable, or set XDG_RUNTIME_DIR to a folder of yours.`,
+        { cause: err },
+        ['showLog'],
+      );
     }
   }
   if (uid === undefined) return dir;
@@ -88,13 +104,17 @@ function folderProblem(dir: string, uid: number, what: 'runtime' | 'created' | '
   if (st.uid !== uid) return { kind: 'foreignOwner', text: `is owned by uid ${st.uid}, not by you (uid ${uid})` };
   // Our own fresh mkdir cannot carry others' files; an existing folder open to writers may.
   if (what !== 'created' && (st.mode & GROUP_OTHER_WRITE) !== 0) {
-    return { kind: 'writableByOthers', text: `can be written by other users (mode 0${(st.mode & 0o7777).toString(8)})` };
+    return {
+      kind: 'writableByOthers',
+      text: `can be written by other users (mode 0${(st.mode & 0o7777).toString(8)})`,
+    };
   }
   return undefined;
 }
 
 function fixFor(dir: string, problem: Problem): string {
-  const again = 'Camera Tether then creates it anew with mode 0700. Or set XDG_RUNTIME_DIR to a folder only you can write to (normally /run/user/<your uid>) and restart VS Code.';
+  const again =
+    'Camera Tether then creates it anew with mode 0700. Or set XDG_RUNTIME_DIR to a folder only you can write to (normally /run/user/<your uid>) and restart VS Code.';
   switch (problem.kind) {
     case 'foreignOwner':
       return `Another user may have created it to tamper with Camera Tether: ask an administrator to remove it (sudo rm -r "${dir}"). ${again}`;
@@ -107,7 +127,12 @@ function fixFor(dir: string, problem: Problem): string {
 }
 
 function refusal(what: string, problem: Problem, fix: string): CameraError {
-  return new CameraError('io', `Camera Tether will not use ${what} for its lock and private files: it ${problem.text}. ${fix}`, {}, ['showLog']);
+  return new CameraError(
+    'io',
+    `Camera Tether will not use ${what} for its lock and private files: it ${problem.text}. ${fix}`,
+    {},
+    ['showLog'],
+  );
 }
 
 function currentUid(): number | undefined {

@@ -34,12 +34,61 @@ export const HOTPLUG_DAEMONS: ReadonlySet<string> = new Set(['gvfs-gphoto2-volum
  * session and system daemons. Compared without regard to case (macOS names are capitalised).
  */
 export const NEVER_STOP_NAMES: ReadonlySet<string> = new Set([
-  'node', 'nodejs', 'deno', 'bun', 'electron',
-  'code', 'code-insiders', 'code-oss', 'code-server', 'code-tunnel', 'codium', 'vscodium', 'cursor', 'windsurf',
-  'bash', 'sh', 'zsh', 'fish', 'dash', 'ksh', 'mksh', 'csh', 'tcsh', 'busybox', 'tmux', 'screen',
-  'init', 'systemd', 'launchd', 'kernel_task', 'sshd', 'ssh', 'login', 'sudo', 'su', 'doas', 'pkexec', 'polkitd',
-  'dbus-daemon', 'dbus-broker', 'xorg', 'xwayland', 'gnome-shell', 'gnome-session-binary', 'kwin_x11', 'kwin_wayland',
-  'plasmashell', 'gdm', 'lightdm', 'sddm', 'gvfsd', 'loginwindow', 'windowserver', 'finder', 'dock',
+  'node',
+  'nodejs',
+  'deno',
+  'bun',
+  'electron',
+  'code',
+  'code-insiders',
+  'code-oss',
+  'code-server',
+  'code-tunnel',
+  'codium',
+  'vscodium',
+  'cursor',
+  'windsurf',
+  'bash',
+  'sh',
+  'zsh',
+  'fish',
+  'dash',
+  'ksh',
+  'mksh',
+  'csh',
+  'tcsh',
+  'busybox',
+  'tmux',
+  'screen',
+  'init',
+  'systemd',
+  'launchd',
+  'kernel_task',
+  'sshd',
+  'ssh',
+  'login',
+  'sudo',
+  'su',
+  'doas',
+  'pkexec',
+  'polkitd',
+  'dbus-daemon',
+  'dbus-broker',
+  'xorg',
+  'xwayland',
+  'gnome-shell',
+  'gnome-session-binary',
+  'kwin_x11',
+  'kwin_wayland',
+  'plasmashell',
+  'gdm',
+  'lightdm',
+  'sddm',
+  'gvfsd',
+  'loginwindow',
+  'windowserver',
+  'finder',
+  'dock',
 ]);
 
 /** True for a name cleanup must never signal (the list above, and the runtime this code runs in). */
@@ -208,7 +257,11 @@ export class ProcessReaper {
       await fs.stat(device);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      return byName(code === 'ENOENT' ? `${device} does not exist (the camera is unplugged, or it got a new address: detect it again)` : `${device} cannot be checked (${code ?? String(err)})`);
+      return byName(
+        code === 'ENOENT'
+          ? `${device} does not exist (the camera is unplugged, or it got a new address: detect it again)`
+          : `${device} cannot be checked (${code ?? String(err)})`,
+      );
     }
     const scan = await this.table.holdersOf(device, exclude);
     const stop: ProcessInfo[] = [];
@@ -246,7 +299,11 @@ export class ProcessReaper {
  * something else, which must never get our signal. (A window of microseconds remains between this
  * check and kill(); closing it needs pidfds, which Node does not offer.)
  */
-export async function signalIfSame(table: ProcessTable, proc: Pick<ProcessInfo, 'pid' | 'startTime'>, signal: NodeJS.Signals): Promise<'sent' | 'gone' | 'notPermitted'> {
+export async function signalIfSame(
+  table: ProcessTable,
+  proc: Pick<ProcessInfo, 'pid' | 'startTime'>,
+  signal: NodeJS.Signals,
+): Promise<'sent' | 'gone' | 'notPermitted'> {
   // kill(0) and kill(-1) signal whole groups, kill(1) init: a bad pid must never get that far.
   if (!Number.isInteger(proc.pid) || proc.pid <= 1 || proc.pid === process.pid) return 'gone';
   if (!(await table.isAlive(proc))) return 'gone';
@@ -269,7 +326,7 @@ export function delay(ms: number): Promise<void> {
 /** "darktable (pid 1234) holds the camera; close it." for the busy error and the cleanup report; '' for none. */
 export function describeHolders(others: readonly Holder[]): string {
   if (others.length === 0) return '';
-  const list = others.map((o) => `${o.name} (pid ${o.pid}${o.otherUser ? ', another user\'s' : ''})`);
+  const list = others.map((o) => `${o.name} (pid ${o.pid}${o.otherUser ? ", another user's" : ''})`);
   const joined = list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
   const fix = others.some((o) => o.otherUser)
     ? `close ${others.length === 1 ? 'it' : 'them'} (another user's program can only be closed by that user or an administrator)`
@@ -281,8 +338,12 @@ export function describeCleanup(report: CleanupReport): string {
   const ms = Math.round(report.durationMs);
   const parts: string[] = [];
   if (report.found.length > 0) {
-    const ended = report.ended.map((e) => `${e.name} (pid ${e.pid}) ${e.how === 'alreadyGone' ? 'had already exited' : e.how}`);
-    parts.push(`Stopped ${report.found.length} process${report.found.length === 1 ? '' : 'es'}: ${ended.join(', ')} in ${ms} ms.`);
+    const ended = report.ended.map(
+      (e) => `${e.name} (pid ${e.pid}) ${e.how === 'alreadyGone' ? 'had already exited' : e.how}`,
+    );
+    parts.push(
+      `Stopped ${report.found.length} process${report.found.length === 1 ? '' : 'es'}: ${ended.join(', ')} in ${ms} ms.`,
+    );
   } else if (report.method === 'device') {
     parts.push(`Nothing of ours was holding the camera (${report.device}; ${ms} ms).`);
   } else {
@@ -291,7 +352,9 @@ export function describeCleanup(report: CleanupReport): string {
   if (report.others.length > 0) parts.push(describeHolders(report.others));
   else if (report.method === 'device' && report.found.length === 0 && report.uninspected > 0) {
     // Relevant only when nothing was found: then, if the camera stays busy, the holder is one of these.
-    parts.push(`${report.uninspected} process${report.uninspected === 1 ? '' : 'es'} of other users could not be checked; if the camera stays busy, one of them may hold it, and only that user or an administrator can close it.`);
+    parts.push(
+      `${report.uninspected} process${report.uninspected === 1 ? '' : 'es'} of other users could not be checked; if the camera stays busy, one of them may hold it, and only that user or an administrator can close it.`,
+    );
   }
   if (report.method === 'names' && report.fallback) parts.push(`Looked by name only: ${report.fallback}.`);
   if (report.refused.length > 0) parts.push(`Never stopped, whatever the settings say: ${report.refused.join(', ')}.`);

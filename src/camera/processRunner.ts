@@ -94,7 +94,9 @@ export class ProcessRunner {
       // Decoded here (not setEncoding, which would change the chunks execa collects); a character
       // split across chunks is held back until it is complete.
       const decoder = new StringDecoder('utf8');
-      child.stdout?.on('data', (chunk: Buffer | string) => options.onStdoutText?.(typeof chunk === 'string' ? chunk : decoder.write(chunk)));
+      child.stdout?.on('data', (chunk: Buffer | string) =>
+        options.onStdoutText?.(typeof chunk === 'string' ? chunk : decoder.write(chunk)),
+      );
     }
     if (options.onStderrText) {
       child.stderr?.on('data', (chunk: Buffer | string) => options.onStderrText?.(chunk.toString()));
@@ -186,6 +188,7 @@ export class ProcessRunner {
 /** execa gives strings, or Uint8Arrays with encoding 'buffer'. */
 function asText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
   return '';
 }

@@ -70,7 +70,10 @@ export class LinuxProcessTable implements ProcessTable {
    */
   async holdersOf(device: string, exclude: ReadonlySet<number> = new Set()): Promise<HolderScan> {
     const target = await deviceIdentity(device);
-    const pids = (await fs.readdir(this.procRoot)).filter((e) => /^\d+$/.test(e)).map(Number).filter((pid) => !exclude.has(pid));
+    const pids = (await fs.readdir(this.procRoot))
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+      .filter((pid) => !exclude.has(pid));
     const holders: ProcessInfo[] = [];
     let uninspected = 0;
     let sinceYield = 0;
@@ -118,7 +121,8 @@ export class LinuxProcessTable implements ProcessTable {
       if (argv0 && argv0.length > COMM_LENGTH && argv0.startsWith(name)) name = argv0;
     } else if (names && !names.has(name)) {
       // A long name (gvfs-gphoto2-volume-monitor) shows as its first 15 characters: confirm it from argv[0].
-      if (name.length < COMM_LENGTH || ![...names].some((n) => n.length > COMM_LENGTH && n.startsWith(name))) return undefined;
+      if (name.length < COMM_LENGTH || ![...names].some((n) => n.length > COMM_LENGTH && n.startsWith(name)))
+        return undefined;
       const argv0 = await this.readArgv0(pid);
       if (!argv0 || !names.has(argv0)) return undefined;
       name = argv0;
@@ -128,7 +132,9 @@ export class LinuxProcessTable implements ProcessTable {
     return { pid, ppid: stat.ppid, uid, name, startTime: stat.startTime };
   }
 
-  private async readStat(pid: number): Promise<{ comm: string; state: string; ppid: number; startTime: string } | undefined> {
+  private async readStat(
+    pid: number,
+  ): Promise<{ comm: string; state: string; ppid: number; startTime: string } | undefined> {
     let text: string;
     try {
       text = await fs.readFile(path.join(this.procRoot, String(pid), 'stat'), 'utf8');
@@ -204,7 +210,8 @@ export class PsProcessTable implements ProcessTable {
 
   async list(names?: ReadonlySet<string>): Promise<ProcessInfo[]> {
     const r = await this.ps(['-A', '-o', 'pid=,ppid=,uid=,stat=,lstart=,comm=']);
-    if (r.exitCode !== 0) throw new Error(`ps failed (exit ${r.exitCode ?? r.signal ?? r.spawnErrorCode}): ${r.stderr.trim()}`);
+    if (r.exitCode !== 0)
+      throw new Error(`ps failed (exit ${r.exitCode ?? r.signal ?? r.spawnErrorCode}): ${r.stderr.trim()}`);
     return parsePsOutput(r.stdout).filter((p) => !names || names.has(p.name));
   }
 
@@ -232,7 +239,13 @@ export function parsePsOutput(stdout: string): ProcessInfo[] {
   for (const line of stdout.split('\n')) {
     const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+(.+?)\s*$/.exec(line);
     if (!m || m[4].startsWith('Z')) continue;
-    out.push({ pid: Number(m[1]), ppid: Number(m[2]), uid: Number(m[3]), name: path.basename(m[6]), startTime: normaliseSpaces(m[5]) });
+    out.push({
+      pid: Number(m[1]),
+      ppid: Number(m[2]),
+      uid: Number(m[3]),
+      name: path.basename(m[6]),
+      startTime: normaliseSpaces(m[5]),
+    });
   }
   return out;
 }

@@ -9,8 +9,26 @@ import { randomUUID } from 'crypto';
 import { promises as fs, constants as fsConstants } from 'fs';
 import * as path from 'path';
 import { isCompleteJpeg, listDownloaded } from '../camera/downloadedFiles';
-import { checkRollName, formatDate, formatTime, inside, MAX_FRAME, NamingError, safeExtension, type FilenamePattern } from './fileNaming';
-import { judgeOwner, ownIdentity, parseStagingName, probePid, processesUsing, stagingPrefix, type OwnerIdentity, type PidProbe } from './stagingOwner';
+import {
+  checkRollName,
+  formatDate,
+  formatTime,
+  inside,
+  MAX_FRAME,
+  NamingError,
+  safeExtension,
+  type FilenamePattern,
+} from './fileNaming';
+import {
+  judgeOwner,
+  ownIdentity,
+  parseStagingName,
+  probePid,
+  processesUsing,
+  stagingPrefix,
+  type OwnerIdentity,
+  type PidProbe,
+} from './stagingOwner';
 
 export interface StagedFile {
   path: string;
@@ -138,7 +156,12 @@ export class CaptureStore {
 
   async info(): Promise<RollInfo> {
     const frames = await this.framesOnDisk();
-    return { roll: this.rollName, folder: this.rollFolder, nextFrame: await this.nextFrame(frames), captured: frames.size };
+    return {
+      roll: this.rollName,
+      folder: this.rollFolder,
+      nextFrame: await this.nextFrame(frames),
+      captured: frames.size,
+    };
   }
 
   /**
@@ -153,7 +176,8 @@ export class CaptureStore {
 
   /** The user's explicit "next frame is N" (e.g. to re-shoot frame 12); kept with the roll. */
   async setNextFrame(n: number): Promise<number> {
-    if (!Number.isInteger(n) || n < 1 || n > MAX_FRAME) throw new RangeError(`The frame number must be a whole number from 1 to ${MAX_FRAME} (got ${n}).`);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_FRAME)
+      throw new RangeError(`The frame number must be a whole number from 1 to ${MAX_FRAME} (got ${n}).`);
     await this.writeCounter(n);
     return n;
   }
@@ -193,7 +217,11 @@ export class CaptureStore {
     return run;
   }
 
-  private async recoverOrphansNow(options: { self?: OwnerIdentity; probe?: PidProbe; when?: Date }): Promise<RecoveryReport> {
+  private async recoverOrphansNow(options: {
+    self?: OwnerIdentity;
+    probe?: PidProbe;
+    when?: Date;
+  }): Promise<RecoveryReport> {
     const report: RecoveryReport = { recovered: [], leftAlone: [], errors: [] };
     const root = this.stagingRoot;
     const me = options.self ?? ownIdentity();
@@ -201,7 +229,8 @@ export class CaptureStore {
     try {
       names = await fs.readdir(root);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') report.errors.push(`Cannot read ${root}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        report.errors.push(`Cannot read ${root}: ${(err as Error).message}`);
       return report;
     }
     const orphans: { dir: string; reason: string }[] = [];
@@ -219,11 +248,17 @@ export class CaptureStore {
       else report.leftAlone.push({ folder: dir, reason: verdict.reason });
     }
     if (orphans.length === 0) return report;
-    const inUse = process.platform === 'linux' ? await processesUsing(orphans.map((o) => o.dir)) : new Map<string, { pid: number; name: string }[]>();
+    const inUse =
+      process.platform === 'linux'
+        ? await processesUsing(orphans.map((o) => o.dir))
+        : new Map<string, { pid: number; name: string }[]>();
     for (const orphan of orphans) {
       const users = inUse.get(path.resolve(orphan.dir));
       if (users) {
-        report.leftAlone.push({ folder: orphan.dir, reason: `${orphan.reason}, but ${users.map((u) => `${u.name} (pid ${u.pid})`).join(', ')} still uses it; Cleanup stops a leftover gphoto2, then its files are recovered` });
+        report.leftAlone.push({
+          folder: orphan.dir,
+          reason: `${orphan.reason}, but ${users.map((u) => `${u.name} (pid ${u.pid})`).join(', ')} still uses it; Cleanup stops a leftover gphoto2, then its files are recovered`,
+        });
         continue;
       }
       try {
@@ -241,8 +276,16 @@ export class CaptureStore {
    * windows never recover it twice and a crash of ours part-way leaves it as OUR orphan for the
    * next window), then moves its files with rescue's never-overwrite moves.
    */
-  private async recoverFolder(dir: string, reason: string, me: OwnerIdentity, when: Date): Promise<RecoveredFolder | undefined> {
-    const claimed = path.join(path.dirname(dir), `${stagingPrefix(me, `r${++this.stagingSeq}`)}${path.basename(dir).slice(-6)}`);
+  private async recoverFolder(
+    dir: string,
+    reason: string,
+    me: OwnerIdentity,
+    when: Date,
+  ): Promise<RecoveredFolder | undefined> {
+    const claimed = path.join(
+      path.dirname(dir),
+      `${stagingPrefix(me, `r${++this.stagingSeq}`)}${path.basename(dir).slice(-6)}`,
+    );
     try {
       await fs.rename(dir, claimed);
     } catch (err) {
@@ -263,7 +306,8 @@ export class CaptureStore {
       if (/^tmpfile[A-Za-z0-9]{6}$/.test(name)) {
         // gphoto2's download in progress (it renames it when done): the name says nothing, the bytes may.
         const jpeg = await startsLikeJpeg(f.path);
-        if (jpeg && (await isCompleteJpeg(f.path).catch(() => false))) complete.push({ path: f.path, bytes: f.bytes, extension: 'JPG' });
+        if (jpeg && (await isCompleteJpeg(f.path).catch(() => false)))
+          complete.push({ path: f.path, bytes: f.bytes, extension: 'JPG' });
         else incomplete.push({ path: f.path, bytes: f.bytes, extension: jpeg ? 'JPG' : 'bin' });
       } else if (f.complete) complete.push(f);
       else incomplete.push(f);
@@ -283,7 +327,13 @@ export class CaptureStore {
     else this.log('warn', `Recovering ${dir}: left ${leftover.join(', ')} in ${claimed} (not plain files).`);
     if (!folder) return undefined;
     const files = (await fs.readdir(folder)).map((n) => path.join(folder, n));
-    return { folder, from: dir, reason, files: files.filter((f) => !partial.includes(f)).sort(), incomplete: partial.sort() };
+    return {
+      folder,
+      from: dir,
+      reason,
+      files: files.filter((f) => !partial.includes(f)).sort(),
+      incomplete: partial.sort(),
+    };
   }
 
   /** Gives one exposure's files (RAW+JPEG share it) the next frame number and moves them into the roll. */
@@ -305,7 +355,10 @@ export class CaptureStore {
       // Nothing was filed (moveAllNoOverwrite puts back what it moved): the next capture gets this number again.
       if (counter !== undefined) {
         await this.writeCounter(frame).catch((restoreErr: unknown) => {
-          this.log('error', `Could not set the frame counter of roll "${this.rollName}" back to ${frame} after a failed capture (${(restoreErr as Error).message}): frame ${frame} will be skipped. Nothing is overwritten; Set Frame Number can take it back.`);
+          this.log(
+            'error',
+            `Could not set the frame counter of roll "${this.rollName}" back to ${frame} after a failed capture (${(restoreErr as Error).message}): frame ${frame} will be skipped. Nothing is overwritten; Set Frame Number can take it back.`,
+          );
         });
       }
       throw err;
@@ -314,7 +367,10 @@ export class CaptureStore {
   }
 
   /** Test captures go beside the rolls, never touch the counter, and are never overwritten either. */
-  async commitTest(files: readonly StagedFile[], when = new Date()): Promise<{ files: CommittedFile[]; folder: string }> {
+  async commitTest(
+    files: readonly StagedFile[],
+    when = new Date(),
+  ): Promise<{ files: CommittedFile[]; folder: string }> {
     const folder = this.testFolder;
     await ensureDir(folder);
     const committed = await moveAllNoOverwrite(files, folder, `test-${formatDate(when)}-${formatTime(when)}`);
@@ -348,13 +404,18 @@ export class CaptureStore {
     const read = await this.readCounterValue();
     const raw = read && 'value' in read ? read.value : undefined;
     if (typeof raw === 'number' && raw > MAX_FRAME + 1) {
-      return new NamingError(`The frame counter of roll "${roll}" (${path.join(this.rollFolder, ROLL_STATE_FILE)}) says the next frame is ${raw}, beyond ${MAX_FRAME}, the highest frame number. ${fixes}`);
+      return new NamingError(
+        `The frame counter of roll "${roll}" (${path.join(this.rollFolder, ROLL_STATE_FILE)}) says the next frame is ${raw}, beyond ${MAX_FRAME}, the highest frame number. ${fixes}`,
+      );
     }
     if ((await this.readCounter()) === undefined) {
       let beyond: [number, string] | undefined;
-      for (const [n, name] of await this.framesWithNames()) if (n > MAX_FRAME && (!beyond || n > beyond[0])) beyond = [n, name];
+      for (const [n, name] of await this.framesWithNames())
+        if (n > MAX_FRAME && (!beyond || n > beyond[0])) beyond = [n, name];
       if (beyond) {
-        return new NamingError(`Roll "${roll}" holds ${beyond[1]}, numbered beyond ${MAX_FRAME} (the highest frame number), so the counter cannot continue after it. Move or rename that file, or: ${fixes}`);
+        return new NamingError(
+          `Roll "${roll}" holds ${beyond[1]}, numbered beyond ${MAX_FRAME} (the highest frame number), so the counter cannot continue after it. Move or rename that file, or: ${fixes}`,
+        );
       }
     }
     return new NamingError(`Roll "${roll}" has reached frame ${MAX_FRAME}, the highest frame number. ${fixes}`);
@@ -390,11 +451,23 @@ export class CaptureStore {
     if (read === undefined) return undefined;
     const n = 'value' in read ? read.value : undefined;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 1) {
-      if (n > MAX_FRAME + 1) this.logOnce(`counter:${file}:${n}`, 'warn', `The frame counter of roll "${this.rollName}" (${file}) says the next frame is ${n}, beyond ${MAX_FRAME}: captures into this roll are refused until Set Frame Number or New Roll.`);
+      if (n > MAX_FRAME + 1)
+        this.logOnce(
+          `counter:${file}:${n}`,
+          'warn',
+          `The frame counter of roll "${this.rollName}" (${file}) says the next frame is ${n}, beyond ${MAX_FRAME}: captures into this roll are refused until Set Frame Number or New Roll.`,
+        );
       return Math.min(n, MAX_FRAME + 1);
     }
-    const what = 'problem' in read ? read.problem : `its nextFrame is ${JSON.stringify(n) ?? String(n)}, not a whole number from 1 to ${MAX_FRAME}`;
-    this.logOnce(`counter:${file}:${what}`, 'warn', `Ignoring the frame counter of roll "${this.rollName}" (${file}): ${what}. Numbering follows the files in the roll; Set Frame Number writes a valid counter.`);
+    const what =
+      'problem' in read
+        ? read.problem
+        : `its nextFrame is ${JSON.stringify(n) ?? String(n)}, not a whole number from 1 to ${MAX_FRAME}`;
+    this.logOnce(
+      `counter:${file}:${what}`,
+      'warn',
+      `Ignoring the frame counter of roll "${this.rollName}" (${file}): ${what}. Numbering follows the files in the roll; Set Frame Number writes a valid counter.`,
+    );
     return undefined;
   }
 
@@ -408,7 +481,9 @@ export class CaptureStore {
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      return typeof parsed === 'object' && parsed !== null && 'nextFrame' in parsed ? { value: (parsed as { nextFrame: unknown }).nextFrame } : { problem: 'it has no nextFrame' };
+      return typeof parsed === 'object' && parsed !== null && 'nextFrame' in parsed
+        ? { value: (parsed as { nextFrame: unknown }).nextFrame }
+        : { problem: 'it has no nextFrame' };
     } catch {
       return { problem: 'it is not valid JSON' };
     }
@@ -433,12 +508,18 @@ function nextAfter(frames: ReadonlySet<number>): number {
  * Moves an exposure's files to `<base>.<ext>`, or `<base>_2.<ext>`, `<base>_3.<ext>`... when any of
  * those names is taken, so the files of one exposure always share one name stem.
  */
-async function moveAllNoOverwrite(files: readonly StagedFile[], folder: string, base: string): Promise<CommittedFile[]> {
+async function moveAllNoOverwrite(
+  files: readonly StagedFile[],
+  folder: string,
+  base: string,
+): Promise<CommittedFile[]> {
   for (let attempt = 1; attempt <= MAX_RESHOT_SUFFIX; attempt++) {
     const stem = attempt === 1 ? base : `${base}_${attempt}`;
     const targets = files.map((f) => inside(folder, `${stem}.${safeExtension(f.extension)}`));
     if (new Set(targets.map((t) => t.toLowerCase())).size !== targets.length) {
-      throw new Error(`One exposure produced two files with the same extension (${files.map((f) => path.basename(f.path)).join(', ')}); not renaming them onto each other.`);
+      throw new Error(
+        `One exposure produced two files with the same extension (${files.map((f) => path.basename(f.path)).join(', ')}); not renaming them onto each other.`,
+      );
     }
     if ((await Promise.all(targets.map(exists))).some(Boolean)) continue;
     const done: CommittedFile[] = [];
@@ -471,7 +552,8 @@ async function placeNoOverwrite(from: string, to: string): Promise<boolean> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS') throw err;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS')
+      throw err;
     // exFAT/FAT cards and some network shares have no hard links: an exclusive copy is just as safe.
     try {
       await fs.copyFile(from, to, fsConstants.COPYFILE_EXCL);

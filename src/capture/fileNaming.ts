@@ -7,7 +7,10 @@ import * as path from 'path';
 
 export class NamingError extends Error {
   override readonly name = 'NamingError';
-  constructor(message: string, readonly setting?: string) {
+  constructor(
+    message: string,
+    readonly setting?: string,
+  ) {
     super(message);
   }
 }
@@ -27,13 +30,26 @@ export const MAX_FRAME = 999_999;
 export function checkNameComponent(name: string, what: string, setting?: string): string {
   const trimmed = name.trim();
   if (trimmed === '') throw new NamingError(`${what} is empty. Type a name such as "roll-001".`, setting);
-  if (trimmed === '.' || trimmed === '..' || trimmed.includes('..')) throw new NamingError(`${what} "${trimmed}" contains "..". Use a plain name without dots in a row.`, setting);
-  if (CONTROL.test(trimmed)) throw new NamingError(`${what} contains control characters. Use letters, digits, spaces, "-" and "_".`, setting);
-  if (FORBIDDEN.test(trimmed)) throw new NamingError(`${what} "${trimmed}" contains one of < > : " / \\ | ? *. These are path separators or not allowed in file names; use "-" or "_" instead.`, setting);
-  if (RESERVED_WINDOWS.test(trimmed)) throw new NamingError(`${what} "${trimmed}" is a reserved device name on Windows. Choose another name.`, setting);
-  if (/[. ]$/.test(trimmed)) throw new NamingError(`${what} "${trimmed}" ends with a dot or a space, which some file systems drop. Remove it.`, setting);
-  if (trimmed.startsWith('.')) throw new NamingError(`${what} "${trimmed}" starts with a dot, which hides it. Remove the dot.`, setting);
-  if (Buffer.byteLength(trimmed) > MAX_NAME_LENGTH) throw new NamingError(`${what} is longer than ${MAX_NAME_LENGTH} bytes. Use a shorter name.`, setting);
+  if (trimmed === '.' || trimmed === '..' || trimmed.includes('..'))
+    throw new NamingError(`${what} "${trimmed}" contains "..". Use a plain name without dots in a row.`, setting);
+  if (CONTROL.test(trimmed))
+    throw new NamingError(`${what} contains control characters. Use letters, digits, spaces, "-" and "_".`, setting);
+  if (FORBIDDEN.test(trimmed))
+    throw new NamingError(
+      `${what} "${trimmed}" contains one of < > : " / \\ | ? *. These are path separators or not allowed in file names; use "-" or "_" instead.`,
+      setting,
+    );
+  if (RESERVED_WINDOWS.test(trimmed))
+    throw new NamingError(`${what} "${trimmed}" is a reserved device name on Windows. Choose another name.`, setting);
+  if (/[. ]$/.test(trimmed))
+    throw new NamingError(
+      `${what} "${trimmed}" ends with a dot or a space, which some file systems drop. Remove it.`,
+      setting,
+    );
+  if (trimmed.startsWith('.'))
+    throw new NamingError(`${what} "${trimmed}" starts with a dot, which hides it. Remove the dot.`, setting);
+  if (Buffer.byteLength(trimmed) > MAX_NAME_LENGTH)
+    throw new NamingError(`${what} is longer than ${MAX_NAME_LENGTH} bytes. Use a shorter name.`, setting);
   return trimmed;
 }
 
@@ -41,7 +57,12 @@ export function checkRollName(name: string): string {
   return checkNameComponent(name, 'The roll name');
 }
 
-type Token = { kind: 'text'; text: string } | { kind: 'frame'; width: number } | { kind: 'roll' } | { kind: 'date' } | { kind: 'time' };
+type Token =
+  | { kind: 'text'; text: string }
+  | { kind: 'frame'; width: number }
+  | { kind: 'roll' }
+  | { kind: 'date' }
+  | { kind: 'time' };
 
 export interface FilenamePattern {
   readonly source: string;
@@ -77,21 +98,59 @@ export function parseFilenamePattern(source: string): FilenamePattern {
     last = m.index + m[0].length;
   }
   if (last < source.length) tokens.push({ kind: 'text', text: source.slice(last) });
-  if (/[{}]/.test(tokens.filter((t) => t.kind === 'text').map((t) => (t as { text: string }).text).join(''))) {
-    throw new NamingError(`The filename pattern "${source}" has an unmatched "{" or "}". Write tokens as {frame:04}, {roll}, {date} or {time}.`, PATTERN_SETTING);
+  if (
+    /[{}]/.test(
+      tokens
+        .filter((t) => t.kind === 'text')
+        .map((t) => (t as { text: string }).text)
+        .join(''),
+    )
+  ) {
+    throw new NamingError(
+      `The filename pattern "${source}" has an unmatched "{" or "}". Write tokens as {frame:04}, {roll}, {date} or {time}.`,
+      PATTERN_SETTING,
+    );
   }
   const frames = tokens.filter((t) => t.kind === 'frame').length;
   if (frames !== 1) {
-    throw new NamingError(`The filename pattern "${source}" must contain {frame} exactly once (e.g. "frame-{frame:04}"), so that every capture gets its own number.`, PATTERN_SETTING);
+    throw new NamingError(
+      `The filename pattern "${source}" must contain {frame} exactly once (e.g. "frame-{frame:04}"), so that every capture gets its own number.`,
+      PATTERN_SETTING,
+    );
   }
   const literal = tokens.map((t) => (t.kind === 'text' ? t.text : 'x')).join('');
-  if (CONTROL.test(source)) throw new NamingError(`The filename pattern contains control characters (tab, line break...). Remove them.`, PATTERN_SETTING);
-  if (literal !== literal.trim()) throw new NamingError(`The filename pattern "${source}" starts or ends with a space. Remove it.`, PATTERN_SETTING);
+  if (CONTROL.test(source))
+    throw new NamingError(
+      `The filename pattern contains control characters (tab, line break...). Remove them.`,
+      PATTERN_SETTING,
+    );
+  if (literal !== literal.trim())
+    throw new NamingError(`The filename pattern "${source}" starts or ends with a space. Remove it.`, PATTERN_SETTING);
   checkNameComponent(literal, `The filename pattern "${source}"`, PATTERN_SETTING);
   // The longest name it can render (longest roll name, MAX_FRAME's digits, "_999" re-shoot suffix
   // and a ten-letter extension) must fit the 255 bytes file systems allow.
-  const worst = tokens.reduce((n, t) => n + (t.kind === 'text' ? Buffer.byteLength(t.text) : t.kind === 'roll' ? MAX_NAME_LENGTH : t.kind === 'frame' ? Math.max(t.width, String(MAX_FRAME).length) : t.kind === 'date' ? 10 : 6), 0) + '_999.'.length + 10;
-  if (worst > 255) throw new NamingError(`The filename pattern "${source}" can produce names longer than 255 bytes (with a long roll name). Shorten it or use {roll} once.`, PATTERN_SETTING);
+  const worst =
+    tokens.reduce(
+      (n, t) =>
+        n +
+        (t.kind === 'text'
+          ? Buffer.byteLength(t.text)
+          : t.kind === 'roll'
+            ? MAX_NAME_LENGTH
+            : t.kind === 'frame'
+              ? Math.max(t.width, String(MAX_FRAME).length)
+              : t.kind === 'date'
+                ? 10
+                : 6),
+      0,
+    ) +
+    '_999.'.length +
+    10;
+  if (worst > 255)
+    throw new NamingError(
+      `The filename pattern "${source}" can produce names longer than 255 bytes (with a long roll name). Shorten it or use {roll} once.`,
+      PATTERN_SETTING,
+    );
 
   const renderRaw = (frame: number, context: { roll: string; when: Date }): string =>
     tokens
@@ -139,9 +198,16 @@ export function parseFilenamePattern(source: string): FilenamePattern {
     return undefined;
   };
   const patternSample = reservedSample('roll');
-  if (patternSample) throw new NamingError(`The filename pattern "${source}" names frame ${patternSample.frame} "${patternSample.name}", a reserved device name on Windows. Add a prefix such as "frame-".`, PATTERN_SETTING);
+  if (patternSample)
+    throw new NamingError(
+      `The filename pattern "${source}" names frame ${patternSample.frame} "${patternSample.name}", a reserved device name on Windows. Add a prefix such as "frame-".`,
+      PATTERN_SETTING,
+    );
   const reservedForRoll = (roll: string, frame: number, name: string): NamingError =>
-    new NamingError(`The roll name "${roll}" with the filename pattern "${source}" names frame ${frame} "${name}", a reserved device name on Windows. Choose another roll name, or add a prefix to the pattern.`, PATTERN_SETTING);
+    new NamingError(
+      `The roll name "${roll}" with the filename pattern "${source}" names frame ${frame} "${name}", a reserved device name on Windows. Choose another roll name, or add a prefix to the pattern.`,
+      PATTERN_SETTING,
+    );
   const checkRoll = (roll: string): void => {
     const sample = hasRoll ? reservedSample(roll) : undefined;
     if (sample) throw reservedForRoll(roll, sample.frame, sample.name);
@@ -157,7 +223,19 @@ export function parseFilenamePattern(source: string): FilenamePattern {
   const matcherFor = (roll: string): RegExp => {
     let m = matchers.get(roll);
     if (!m) {
-      const literalBody = tokens.map((t) => (t.kind === 'roll' ? escapeRegExp(roll) : t.kind === 'text' ? escapeRegExp(t.text) : t.kind === 'frame' ? '(\\d+)' : t.kind === 'date' ? '\\d{4}-\\d{2}-\\d{2}' : '\\d{6}')).join('');
+      const literalBody = tokens
+        .map((t) =>
+          t.kind === 'roll'
+            ? escapeRegExp(roll)
+            : t.kind === 'text'
+              ? escapeRegExp(t.text)
+              : t.kind === 'frame'
+                ? '(\\d+)'
+                : t.kind === 'date'
+                  ? '\\d{4}-\\d{2}-\\d{2}'
+                  : '\\d{6}',
+        )
+        .join('');
       m = new RegExp(`^${literalBody}(?:_\\d+)?\\.[^.]+$`, 'i');
       matchers.set(roll, m);
     }
@@ -180,7 +258,10 @@ function parseToken(inner: string, source: string): Token {
   if (inner === 'roll') return { kind: 'roll' };
   if (inner === 'date') return { kind: 'date' };
   if (inner === 'time') return { kind: 'time' };
-  throw new NamingError(`The filename pattern "${source}" has an unknown token {${inner}}. Use {frame}, {frame:04}, {roll}, {date} or {time}.`, PATTERN_SETTING);
+  throw new NamingError(
+    `The filename pattern "${source}" has an unknown token {${inner}}. Use {frame}, {frame:04}, {roll}, {date} or {time}.`,
+    PATTERN_SETTING,
+  );
 }
 
 /** The camera's extension, made safe to append (letters and digits only). */

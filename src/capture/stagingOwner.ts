@@ -51,7 +51,16 @@ export function stagingPrefix(owner: OwnerIdentity, tag: string | number): strin
 export function parseStagingName(name: string): ParsedStagingName | undefined {
   const m = OWNER_NAME.exec(name);
   if (m) {
-    return { format: 'owner', owner: { pid: Number(m[1]), startTime: m[2] === UNKNOWN ? '' : m[2], bootId: m[3] === UNKNOWN ? '' : m[3], host: m[4] }, tag: m[5] };
+    return {
+      format: 'owner',
+      owner: {
+        pid: Number(m[1]),
+        startTime: m[2] === UNKNOWN ? '' : m[2],
+        bootId: m[3] === UNKNOWN ? '' : m[3],
+        host: m[4],
+      },
+      tag: m[5],
+    };
   }
   const old = PID_ONLY_NAME.exec(name);
   return old ? { format: 'pidOnly', pid: Number(old[1]) } : undefined;
@@ -85,11 +94,17 @@ export const probePid: PidProbe = async (pid) => {
  * Gone only when provably so ON THIS HOST: the pid does not exist or is a zombie, or it exists with
  * another start time (reused), or the folder was made in an earlier boot. Unknown means alive.
  */
-export async function judgeOwner(parsed: ParsedStagingName, me: OwnerIdentity = ownIdentity(), probe: PidProbe = probePid): Promise<OwnerVerdict> {
+export async function judgeOwner(
+  parsed: ParsedStagingName,
+  me: OwnerIdentity = ownIdentity(),
+  probe: PidProbe = probePid,
+): Promise<OwnerVerdict> {
   if (parsed.format === 'owner') {
     const o = parsed.owner;
-    if (o.host !== me.host) return { state: 'otherHost', reason: `made on another machine (host ${o.host}, this is ${me.host})` };
-    if (o.bootId && me.bootId && o.bootId !== me.bootId) return { state: 'gone', reason: `process ${o.pid} ran before this machine last started` };
+    if (o.host !== me.host)
+      return { state: 'otherHost', reason: `made on another machine (host ${o.host}, this is ${me.host})` };
+    if (o.bootId && me.bootId && o.bootId !== me.bootId)
+      return { state: 'gone', reason: `process ${o.pid} ran before this machine last started` };
   }
   const pid = parsed.format === 'owner' ? parsed.owner.pid : parsed.pid;
   const p = await probe(pid);
@@ -106,12 +121,19 @@ export async function judgeOwner(parsed: ParsedStagingName, me: OwnerIdentity = 
  * none can be seen). A gphoto2 started by a window that crashed outlives it and may still be
  * writing: its folder is recovered only once it has ended (Cleanup stops it).
  */
-export async function processesUsing(folders: readonly string[], procRoot = '/proc'): Promise<Map<string, { pid: number; name: string }[]>> {
+export async function processesUsing(
+  folders: readonly string[],
+  procRoot = '/proc',
+): Promise<Map<string, { pid: number; name: string }[]>> {
   const found = new Map<string, { pid: number; name: string }[]>();
   if (folders.length === 0) return found;
   const roots = folders.map((f) => path.resolve(f));
-  const within = (target: string): string | undefined => roots.find((r) => target === r || target.startsWith(r + path.sep));
-  const pids = await fs.readdir(procRoot).then((names) => names.filter((n) => /^\d+$/.test(n)), () => [] as string[]);
+  const within = (target: string): string | undefined =>
+    roots.find((r) => target === r || target.startsWith(r + path.sep));
+  const pids = await fs.readdir(procRoot).then(
+    (names) => names.filter((n) => /^\d+$/.test(n)),
+    () => [] as string[],
+  );
   for (const pid of pids) {
     if (Number(pid) === process.pid) continue;
     const targets: string[] = [];
@@ -124,7 +146,10 @@ export async function processesUsing(folders: readonly string[], procRoot = '/pr
     }
     const hits = new Set(targets.map(within).filter((r): r is string => r !== undefined));
     if (hits.size === 0) continue;
-    const name = await fs.readFile(path.join(procRoot, pid, 'comm'), 'utf8').then((t) => t.trim(), () => '?');
+    const name = await fs.readFile(path.join(procRoot, pid, 'comm'), 'utf8').then(
+      (t) => t.trim(),
+      () => '?',
+    );
     for (const r of hits) found.set(r, [...(found.get(r) ?? []), { pid: Number(pid), name }]);
   }
   return found;
@@ -153,7 +178,9 @@ function parseStat(text: string): { state: string; startTime: string } | undefin
 
 function readBootId(): string {
   try {
-    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').replace(/[^0-9a-f]/gi, '').toLowerCase();
+    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
+      .replace(/[^0-9a-f]/gi, '')
+      .toLowerCase();
     return id.length >= 8 ? id.slice(0, 8) : '';
   } catch {
     return '';

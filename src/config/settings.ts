@@ -56,8 +56,16 @@ export type RawSettings = (key: string) => unknown;
 export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSettings {
   const source = oneOf(raw, 'source', ['gphoto2', 'simulator'] as const, 'gphoto2');
   const gphoto2Path = text(raw, 'gphoto2Path', 'gphoto2');
-  if (gphoto2Path.trim() === '') throw new SettingError('gphoto2Path', '"cameraTether.gphoto2Path" is empty. Set it to "gphoto2" (found on PATH) or the full path of the gphoto2 program.');
-  if (/[\r\n\0]/.test(gphoto2Path)) throw new SettingError('gphoto2Path', '"cameraTether.gphoto2Path" contains a line break or NUL. Set it to the path of the gphoto2 program.');
+  if (gphoto2Path.trim() === '')
+    throw new SettingError(
+      'gphoto2Path',
+      '"cameraTether.gphoto2Path" is empty. Set it to "gphoto2" (found on PATH) or the full path of the gphoto2 program.',
+    );
+  if (/[\r\n\0]/.test(gphoto2Path))
+    throw new SettingError(
+      'gphoto2Path',
+      '"cameraTether.gphoto2Path" contains a line break or NUL. Set it to the path of the gphoto2 program.',
+    );
   return {
     source,
     gphoto2Path: programPath(gphoto2Path, ctx),
@@ -80,20 +88,28 @@ export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSet
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? 'a list' : value === null ? 'null' : `${typeof value} ${JSON.stringify(value)}`;
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : Array.isArray(value)
+      ? 'a list'
+      : value === null
+        ? 'null'
+        : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 function text(raw: RawSettings, key: string, fallback: string): string {
   const v = raw(key);
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'string') throw new SettingError(key, `"${SECTION}.${key}" must be text, but it is ${describe(v)}. Fix it in the settings.`);
+  if (typeof v !== 'string')
+    throw new SettingError(key, `"${SECTION}.${key}" must be text, but it is ${describe(v)}. Fix it in the settings.`);
   return v;
 }
 
 function bool(raw: RawSettings, key: string, fallback: boolean): boolean {
   const v = raw(key);
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== 'boolean') throw new SettingError(key, `"${SECTION}.${key}" must be true or false, but it is ${describe(v)}.`);
+  if (typeof v !== 'boolean')
+    throw new SettingError(key, `"${SECTION}.${key}" must be true or false, but it is ${describe(v)}.`);
   return v;
 }
 
@@ -101,7 +117,10 @@ function integer(raw: RawSettings, key: string, fallback: number, min: number, m
   const v = raw(key);
   if (v === undefined || v === null) return fallback;
   if (typeof v !== 'number' || !Number.isFinite(v) || !Number.isInteger(v) || v < min || v > max) {
-    throw new SettingError(key, `"${SECTION}.${key}" must be a whole number from ${min} to ${max}, but it is ${describe(v)}.`);
+    throw new SettingError(
+      key,
+      `"${SECTION}.${key}" must be a whole number from ${min} to ${max}, but it is ${describe(v)}.`,
+    );
   }
   return v;
 }
@@ -110,7 +129,10 @@ function seconds(raw: RawSettings, key: string, fallback: number, min: number, m
   const v = raw(key);
   if (v === undefined || v === null) return fallback * 1000;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new SettingError(key, `"${SECTION}.${key}" must be a number of seconds from ${min} to ${max}, but it is ${describe(v)}.`);
+    throw new SettingError(
+      key,
+      `"${SECTION}.${key}" must be a number of seconds from ${min} to ${max}, but it is ${describe(v)}.`,
+    );
   }
   return Math.round(v * 1000);
 }
@@ -119,7 +141,10 @@ function oneOf<T extends string>(raw: RawSettings, key: string, values: readonly
   const v = raw(key);
   if (v === undefined || v === null) return fallback;
   if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
-    throw new SettingError(key, `"${SECTION}.${key}" must be one of ${values.map((x) => `"${x}"`).join(', ')}, but it is ${describe(v)}.`);
+    throw new SettingError(
+      key,
+      `"${SECTION}.${key}" must be one of ${values.map((x) => `"${x}"`).join(', ')}, but it is ${describe(v)}.`,
+    );
   }
   return v as T;
 }
@@ -128,15 +153,28 @@ function oneOf<T extends string>(raw: RawSettings, key: string, values: readonly
 function optionalCameraField(raw: RawSettings, key: 'camera' | 'port'): string | undefined {
   const v = text(raw, key, '').trim();
   if (v === '') return undefined;
-  if (/[\r\n\0]/.test(v)) throw new SettingError(key, `"${SECTION}.${key}" contains a line break or NUL. Copy the value from "Camera: Detect Camera".`);
-  if (key === 'port' && !/^[a-z]+:/i.test(v)) throw new SettingError(key, `"${SECTION}.port" must look like "usb:001,004" or "ptpip:192.168.1.10" (as gphoto2 --auto-detect prints it), but it is ${describe(v)}.`);
+  if (/[\r\n\0]/.test(v))
+    throw new SettingError(
+      key,
+      `"${SECTION}.${key}" contains a line break or NUL. Copy the value from "Camera: Detect Camera".`,
+    );
+  if (key === 'port' && !/^[a-z]+:/i.test(v))
+    throw new SettingError(
+      key,
+      `"${SECTION}.port" must look like "usb:001,004" or "ptpip:192.168.1.10" (as gphoto2 --auto-detect prints it), but it is ${describe(v)}.`,
+    );
   return v;
 }
 
 function outputFolder(raw: RawSettings, ctx: SettingsContext): string {
   const v = text(raw, 'outputFolder', '${workspaceFolder}/captures').trim();
-  if (v === '') throw new SettingError('outputFolder', '"cameraTether.outputFolder" is empty. Set a folder such as "${workspaceFolder}/captures" or "~/Pictures/scans".');
-  if (/[\r\n\0]/.test(v)) throw new SettingError('outputFolder', '"cameraTether.outputFolder" contains a line break or NUL.');
+  if (v === '')
+    throw new SettingError(
+      'outputFolder',
+      '"cameraTether.outputFolder" is empty. Set a folder such as "${workspaceFolder}/captures" or "~/Pictures/scans".',
+    );
+  if (/[\r\n\0]/.test(v))
+    throw new SettingError('outputFolder', '"cameraTether.outputFolder" contains a line break or NUL.');
   return expandPath(v, ctx, 'outputFolder');
 }
 
@@ -148,17 +186,28 @@ function outputFolder(raw: RawSettings, ctx: SettingsContext): string {
  * user typed is taken as is, even inside a folder they open.)
  */
 function programPath(value: string, ctx: SettingsContext): string {
-  const fix = 'Set it to "gphoto2" (looked up on PATH) or to the absolute path of the gphoto2 program, such as "/usr/bin/gphoto2" or "~/bin/gphoto2".';
-  const fromFolder = 'Camera Tether does not run a program from the open folder, where whoever made the repository could have put one.';
-  if (value.includes('${workspaceFolder}')) throw new SettingError('gphoto2Path', `"${SECTION}.gphoto2Path" uses \${workspaceFolder}. ${fromFolder} ${fix}`);
+  const fix =
+    'Set it to "gphoto2" (looked up on PATH) or to the absolute path of the gphoto2 program, such as "/usr/bin/gphoto2" or "~/bin/gphoto2".';
+  const fromFolder =
+    'Camera Tether does not run a program from the open folder, where whoever made the repository could have put one.';
+  if (value.includes('${workspaceFolder}'))
+    throw new SettingError('gphoto2Path', `"${SECTION}.gphoto2Path" uses \${workspaceFolder}. ${fromFolder} ${fix}`);
   const home = ctx.homeDir ?? os.homedir();
   let v = value.split('${userHome}').join(home);
   if (v === '~' || v.startsWith('~/') || v.startsWith('~\\')) v = path.join(home, v.slice(1));
   const unknownVariable = /\$\{[^}]*\}/.exec(v);
-  if (unknownVariable) throw new SettingError('gphoto2Path', `"${SECTION}.gphoto2Path" uses ${unknownVariable[0]}, which Camera Tether does not know. ${fix}`);
+  if (unknownVariable)
+    throw new SettingError(
+      'gphoto2Path',
+      `"${SECTION}.gphoto2Path" uses ${unknownVariable[0]}, which Camera Tether does not know. ${fix}`,
+    );
   // A bare name has no separator and no drive ("C:gphoto2" is relative to a drive's current folder).
   if (!/[/\\:]/.test(v) && v !== '.' && v !== '..') return v;
-  if (!path.isAbsolute(v)) throw new SettingError('gphoto2Path', `"${SECTION}.gphoto2Path" is a relative path ("${value}"). ${fromFolder} ${fix}`);
+  if (!path.isAbsolute(v))
+    throw new SettingError(
+      'gphoto2Path',
+      `"${SECTION}.gphoto2Path" is a relative path ("${value}"). ${fromFolder} ${fix}`,
+    );
   return path.normalize(v);
 }
 
@@ -167,15 +216,27 @@ export function expandPath(value: string, ctx: SettingsContext, key: string): st
   const home = ctx.homeDir ?? os.homedir();
   let v = value;
   if (v.includes('${workspaceFolder}')) {
-    if (!ctx.workspaceFolder) throw new SettingError(key, `"${SECTION}.${key}" uses \${workspaceFolder}, but no folder is open. Open a folder or set an absolute path such as "~/Pictures/scans".`);
+    if (!ctx.workspaceFolder)
+      throw new SettingError(
+        key,
+        `"${SECTION}.${key}" uses \${workspaceFolder}, but no folder is open. Open a folder or set an absolute path such as "~/Pictures/scans".`,
+      );
     v = v.split('${workspaceFolder}').join(ctx.workspaceFolder);
   }
   v = v.split('${userHome}').join(home);
   if (v === '~' || v.startsWith('~/') || v.startsWith('~\\')) v = path.join(home, v.slice(1));
   const unknownVariable = /\$\{[^}]*\}/.exec(v);
-  if (unknownVariable) throw new SettingError(key, `"${SECTION}.${key}" uses ${unknownVariable[0]}, which Camera Tether does not know. Use \${workspaceFolder}, \${userHome} or ~.`);
+  if (unknownVariable)
+    throw new SettingError(
+      key,
+      `"${SECTION}.${key}" uses ${unknownVariable[0]}, which Camera Tether does not know. Use \${workspaceFolder}, \${userHome} or ~.`,
+    );
   if (!path.isAbsolute(v)) {
-    if (!ctx.workspaceFolder) throw new SettingError(key, `"${SECTION}.${key}" is a relative path ("${value}") but no folder is open. Use an absolute path.`);
+    if (!ctx.workspaceFolder)
+      throw new SettingError(
+        key,
+        `"${SECTION}.${key}" is a relative path ("${value}") but no folder is open. Use an absolute path.`,
+      );
     v = path.join(ctx.workspaceFolder, v);
   }
   return path.normalize(v);
@@ -195,14 +256,20 @@ function processNames(raw: RawSettings, platform: NodeJS.Platform): string[] {
   const v = raw('cleanup.processNames');
   if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) return defaultCleanupNames(platform);
   if (!Array.isArray(v) || v.some((n) => typeof n !== 'string' || n.trim() === '' || /[/\\\s]/.test(n))) {
-    throw new SettingError('cleanup.processNames', '"cameraTether.cleanup.processNames" must be a list of exact program names such as ["gphoto2", "gvfs-gphoto2-volume-monitor"] (no paths, no spaces), or empty for the defaults.');
+    throw new SettingError(
+      'cleanup.processNames',
+      '"cameraTether.cleanup.processNames" must be a list of exact program names such as ["gphoto2", "gvfs-gphoto2-volume-monitor"] (no paths, no spaces), or empty for the defaults.',
+    );
   }
   const names = (v as string[]).map((n) => n.trim());
   // Cleanup signals every process of this user with a listed name: a shell, the editor or init there
   // would take the user's session down with it.
   const denied = names.find((n) => isNeverStopped(n));
   if (denied !== undefined) {
-    throw new SettingError('cleanup.processNames', `"cameraTether.cleanup.processNames" lists "${denied}", which cleanup must never stop (it is a shell, editor, runtime or system process, not a camera program). Remove it; list only programs that hold cameras, such as "gphoto2".`);
+    throw new SettingError(
+      'cleanup.processNames',
+      `"cameraTether.cleanup.processNames" lists "${denied}", which cleanup must never stop (it is a shell, editor, runtime or system process, not a camera program). Remove it; list only programs that hold cameras, such as "gphoto2".`,
+    );
   }
   return names;
 }

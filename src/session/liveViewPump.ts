@@ -30,7 +30,10 @@ export class LiveViewPump {
   private readonly ackTimes: number[] = [];
   private readonly latencies: number[] = [];
 
-  constructor(private readonly send: (frame: LiveFrame) => void, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly send: (frame: LiveFrame) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   offer(frame: LiveFrame): void {
     this.offered++;
@@ -66,7 +69,14 @@ export class LiveViewPump {
 
   stats(): PumpStats {
     const t = this.now();
-    return { offered: this.offered, delivered: this.delivered, dropped: this.dropped, broken: this.broken, fps: this.ackTimes.filter((a) => a >= t - 1000).length, latenciesMs: [...this.latencies] };
+    return {
+      offered: this.offered,
+      delivered: this.delivered,
+      dropped: this.dropped,
+      broken: this.broken,
+      fps: this.ackTimes.filter((a) => a >= t - 1000).length,
+      latenciesMs: [...this.latencies],
+    };
   }
 
   private dispatch(frame: LiveFrame): void {

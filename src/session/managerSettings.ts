@@ -3,7 +3,10 @@ import type { ManagerSettings } from '../camera/cameraManager';
 import { realGphoto2, simulatedGphoto2 } from '../camera/gphoto2Program';
 import type { TetherSettings } from '../config/settings';
 
-export function managerSettingsFrom(s: TetherSettings, paths: { simulatorScript: string; previewDir: string }): ManagerSettings {
+export function managerSettingsFrom(
+  s: TetherSettings,
+  paths: { simulatorScript: string; previewDir: string },
+): ManagerSettings {
   return {
     program: s.source === 'simulator' ? simulatedGphoto2(paths.simulatorScript) : realGphoto2(s.gphoto2Path),
     // The simulator is one camera on its own port: a real body's model/port would not match it.

@@ -7,7 +7,14 @@ import type { CameraManager, JobOptions, LiveViewStatus, ManagerState, PreviewRe
 import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
 import type { DetectedCamera } from '../camera/gphoto2';
-import type { CaptureStore, CommittedFile, FrameResult, RecoveredFolder, RecoveryReport, RollInfo } from '../capture/captureStore';
+import type {
+  CaptureStore,
+  CommittedFile,
+  FrameResult,
+  RecoveredFolder,
+  RecoveryReport,
+  RollInfo,
+} from '../capture/captureStore';
 import { MAX_FRAME, NamingError } from '../capture/fileNaming';
 import type { CameraSource } from '../config/settings';
 
@@ -85,7 +92,12 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   }
 
   /** Opens the roll, and first recovers what crashed windows left in staging (see recoverOrphans). */
-  static async open(manager: CameraManager, store: CaptureStore, identity: CameraIdentity, options: { log?: (entry: SessionEvents['log'][0]) => void } = {}): Promise<TetherSession> {
+  static async open(
+    manager: CameraManager,
+    store: CaptureStore,
+    identity: CameraIdentity,
+    options: { log?: (entry: SessionEvents['log'][0]) => void } = {},
+  ): Promise<TetherSession> {
     const roll = await store.openRoll(store.roll);
     const session = new TetherSession(manager, store, identity, roll);
     // Attached before recovery, so what start-up recovered or left alone reaches the log.
@@ -105,14 +117,24 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     try {
       report = await this.store.recoverOrphans();
     } catch (err) {
-      this.emit('log', { level: 'error', message: `Could not look for files left by a crashed window in ${this.store.stagingRoot}: ${(err as Error).message}` });
+      this.emit('log', {
+        level: 'error',
+        message: `Could not look for files left by a crashed window in ${this.store.stagingRoot}: ${(err as Error).message}`,
+      });
       return [];
     }
     for (const r of report.recovered) {
-      const parts = [`${r.files.length} complete file(s)`, ...(r.incomplete.length > 0 ? [`${r.incomplete.length} incomplete (kept, named "-incomplete")`] : [])];
-      this.emit('log', { level: 'warn', message: `Recovered ${parts.join(' and ')} left by a window that is gone (${r.reason}): moved from ${r.from} to ${r.folder}.` });
+      const parts = [
+        `${r.files.length} complete file(s)`,
+        ...(r.incomplete.length > 0 ? [`${r.incomplete.length} incomplete (kept, named "-incomplete")`] : []),
+      ];
+      this.emit('log', {
+        level: 'warn',
+        message: `Recovered ${parts.join(' and ')} left by a window that is gone (${r.reason}): moved from ${r.from} to ${r.folder}.`,
+      });
     }
-    for (const l of report.leftAlone) this.emit('log', { level: 'info', message: `Staging folder ${l.folder} left alone: ${l.reason}.` });
+    for (const l of report.leftAlone)
+      this.emit('log', { level: 'info', message: `Staging folder ${l.folder} left alone: ${l.reason}.` });
     for (const e of report.errors) this.emit('log', { level: 'error', message: e });
     if (report.recovered.length > 0) this.emit('recovered', report.recovered);
     return report.recovered;
@@ -175,7 +197,15 @@ export class TetherSession extends EventEmitter<SessionEvents> {
         await typedAsync(() => this.store.checkNextFrameFree());
         return this.store.newStagingDir();
       };
-      result = await this.manager.capture({ job: 'capture', makeStagingDir, commit: (files) => this.store.commitFrame(files), rescue: (files) => this.store.rescue(files) }, options);
+      result = await this.manager.capture(
+        {
+          job: 'capture',
+          makeStagingDir,
+          commit: (files) => this.store.commitFrame(files),
+          rescue: (files) => this.store.rescue(files),
+        },
+        options,
+      );
     } catch (err) {
       await this.refreshRollQuietly();
       throw err;
@@ -185,7 +215,10 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     try {
       this.emit('frameCaptured', result);
     } catch (err) {
-      this.emit('log', { level: 'error', message: `Frame ${result.frame} was filed, but showing it failed: ${(err as Error).message}` });
+      this.emit('log', {
+        level: 'error',
+        message: `Frame ${result.frame} was filed, but showing it failed: ${(err as Error).message}`,
+      });
     }
     await this.refreshRollQuietly();
     return result;
@@ -195,13 +228,24 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     try {
       await this.refreshRoll();
     } catch (err) {
-      this.emit('log', { level: 'warn', message: `Could not re-read roll "${this.store.roll}": ${(err as Error).message}` });
+      this.emit('log', {
+        level: 'warn',
+        message: `Could not re-read roll "${this.store.roll}": ${(err as Error).message}`,
+      });
     }
   }
 
   /** Capture into the test folder; the roll and its counter stay as they are. */
   async testCapture(options?: JobOptions): Promise<{ files: CommittedFile[]; folder: string }> {
-    const result = await this.manager.capture({ job: 'testCapture', makeStagingDir: () => this.store.newStagingDir(), commit: (files) => this.store.commitTest(files), rescue: (files) => this.store.rescue(files) }, options);
+    const result = await this.manager.capture(
+      {
+        job: 'testCapture',
+        makeStagingDir: () => this.store.newStagingDir(),
+        commit: (files) => this.store.commitTest(files),
+        rescue: (files) => this.store.rescue(files),
+      },
+      options,
+    );
     this.lastCapture = { files: result.files, test: true, at: new Date().toISOString() };
     this.emit('testCaptured', result);
     this.emitChanged();
@@ -265,7 +309,9 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
 /** The store's "cannot name the next frame" as a typed error (no cleanup needed: the camera is fine). */
 function asCameraError(err: unknown): unknown {
-  return err instanceof NamingError ? new CameraError('badSetting', err.message, { setting: err.setting }, err.setting ? ['openSettings'] : []) : err;
+  return err instanceof NamingError
+    ? new CameraError('badSetting', err.message, { setting: err.setting }, err.setting ? ['openSettings'] : [])
+    : err;
 }
 
 function typed(check: () => void): void {

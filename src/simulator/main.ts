@@ -13,7 +13,14 @@ import { captureImage } from './camera/captureAction';
 import { getConfig, listConfig, setConfig } from './camera/configTree';
 import { GpContext } from './cli/gpContext';
 import type { Flags } from './cli/gpContext';
-import { GpError, GP_ERROR_CAMERA_BUSY, GP_ERROR_CANCEL, GP_ERROR_MODEL_NOT_FOUND, GP_ERROR_NOT_SUPPORTED, GP_ERROR_UNKNOWN_PORT } from './cli/gpError';
+import {
+  GpError,
+  GP_ERROR_CAMERA_BUSY,
+  GP_ERROR_CANCEL,
+  GP_ERROR_MODEL_NOT_FOUND,
+  GP_ERROR_NOT_SUPPORTED,
+  GP_ERROR_UNKNOWN_PORT,
+} from './cli/gpError';
 import { captureMovie } from './camera/liveStream';
 import {
   autoDetectText,
@@ -39,13 +46,51 @@ import type { SimConfig } from './camera/simConfig';
 
 /** Options that make gphoto2 look for a camera before running anything (CHECK_OPT in main.c). */
 const CAMERA_COMMANDS: ReadonlySet<string> = new Set([
-  'abilities', 'capture-image', 'capture-image-and-download', 'capture-movie', 'capture-preview', 'show-preview',
-  'capture-sound', 'capture-tethered', 'wait-event-and-download', 'config', 'delete-all-files', 'delete-file',
-  'get-all-audio-data', 'get-all-files', 'get-all-raw-data', 'get-all-thumbnails', 'get-audio-data', 'get-config',
-  'get-file', 'get-raw-data', 'get-thumbnail', 'list-config', 'list-all-config', 'list-files', 'list-folders',
-  'manual', 'mkdir', 'num-files', 'reset', 'rmdir', 'set-config', 'set-config-index', 'set-config-value', 'shell',
-  'show-exif', 'show-info', 'storage-info', 'summary', 'trigger-capture', 'upload-file', 'upload-metadata',
-  'wait-event', 'get-metadata', 'get-all-metadata', 'about',
+  'abilities',
+  'capture-image',
+  'capture-image-and-download',
+  'capture-movie',
+  'capture-preview',
+  'show-preview',
+  'capture-sound',
+  'capture-tethered',
+  'wait-event-and-download',
+  'config',
+  'delete-all-files',
+  'delete-file',
+  'get-all-audio-data',
+  'get-all-files',
+  'get-all-raw-data',
+  'get-all-thumbnails',
+  'get-audio-data',
+  'get-config',
+  'get-file',
+  'get-raw-data',
+  'get-thumbnail',
+  'list-config',
+  'list-all-config',
+  'list-files',
+  'list-folders',
+  'manual',
+  'mkdir',
+  'num-files',
+  'reset',
+  'rmdir',
+  'set-config',
+  'set-config-index',
+  'set-config-value',
+  'shell',
+  'show-exif',
+  'show-info',
+  'storage-info',
+  'summary',
+  'trigger-capture',
+  'upload-file',
+  'upload-metadata',
+  'wait-event',
+  'get-metadata',
+  'get-all-metadata',
+  'about',
 ]);
 
 async function main(argv: readonly string[]): Promise<never> {
@@ -97,7 +142,16 @@ async function main(argv: readonly string[]): Promise<never> {
   };
 
   // Settings, in argv order; the first bad one ends the run (gphoto2's INITIALIZE pass).
-  const flags: Flags = { quiet: false, stdout: false, stdoutSize: false, forceOverwrite: false, skipExisting: false, keep: false, keepRaw: false, debug };
+  const flags: Flags = {
+    quiet: false,
+    stdout: false,
+    stdoutSize: false,
+    forceOverwrite: false,
+    skipExisting: false,
+    keep: false,
+    keepRaw: false,
+    debug,
+  };
   const selection: Selection = {};
   let filename: string | undefined;
   let fileNumber = 1;
@@ -208,7 +262,11 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number> {
         session.out(listPortsText(config.noCamera ? undefined : config.port, gp.flags.quiet));
         return 0;
       case 'list-cameras':
-        session.out(gp.flags.quiet ? `1\n${config.model}\n` : `Number of supported cameras: 1\nSupported cameras:\n\t"${config.model}"\n`);
+        session.out(
+          gp.flags.quiet
+            ? `1\n${config.model}\n`
+            : `Number of supported cameras: 1\nSupported cameras:\n\t"${config.model}"\n`,
+        );
         return 0;
       case 'summary':
         await camera.ensureOpen();
@@ -277,6 +335,8 @@ function emitGarbage(session: Session): void {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`gphoto2-sim: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `gphoto2-sim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(70);
 });

@@ -6,9 +6,12 @@ import { CameraError } from '../camera/errors';
 export function readSettings(): TetherSettings {
   const config = vscode.workspace.getConfiguration(SECTION);
   try {
-    return parseSettings((key) => config.get(key), { workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath });
+    return parseSettings((key) => config.get(key), {
+      workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+    });
   } catch (err) {
-    if (err instanceof SettingError) throw new CameraError('badSetting', err.message, { setting: err.setting }, ['openSettings']);
+    if (err instanceof SettingError)
+      throw new CameraError('badSetting', err.message, { setting: err.setting }, ['openSettings']);
     throw err;
   }
 }

@@ -31,7 +31,9 @@ export class ErrorPresenter {
 
   /** The actions worth offering for this error now (no "Use Simulated Camera" while simulated). */
   actionsFor(error: CameraError, canRetry: boolean): CameraErrorAction[] {
-    return error.actions.filter((a) => (a !== 'retry' || canRetry) && (a !== 'useSimulator' || !this.context.usingSimulator()));
+    return error.actions.filter(
+      (a) => (a !== 'retry' || canRetry) && (a !== 'useSimulator' || !this.context.usingSimulator()),
+    );
   }
 
   /** Does not wait for the user's click: commands return (and reject) at once. */
@@ -40,7 +42,9 @@ export class ErrorPresenter {
       this.log.info(error.message);
       return;
     }
-    this.log.error(`[${error.kind}] ${error.message}${error.details.stderrTail ? `\n${error.details.stderrTail}` : ''}`);
+    this.log.error(
+      `[${error.kind}] ${error.message}${error.details.stderrTail ? `\n${error.details.stderrTail}` : ''}`,
+    );
     const actions = this.actionsFor(error, retry !== undefined);
     void vscode.window.showErrorMessage(error.message, ...actions.map((a) => LABELS[a])).then((picked) => {
       const action = actions.find((a) => LABELS[a] === picked);

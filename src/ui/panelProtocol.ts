@@ -8,7 +8,14 @@ export type PanelCommand = 'preview' | 'capture' | 'testCapture' | 'cleanup' | '
 export const PANEL_COMMANDS: readonly PanelCommand[] = ['preview', 'capture', 'testCapture', 'cleanup', 'liveView'];
 
 export type PanelErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry' | 'takeOver';
-const ERROR_ACTIONS: readonly PanelErrorAction[] = ['cleanup', 'showLog', 'openSettings', 'useSimulator', 'retry', 'takeOver'];
+const ERROR_ACTIONS: readonly PanelErrorAction[] = [
+  'cleanup',
+  'showLog',
+  'openSettings',
+  'useSimulator',
+  'retry',
+  'takeOver',
+];
 
 export interface PanelState {
   state: 'idle' | 'busy' | 'error' | 'live';
@@ -86,13 +93,21 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     case 'ready':
       return Object.keys(value).length === 1 ? { type: 'ready' } : undefined;
     case 'command':
-      return typeof value.command === 'string' && (PANEL_COMMANDS as readonly string[]).includes(value.command) ? { type: 'command', command: value.command as PanelCommand } : undefined;
+      return typeof value.command === 'string' && (PANEL_COMMANDS as readonly string[]).includes(value.command)
+        ? { type: 'command', command: value.command as PanelCommand }
+        : undefined;
     case 'displayed':
-      return isCount(value.seq) && isCount(value.width) && isCount(value.height) ? { type: 'displayed', seq: value.seq, width: value.width, height: value.height } : undefined;
+      return isCount(value.seq) && isCount(value.width) && isCount(value.height)
+        ? { type: 'displayed', seq: value.seq, width: value.width, height: value.height }
+        : undefined;
     case 'liveAck':
-      return isCount(value.seq) && typeof value.shown === 'boolean' && Object.keys(value).length === 3 ? { type: 'liveAck', seq: value.seq, shown: value.shown } : undefined;
+      return isCount(value.seq) && typeof value.shown === 'boolean' && Object.keys(value).length === 3
+        ? { type: 'liveAck', seq: value.seq, shown: value.shown }
+        : undefined;
     case 'errorAction':
-      return typeof value.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(value.action) ? { type: 'errorAction', action: value.action as PanelErrorAction } : undefined;
+      return typeof value.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(value.action)
+        ? { type: 'errorAction', action: value.action as PanelErrorAction }
+        : undefined;
     default:
       return undefined;
   }

@@ -9,7 +9,14 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
 import { isJpegName } from '../camera/downloadedFiles';
-import { liveFrameEncoding, parseWebviewMessage, type HostMessage, type LiveFrameEncoding, type PanelCommand, type PanelState } from './panelProtocol';
+import {
+  liveFrameEncoding,
+  parseWebviewMessage,
+  type HostMessage,
+  type LiveFrameEncoding,
+  type PanelCommand,
+  type PanelState,
+} from './panelProtocol';
 import { LiveViewPump } from '../session/liveViewPump';
 import type { JobName, LiveFrame, LiveViewStatus } from '../camera/cameraManager';
 import type { ErrorPresenter } from './errorPresenter';
@@ -74,9 +81,12 @@ export class PreviewPanel implements vscode.Disposable {
       this.post({ type: 'state', state: toPanelState(s) });
       this.post(this.errorMessage());
     };
-    const onPreview = (p: { path: string; bytes: number; durationMs: number }) => this.showPreview(p.path, p.bytes, p.durationMs);
-    const frameListener = (r: { frame: number; files: CapturedFile[] }) => this.showCapture({ files: r.files, frame: r.frame, test: false });
-    const testListener = (r: { files: CapturedFile[] }) => this.showCapture({ files: r.files, frame: undefined, test: true });
+    const onPreview = (p: { path: string; bytes: number; durationMs: number }) =>
+      this.showPreview(p.path, p.bytes, p.durationMs);
+    const frameListener = (r: { frame: number; files: CapturedFile[] }) =>
+      this.showCapture({ files: r.files, frame: r.frame, test: false });
+    const testListener = (r: { files: CapturedFile[] }) =>
+      this.showCapture({ files: r.files, frame: undefined, test: true });
     const onLiveFrame = (f: LiveFrame) => {
       if (this.panel && this.ready) this.pump.offer(f);
     };
@@ -87,7 +97,8 @@ export class PreviewPanel implements vscode.Disposable {
       if (s.running && !this.liveBaseline) this.liveBaseline = this.pump.stats();
       if (!s.running && !this.session.manager.liveViewWanted) this.liveBaseline = undefined;
       this.postLiveStatus(s.running);
-      if (s.running && !this.statusTimer) this.statusTimer = setInterval(() => this.postLiveStatus(this.session.manager.liveViewRunning), 1000);
+      if (s.running && !this.statusTimer)
+        this.statusTimer = setInterval(() => this.postLiveStatus(this.session.manager.liveViewRunning), 1000);
       if (!s.running && !this.session.manager.liveViewWanted && this.statusTimer) {
         clearInterval(this.statusTimer);
         this.statusTimer = undefined;
@@ -108,7 +119,9 @@ export class PreviewPanel implements vscode.Disposable {
       { dispose: () => session.off('frameCaptured', frameListener) },
       { dispose: () => session.off('testCaptured', testListener) },
       this.onDisplayedEmitter,
-      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, { deserializeWebviewPanel: async (panel) => this.adopt(panel) }),
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => this.adopt(panel),
+      }),
     );
   }
 
@@ -126,7 +139,12 @@ export class PreviewPanel implements vscode.Disposable {
       this.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Camera', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, this.webviewOptions());
+    const panel = vscode.window.createWebviewPanel(
+      VIEW_TYPE,
+      'Camera',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      this.webviewOptions(),
+    );
     this.adopt(panel);
   }
 
@@ -139,7 +157,12 @@ export class PreviewPanel implements vscode.Disposable {
     return {
       enableScripts: true,
       retainContextWhenHidden: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'media'), vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.file(this.previewDir), vscode.Uri.file(this.session.store.output)],
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, 'media'),
+        vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'),
+        vscode.Uri.file(this.previewDir),
+        vscode.Uri.file(this.session.store.output),
+      ],
     };
   }
 
@@ -177,26 +200,52 @@ export class PreviewPanel implements vscode.Disposable {
     const jpeg = files.find((f) => isJpegName(f.name));
     if (!files[0]) return;
     this.lastCapture = capture;
-    this.post({ type: 'capture', capture: { name: files.map((f) => f.name).join(' + '), bytes: files.reduce((n, f) => n + f.bytes, 0), frame, test, thumbnailUri: jpeg && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(jpeg.path)).toString() : undefined } });
+    this.post({
+      type: 'capture',
+      capture: {
+        name: files.map((f) => f.name).join(' + '),
+        bytes: files.reduce((n, f) => n + f.bytes, 0),
+        frame,
+        test,
+        thumbnailUri:
+          jpeg && this.panel ? this.panel.webview.asWebviewUri(vscode.Uri.file(jpeg.path)).toString() : undefined,
+      },
+    });
   }
 
   private showPreview(file: string, bytes: number, durationMs: number): void {
     const seq = ++this.previewSeq;
     this.lastPreview = { seq, path: file };
     if (!this.panel) return;
-    this.post({ type: 'preview', seq, uri: this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), bytes, durationMs: Math.round(durationMs) });
+    this.post({
+      type: 'preview',
+      seq,
+      uri: this.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(),
+      bytes,
+      durationMs: Math.round(durationMs),
+    });
   }
 
   private sendFrame(frame: LiveFrame): void {
     if (!this.panel) return;
-    const data = this.frameEncoding === 'base64' ? frame.data.toString('base64') : new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
+    const data =
+      this.frameEncoding === 'base64'
+        ? frame.data.toString('base64')
+        : new Uint8Array(frame.data.buffer, frame.data.byteOffset, frame.data.byteLength);
     void this.panel.webview.postMessage({ type: 'liveFrame', seq: frame.seq, data } satisfies HostMessage);
   }
 
   private postLiveStatus(running: boolean): void {
     const s = this.pump.stats();
     const from = this.liveBaseline ?? { dropped: 0, delivered: 0, broken: 0 };
-    this.post({ type: 'liveStatus', running, fps: s.fps, dropped: s.dropped - from.dropped, delivered: s.delivered - from.delivered, broken: s.broken - from.broken });
+    this.post({
+      type: 'liveStatus',
+      running,
+      fps: s.fps,
+      dropped: s.dropped - from.dropped,
+      delivered: s.delivered - from.delivered,
+      broken: s.broken - from.broken,
+    });
   }
 
   private post(message: HostMessage): void {
@@ -226,7 +275,8 @@ export class PreviewPanel implements vscode.Disposable {
         this.post({ type: 'state', state: toPanelState(s) });
         this.post(this.errorMessage());
         for (const m of pending) if (m.type !== 'state' && m.type !== 'error' && m.type !== 'capture') this.post(m);
-        if (this.lastPreview && !pending.some((m) => m.type === 'preview') && s.lastPreview) this.showPreview(s.lastPreview.path, s.lastPreview.bytes, s.lastPreview.durationMs);
+        if (this.lastPreview && !pending.some((m) => m.type === 'preview') && s.lastPreview)
+          this.showPreview(s.lastPreview.path, s.lastPreview.bytes, s.lastPreview.durationMs);
         if (this.lastCapture) this.showCapture(this.lastCapture);
         return;
       }
@@ -251,7 +301,11 @@ export class PreviewPanel implements vscode.Disposable {
           this.log.warn(`Preview panel: ignored the action "${message.action}", which this error does not offer.`);
           return;
         }
-        void this.presenter.run(message.action, state.error, retryCommand ? () => vscode.commands.executeCommand(retryCommand) : undefined);
+        void this.presenter.run(
+          message.action,
+          state.error,
+          retryCommand ? () => vscode.commands.executeCommand(retryCommand) : undefined,
+        );
         return;
       }
     }
@@ -267,7 +321,13 @@ export class PreviewPanel implements vscode.Disposable {
     const nonce = crypto.randomBytes(18).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'panel.js'));
     const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
-    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} blob: data:`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `font-src ${webview.cspSource}`].join('; ');
+    const csp = [
+      `default-src 'none'`,
+      `img-src ${webview.cspSource} blob: data:`,
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -320,7 +380,19 @@ export class PreviewPanel implements vscode.Disposable {
 }
 
 function toPanelState(s: SessionSnapshot): PanelState {
-  return { state: s.state, job: s.job, busySince: s.busySince, queued: s.queued, roll: s.roll, nextFrame: s.nextFrame, captured: s.captured, cameraModel: s.camera.model, cameraPort: s.camera.port, simulated: s.camera.simulated, outputFolder: path.basename(s.outputFolder) };
+  return {
+    state: s.state,
+    job: s.job,
+    busySince: s.busySince,
+    queued: s.queued,
+    roll: s.roll,
+    nextFrame: s.nextFrame,
+    captured: s.captured,
+    cameraModel: s.camera.model,
+    cameraPort: s.camera.port,
+    simulated: s.camera.simulated,
+    outputFolder: path.basename(s.outputFolder),
+  };
 }
 
 function safeJson(value: unknown): string {

@@ -40,10 +40,15 @@ export class StatusBar implements vscode.Disposable {
     tip.appendMarkdown(`**Camera Tether**${sim}\n\n`);
     if (s.error) tip.appendMarkdown(`$(error) ${escapeMd(s.error.message)}\n\n`);
     tip.appendMarkdown(`Roll: ${escapeMd(s.roll)} (${s.captured} captured, next frame ${s.nextFrame})\n\n`);
-    tip.appendMarkdown(`Camera: ${escapeMd(s.camera.model ?? 'first detected')}${s.camera.port ? ` on ${escapeMd(s.camera.port)}` : ''}\n\n`);
+    tip.appendMarkdown(
+      `Camera: ${escapeMd(s.camera.model ?? 'first detected')}${s.camera.port ? ` on ${escapeMd(s.camera.port)}` : ''}\n\n`,
+    );
     tip.appendMarkdown(`Output: ${escapeMd(s.folder)}\n\nClick to capture.`);
     this.item.tooltip = tip;
-    this.item.accessibilityInformation = { label: `Camera Tether: ${s.state === 'busy' ? s.job : `next frame ${s.nextFrame}`}${s.error ? `, error: ${s.error.message}` : ''}`, role: 'button' };
+    this.item.accessibilityInformation = {
+      label: `Camera Tether: ${s.state === 'busy' ? s.job : `next frame ${s.nextFrame}`}${s.error ? `, error: ${s.error.message}` : ''}`,
+      role: 'button',
+    };
   }
 
   dispose(): void {

@@ -49,25 +49,47 @@ export class TetherHost implements vscode.Disposable {
     } catch (err) {
       // Start with the defaults so the extension still activates; every command reports the bad setting.
       settingsError = err instanceof CameraError ? err : new CameraError('badSetting', String(err));
-      settings = parseSettings(() => undefined, { workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath });
+      settings = parseSettings(() => undefined, {
+        workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? context.globalStorageUri.fsPath,
+      });
     }
     const previewDir = path.join(context.globalStorageUri.fsPath, 'previews', String(process.pid));
     const runner = new ProcessRunner();
-    const reaper = new ProcessReaper(defaultProcessTable(runner), { names: settings.cleanupProcessNames, termTimeoutMs: settings.cleanupTimeoutMs, killTimeoutMs: settings.cleanupTimeoutMs, settleMs: settings.cleanupSettleMs });
+    const reaper = new ProcessReaper(defaultProcessTable(runner), {
+      names: settings.cleanupProcessNames,
+      termTimeoutMs: settings.cleanupTimeoutMs,
+      killTimeoutMs: settings.cleanupTimeoutMs,
+      settleMs: settings.cleanupSettleMs,
+    });
     const workspaceName = vscode.workspace.name ?? 'no folder';
     // In the user's private folder (resolved and checked at each job, so a refused folder is reported
     // by the command that met it, with the fix, instead of failing activation).
     const lock = new CameraLock(undefined, `VS Code window "${workspaceName}"`);
-    const manager = new CameraManager({ runner, reaper, lock }, managerSettingsFrom(settings, { simulatorScript: context.asAbsolutePath(path.join('dist', 'simulator.js')), previewDir }));
+    const manager = new CameraManager(
+      { runner, reaper, lock },
+      managerSettingsFrom(settings, {
+        simulatorScript: context.asAbsolutePath(path.join('dist', 'simulator.js')),
+        previewDir,
+      }),
+    );
     manager.on('log', (e) => log[e.level](e.message));
-    const store = new CaptureStore(settings.outputFolder, settings.filenamePattern, context.workspaceState.get<string>(ROLL_KEY) ?? DEFAULT_ROLL);
+    const store = new CaptureStore(
+      settings.outputFolder,
+      settings.filenamePattern,
+      context.workspaceState.get<string>(ROLL_KEY) ?? DEFAULT_ROLL,
+    );
     const sessionLog = (e: { level: 'info' | 'warn' | 'error'; message: string }): void => log[e.level](e.message);
     let session: TetherSession;
     try {
       session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog });
     } catch (err) {
       log.error(`Cannot open the roll folder: ${(err as Error).message}`);
-      settingsError ??= new CameraError('badSetting', `Cannot use the output folder ${settings.outputFolder}: ${(err as Error).message}. Choose a writable folder.`, { setting: 'cameraTether.outputFolder' }, ['openSettings']);
+      settingsError ??= new CameraError(
+        'badSetting',
+        `Cannot use the output folder ${settings.outputFolder}: ${(err as Error).message}. Choose a writable folder.`,
+        { setting: 'cameraTether.outputFolder' },
+        ['openSettings'],
+      );
       await store.openRoll(DEFAULT_ROLL).catch(() => undefined);
       session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog }).catch(() => {
         throw settingsError;
@@ -82,7 +104,9 @@ export class TetherHost implements vscode.Disposable {
     session.on('recovered', onRecovered);
     host.disposables.push({ dispose: () => session.off('recovered', onRecovered) });
     if (session.recoveredAtOpen.length > 0) notifyRecovered(session.recoveredAtOpen, log);
-    log.info(`Camera Tether ready: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}, roll "${store.roll}".`);
+    log.info(
+      `Camera Tether ready: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}, roll "${store.roll}".`,
+    );
     return host;
   }
 
@@ -105,18 +129,34 @@ export class TetherHost implements vscode.Disposable {
       const settings = readSettings();
       this.settingsError = undefined;
       this.settings = settings;
-      this.manager.configure(managerSettingsFrom(settings, { simulatorScript: this.context.asAbsolutePath(path.join('dist', 'simulator.js')), previewDir: this.previewDir }));
+      this.manager.configure(
+        managerSettingsFrom(settings, {
+          simulatorScript: this.context.asAbsolutePath(path.join('dist', 'simulator.js')),
+          previewDir: this.previewDir,
+        }),
+      );
       this.session.store.configure(settings.outputFolder, settings.filenamePattern);
       this.session.setIdentity(identityOf(settings));
       await this.session.refreshRoll();
       // A different output folder may hold what a crashed window left there (told via `recovered`).
       void this.session.recoverOrphans();
       this.reloaded.fire();
-      this.log.info(`Settings applied: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}.`);
+      this.log.info(
+        `Settings applied: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}.`,
+      );
     } catch (err) {
       this.settingsError = err instanceof CameraError ? err : new CameraError('badSetting', String(err));
       this.log.error(this.settingsError.message);
-      void vscode.window.showErrorMessage(this.settingsError.message, 'Open Settings').then((b) => b && vscode.commands.executeCommand('workbench.action.openSettings', this.settingsError?.details.setting ?? 'cameraTether'));
+      void vscode.window
+        .showErrorMessage(this.settingsError.message, 'Open Settings')
+        .then(
+          (b) =>
+            b &&
+            vscode.commands.executeCommand(
+              'workbench.action.openSettings',
+              this.settingsError?.details.setting ?? 'cameraTether',
+            ),
+        );
     }
   }
 
@@ -140,8 +180,16 @@ export function notifyRecovered(folders: readonly RecoveredFolder[], log: vscode
   if (folders.length === 0) return;
   const complete = folders.reduce((n, f) => n + f.files.length, 0);
   const partial = folders.flatMap((f) => f.incomplete);
-  const where = folders.length === 1 ? folders[0].folder : `${folders.length} folders under ${path.dirname(folders[0].folder)}`;
-  const what = [complete > 0 ? `${complete} file${complete === 1 ? '' : 's'}` : '', partial.length > 0 ? `${partial.length} incomplete file${partial.length === 1 ? '' : 's'} (named "-incomplete")` : ''].filter(Boolean).join(' and ');
+  const where =
+    folders.length === 1 ? folders[0].folder : `${folders.length} folders under ${path.dirname(folders[0].folder)}`;
+  const what = [
+    complete > 0 ? `${complete} file${complete === 1 ? '' : 's'}` : '',
+    partial.length > 0
+      ? `${partial.length} incomplete file${partial.length === 1 ? '' : 's'} (named "-incomplete")`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
   const text = `Camera Tether recovered ${what} that a window which closed unexpectedly had downloaded but not filed (the camera may have deleted them from its card). They are in ${where}.`;
   log.warn(text);
   void vscode.window.showWarningMessage(text, 'Open Folder', 'Show Log').then(async (b) => {
@@ -149,11 +197,14 @@ export function notifyRecovered(folders: readonly RecoveredFolder[], log: vscode
     if (b !== 'Open Folder') return;
     const uri = vscode.Uri.file(folders.length === 1 ? folders[0].folder : path.dirname(folders[0].folder));
     if (vscode.workspace.getWorkspaceFolder(uri)) await vscode.commands.executeCommand('revealInExplorer', uri);
-    else if (vscode.env.remoteName) await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
+    else if (vscode.env.remoteName)
+      await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
     else await vscode.commands.executeCommand('revealFileInOS', uri);
   });
 }
 
 function identityOf(s: TetherSettings): { source: TetherSettings['source']; model?: string; port?: string } {
-  return s.source === 'simulator' ? { source: 'simulator', model: 'Camera Tether Simulator' } : { source: 'gphoto2', model: s.camera, port: s.port };
+  return s.source === 'simulator'
+    ? { source: 'simulator', model: 'Camera Tether Simulator' }
+    : { source: 'gphoto2', model: s.camera, port: s.port };
 }

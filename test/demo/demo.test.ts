@@ -42,7 +42,10 @@ function writeScript(file: string, text: string): void {
 /** Files under dir (relative paths), recursively. */
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true }).map(String).filter((f) => fs.statSync(path.join(dir, f)).isFile());
+  return fs
+    .readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile());
 }
 
 interface Demo {
@@ -80,14 +83,22 @@ async function runFromPalette(page: Page, title: string): Promise<void> {
       await page.waitForTimeout(100);
       const rows = await page
         .locator('.quick-input-list .monaco-list-row')
-        .evaluateAll((els) => els.map((e) => ({ label: (e.getAttribute('aria-label') ?? '').split(',')[0] ?? '', focused: e.classList.contains('focused') })));
+        .evaluateAll((els) =>
+          els.map((e) => ({
+            label: (e.getAttribute('aria-label') ?? '').split(',')[0] ?? '',
+            focused: e.classList.contains('focused'),
+          })),
+        );
       const focused = rows.findIndex((r) => r.focused);
       const wanted = rows.findIndex((r) => r.label === title);
       picked = rows[focused]?.label ?? '';
       if (focused < 0 || wanted < 0) continue;
       for (let step = focused; step < wanted; step++) await page.keyboard.press('ArrowDown');
       for (let step = wanted; step < focused; step++) await page.keyboard.press('ArrowUp');
-      picked = (await page.locator('.quick-input-list .monaco-list-row.focused').first().getAttribute('aria-label'))?.split(',')[0] ?? '';
+      picked =
+        (await page.locator('.quick-input-list .monaco-list-row.focused').first().getAttribute('aria-label'))?.split(
+          ',',
+        )[0] ?? '';
       if (picked === title) break;
     }
     if (picked === title) {
@@ -96,7 +107,8 @@ async function runFromPalette(page: Page, title: string): Promise<void> {
     }
     // The extension's commands are not listed yet (extension host still starting): close and retry.
     await page.keyboard.press('Escape');
-    if (Date.now() > deadline) throw new Error(`the command palette never offered "${title}" (last highlighted: "${picked}")`);
+    if (Date.now() > deadline)
+      throw new Error(`the command palette never offered "${title}" (last highlighted: "${picked}")`);
     await page.waitForTimeout(500);
   }
 }
@@ -155,13 +167,24 @@ describe('npm run demo', function () {
     assert.ok(fs.existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install -y chromium)`);
     const dir = path.join(tmp, 'demo');
     const started = Date.now();
-    demo = startDemo(['--dir', dir, '--port', '0'], { ...process.env, PATH: `${fakeBin}${path.delimiter}${process.env.PATH ?? ''}`, [markerKey]: markerValue });
+    demo = startDemo(['--dir', dir, '--port', '0'], {
+      ...process.env,
+      PATH: `${fakeBin}${path.delimiter}${process.env.PATH ?? ''}`,
+      [markerKey]: markerValue,
+    });
     const running = demo;
 
     // 1. It packages, installs and starts, then prints the URL.
-    const ready = await waitUntil(() => URL_LINE.test(running.output()) || running.child.exitCode !== null, READY_TIMEOUT_MS, 100);
+    const ready = await waitUntil(
+      () => URL_LINE.test(running.output()) || running.child.exitCode !== null,
+      READY_TIMEOUT_MS,
+      100,
+    );
     const match = URL_LINE.exec(running.output());
-    assert.ok(ready && match, `the demo printed no URL${running.child.exitCode !== null ? ` and exited with ${running.child.exitCode}` : ''}; its output:\n${running.output()}`);
+    assert.ok(
+      ready && match,
+      `the demo printed no URL${running.child.exitCode !== null ? ` and exited with ${running.child.exitCode}` : ''}; its output:\n${running.output()}`,
+    );
     const [, url, portText] = match;
     const port = Number(portText);
     console.log(`      demo ready in ${((Date.now() - started) / 1000).toFixed(1)} s (npm run demo to URL)`);
@@ -169,20 +192,38 @@ describe('npm run demo', function () {
     const vsix = /packaged (\S+\.vsix) \(([\d.]+) KB\)/.exec(running.output());
     assert.ok(vsix, 'the demo did not report the packaged .vsix');
     console.log(`      ${vsix[1]}: ${vsix[2]} KB`);
-    const installed = fs.readdirSync(path.join(dir, 'extensions')).find((d) => d.startsWith('camera-tether.camera-tether-'));
+    const installed = fs
+      .readdirSync(path.join(dir, 'extensions'))
+      .find((d) => d.startsWith('camera-tether.camera-tether-'));
     assert.ok(installed, 'the .vsix is not installed in the demo extensions folder');
     const shipped = filesUnder(path.join(dir, 'extensions', installed));
-    for (const needed of ['package.json', 'dist/extension.js', 'dist/simulator.js', 'dist/webview/panel.js', 'media/panel.css', 'media/icon.png']) {
+    for (const needed of [
+      'package.json',
+      'dist/extension.js',
+      'dist/simulator.js',
+      'dist/webview/panel.js',
+      'media/panel.css',
+      'media/icon.png',
+    ]) {
       assert.ok(shipped.includes(needed), `the installed extension lacks ${needed}; it has ${shipped.join(', ')}`);
     }
-    const unwanted = shipped.filter((f) => /\.(ts|map)$/.test(f) || f.startsWith('src/') || f.startsWith('test/') || f.startsWith('node_modules/'));
+    const unwanted = shipped.filter(
+      (f) => /\.(ts|map)$/.test(f) || f.startsWith('src/') || f.startsWith('test/') || f.startsWith('node_modules/'),
+    );
     assert.deepStrictEqual(unwanted, [], 'the .vsix ships sources, maps or node_modules');
-    const settings: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'workspace', '.vscode', 'settings.json'), 'utf8'));
+    const settings: unknown = JSON.parse(
+      fs.readFileSync(path.join(dir, 'workspace', '.vscode', 'settings.json'), 'utf8'),
+    );
     assert.deepStrictEqual(settings, { 'cameraTether.source': 'simulator' });
 
     // 2. A person opens the URL, opens the panel and captures from the command palette.
     const { chromium } = loadPlaywright(ROOT);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS], timeout: UI_TIMEOUT_MS });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [...CHROMIUM_ARGS],
+      timeout: UI_TIMEOUT_MS,
+    });
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     const response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: UI_TIMEOUT_MS });
     assert.ok(response?.ok(), `the demo URL answered HTTP ${response?.status()}`);
@@ -197,17 +238,28 @@ describe('npm run demo', function () {
     await lastName.filter({ hasText: /^Frame 1: / }).waitFor({ timeout: UI_TIMEOUT_MS });
     assert.match((await lastName.textContent()) ?? '', /^Frame 1: frame-0001\.jpe?g/i);
     await panel.locator('#next-frame').filter({ hasText: /^2$/ }).waitFor({ timeout: UI_TIMEOUT_MS });
-    const captures = filesUnder(path.join(dir, 'workspace', 'captures')).filter((f) => /(^|\/)frame-0001\.\w+$/.test(f));
-    assert.strictEqual(captures.length, 1, `expected one frame-0001 file in the workspace's captures, found: ${captures.join(', ') || 'none'}`);
+    const captures = filesUnder(path.join(dir, 'workspace', 'captures')).filter((f) =>
+      /(^|\/)frame-0001\.\w+$/.test(f),
+    );
+    assert.strictEqual(
+      captures.length,
+      1,
+      `expected one frame-0001 file in the workspace's captures, found: ${captures.join(', ') || 'none'}`,
+    );
 
     // A preview fills the panel for the README's picture.
     await runFromPalette(page, 'Camera: Preview');
     await panel.locator('#frame').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-    await panel.locator('#status').filter({ hasText: /^Idle/ }).waitFor({ timeout: UI_TIMEOUT_MS }).catch(() => undefined);
+    await panel
+      .locator('#status')
+      .filter({ hasText: /^Idle/ })
+      .waitFor({ timeout: UI_TIMEOUT_MS })
+      .catch(() => undefined);
     fs.mkdirSync(paths.results, { recursive: true });
     const shot = path.join(paths.results, 'demo-panel.png');
     await page.screenshot({ path: shot });
-    if (process.env.CAMERA_TETHER_UPDATE_SCREENSHOT === '1') fs.copyFileSync(shot, path.join(ROOT, 'media', 'screenshot.png'));
+    if (process.env.CAMERA_TETHER_UPDATE_SCREENSHOT === '1')
+      fs.copyFileSync(shot, path.join(ROOT, 'media', 'screenshot.png'));
     await browser.close();
     browser = undefined;
 
@@ -215,19 +267,35 @@ describe('npm run demo', function () {
     assert.ok(running.child.pid !== undefined);
     const stopping = Date.now();
     process.kill(-running.child.pid, 'SIGINT');
-    const exit = await Promise.race([running.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000))]);
-    assert.notStrictEqual(exit, 'timeout', `the demo did not stop within 30 s of Ctrl-C; its output:\n${running.output()}`);
+    const exit = await Promise.race([
+      running.exited,
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 30_000)),
+    ]);
+    assert.notStrictEqual(
+      exit,
+      'timeout',
+      `the demo did not stop within 30 s of Ctrl-C; its output:\n${running.output()}`,
+    );
     console.log(`      stopped ${((Date.now() - stopping) / 1000).toFixed(1)} s after Ctrl-C`);
     assert.match(running.output(), /stopped code-server and everything it started/);
     const left = markedProcesses(marker);
-    assert.deepStrictEqual(left, [], `processes left after Ctrl-C:\n${left.map((p) => `${p.pid} ${p.command}`).join('\n')}`);
+    assert.deepStrictEqual(
+      left,
+      [],
+      `processes left after Ctrl-C:\n${left.map((p) => `${p.pid} ${p.command}`).join('\n')}`,
+    );
     assert.strictEqual(await portAnswers(port), false, `something still listens on port ${port}`);
     assert.ok(!fs.existsSync(path.join(dir, 'demo.pid')), 'demo.pid was not removed');
   });
 
   /** Runs the compiled demo directly (the build is already there) with PATH set as given. */
   function runDemoDirect(args: string[], env: NodeJS.ProcessEnv): { status: number | null; output: string } {
-    const result = spawnSync(process.execPath, [path.join(ROOT, 'out', 'test', 'demo', 'demo.js'), ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'out', 'test', 'demo', 'demo.js'), ...args], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   }
 
@@ -245,25 +313,51 @@ describe('npm run demo', function () {
     };
     const first = runDemoDirect(['--desktop', '--dir', dir], env);
     assert.strictEqual(first.status, 0, first.output);
-    assert.deepStrictEqual(fs.readFileSync(argsFile, 'utf8').trimEnd().split('\n'), ['--new-window', `--extensionDevelopmentPath=${ROOT}`, path.join(dir, 'workspace')]);
+    assert.deepStrictEqual(fs.readFileSync(argsFile, 'utf8').trimEnd().split('\n'), [
+      '--new-window',
+      `--extensionDevelopmentPath=${ROOT}`,
+      path.join(dir, 'workspace'),
+    ]);
     const settingsFile = path.join(dir, 'workspace', '.vscode', 'settings.json');
     assert.deepStrictEqual(JSON.parse(fs.readFileSync(settingsFile, 'utf8')), { 'cameraTether.source': 'simulator' });
 
     // A camera plugged in: the workspace switches to gphoto2 and keeps the settings you added.
-    fs.writeFileSync(settingsFile, JSON.stringify({ 'cameraTether.source': 'simulator', 'cameraTether.keepOnCamera': true }));
-    const second = runDemoDirect(['--desktop', '--dir', dir], { ...env, CAMERA_TETHER_FAKE_CAMERA: 'Nikon DSC D750                 usb:001,004' });
+    fs.writeFileSync(
+      settingsFile,
+      JSON.stringify({ 'cameraTether.source': 'simulator', 'cameraTether.keepOnCamera': true }),
+    );
+    const second = runDemoDirect(['--desktop', '--dir', dir], {
+      ...env,
+      CAMERA_TETHER_FAKE_CAMERA: 'Nikon DSC D750                 usb:001,004',
+    });
     assert.strictEqual(second.status, 0, second.output);
-    assert.match(second.output, /the real camera through gphoto2 \(`gphoto2 --auto-detect` found Nikon DSC D750 on usb:001,004\)/);
-    assert.deepStrictEqual(JSON.parse(fs.readFileSync(settingsFile, 'utf8')), { 'cameraTether.source': 'gphoto2', 'cameraTether.keepOnCamera': true });
+    assert.match(
+      second.output,
+      /the real camera through gphoto2 \(`gphoto2 --auto-detect` found Nikon DSC D750 on usb:001,004\)/,
+    );
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(settingsFile, 'utf8')), {
+      'cameraTether.source': 'gphoto2',
+      'cameraTether.keepOnCamera': true,
+    });
   });
 
   it('--desktop without `code` on PATH says what to install and exits 1', function () {
     this.timeout(60_000);
     const hasCode = (dir: string): boolean => fs.existsSync(path.join(dir, 'code'));
-    const pathWithoutCode = [fakeBin, ...(process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '' && !hasCode(d))].join(path.delimiter);
-    const result = runDemoDirect(['--desktop', '--dir', path.join(tmp, 'no-code')], { ...process.env, PATH: pathWithoutCode, [markerKey]: markerValue });
+    const pathWithoutCode = [
+      fakeBin,
+      ...(process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '' && !hasCode(d)),
+    ].join(path.delimiter);
+    const result = runDemoDirect(['--desktop', '--dir', path.join(tmp, 'no-code')], {
+      ...process.env,
+      PATH: pathWithoutCode,
+      [markerKey]: markerValue,
+    });
     assert.strictEqual(result.status, 1, result.output);
     assert.match(result.output, /--desktop needs desktop VS Code's `code` command on PATH/);
-    assert.ok(!fs.existsSync(path.join(tmp, 'no-code', 'workspace')), 'it prepared a workspace although it could not open it');
+    assert.ok(
+      !fs.existsSync(path.join(tmp, 'no-code', 'workspace')),
+      'it prepared a workspace although it could not open it',
+    );
   });
 });

@@ -41,7 +41,6 @@ const FORCE_AFTER_MS = 3_000;
 /** The variable every process started by this demo carries, to find strays at the end. */
 const MARKER_KEY = 'CAMERA_TETHER_DEMO_ID';
 
-
 type Source = 'auto' | 'simulator' | 'gphoto2';
 
 interface Options {
@@ -70,7 +69,10 @@ function parseOptions(argv: readonly string[]): Options | 'help' {
   const options: Options = { desktop: false, source: 'auto', port: undefined, dir: undefined, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === '') throw new DemoError(`${name} needs a value\n\n${USAGE}`);
@@ -88,14 +90,16 @@ function parseOptions(argv: readonly string[]): Options | 'help' {
         break;
       case '--source': {
         const v = value();
-        if (v !== 'auto' && v !== 'simulator' && v !== 'gphoto2') throw new DemoError(`--source must be auto, simulator or gphoto2, not "${v}"`);
+        if (v !== 'auto' && v !== 'simulator' && v !== 'gphoto2')
+          throw new DemoError(`--source must be auto, simulator or gphoto2, not "${v}"`);
         options.source = v;
         break;
       }
       case '--port': {
         const v = value();
         const port = Number(v);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DemoError(`--port must be a port number (0 for any free port), not "${v}"`);
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new DemoError(`--port must be a port number (0 for any free port), not "${v}"`);
         options.port = port;
         break;
       }
@@ -118,16 +122,26 @@ interface SourceChoice {
 
 function runAutoDetect(): Promise<{ ok: true; stdout: string } | { ok: false; why: string }> {
   return new Promise((resolve) => {
-    execFile('gphoto2', ['--auto-detect'], { timeout: DETECT_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) {
-        resolve({ ok: true, stdout });
-        return;
-      }
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') resolve({ ok: false, why: 'gphoto2 is not installed (not on PATH)' });
-      else if (err.killed) resolve({ ok: false, why: `gphoto2 --auto-detect did not answer within ${DETECT_TIMEOUT_MS / 1000} s` });
-      else resolve({ ok: false, why: `gphoto2 --auto-detect failed: ${(stderr || err.message).trim().split('\n')[0] ?? ''}` });
-    });
+    execFile(
+      'gphoto2',
+      ['--auto-detect'],
+      { timeout: DETECT_TIMEOUT_MS, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        if (!err) {
+          resolve({ ok: true, stdout });
+          return;
+        }
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') resolve({ ok: false, why: 'gphoto2 is not installed (not on PATH)' });
+        else if (err.killed)
+          resolve({ ok: false, why: `gphoto2 --auto-detect did not answer within ${DETECT_TIMEOUT_MS / 1000} s` });
+        else
+          resolve({
+            ok: false,
+            why: `gphoto2 --auto-detect failed: ${(stderr || err.message).trim().split('\n')[0] ?? ''}`,
+          });
+      },
+    );
   });
 }
 
@@ -179,7 +193,8 @@ function readJsonObject(file: string): Record<string, unknown> | undefined {
   if (!fs.existsSync(file)) return {};
   try {
     const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // Not plain JSON (comments?): the caller decides.
   }
@@ -211,7 +226,9 @@ function claimDemoDir(dirs: DemoDirs): void {
     const pid = Number(pidText);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
       process.kill(pid, 0);
-      throw new DemoError(`a demo (pid ${pid}) is already running from ${dirs.root}${url ? ` at ${url}` : ''}; stop it first or use --dir`);
+      throw new DemoError(
+        `a demo (pid ${pid}) is already running from ${dirs.root}${url ? ` at ${url}` : ''}; stop it first or use --dir`,
+      );
     }
   } catch (err) {
     if (err instanceof DemoError) throw err;
@@ -223,7 +240,8 @@ function claimDemoDir(dirs: DemoDirs): void {
 
 function releaseDemoDir(dirs: DemoDirs): void {
   try {
-    if (Number(fs.readFileSync(dirs.pidFile, 'utf8').split('\n')[0]) === process.pid) fs.rmSync(dirs.pidFile, { force: true });
+    if (Number(fs.readFileSync(dirs.pidFile, 'utf8').split('\n')[0]) === process.pid)
+      fs.rmSync(dirs.pidFile, { force: true });
   } catch {
     // Already gone.
   }
@@ -231,13 +249,23 @@ function releaseDemoDir(dirs: DemoDirs): void {
 
 // --- building and packaging ----------------------------------------------------------------------
 
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: 'inherit' });
     child.once('error', (err) => reject(new DemoError(`could not run ${command}: ${err.message}`)));
     child.once('exit', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new DemoError(`${[path.basename(command), ...args].join(' ')} ${signal ? `was killed by ${signal}` : `exited with code ${String(code)}`}`));
+      else
+        reject(
+          new DemoError(
+            `${[path.basename(command), ...args].join(' ')} ${signal ? `was killed by ${signal}` : `exited with code ${String(code)}`}`,
+          ),
+        );
     });
   });
 }
@@ -279,7 +307,16 @@ function codeServerEnv(dirs: DemoDirs, marker: string): NodeJS.ProcessEnv {
 }
 
 async function installVsix(entry: string, vsix: string, dirs: DemoDirs, env: NodeJS.ProcessEnv): Promise<void> {
-  const args = [entry, '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--install-extension', vsix, '--force'];
+  const args = [
+    entry,
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
+    '--install-extension',
+    vsix,
+    '--force',
+  ];
   const output: string[] = [];
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: dirs.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -290,14 +327,17 @@ async function installVsix(entry: string, vsix: string, dirs: DemoDirs, env: Nod
   });
   const text = output.join('');
   if (code !== 0 || !/successfully installed/i.test(text)) {
-    throw new DemoError(`code-server could not install ${path.basename(vsix)} (exit code ${String(code)}):\n${text.trim()}`);
+    throw new DemoError(
+      `code-server could not install ${path.basename(vsix)} (exit code ${String(code)}):\n${text.trim()}`,
+    );
   }
 }
 
 async function choosePort(wanted: number | undefined): Promise<number> {
   if (wanted === 0) return freePort();
   if (wanted !== undefined) {
-    if (!(await portIsFree(wanted))) throw new DemoError(`port ${wanted} is taken on 127.0.0.1; pick another with --port (0: any free port)`);
+    if (!(await portIsFree(wanted)))
+      throw new DemoError(`port ${wanted} is taken on 127.0.0.1; pick another with --port (0: any free port)`);
     return wanted;
   }
   if (await portIsFree(DEFAULT_PORT)) return DEFAULT_PORT;
@@ -312,13 +352,24 @@ interface Running {
   readonly tail: () => string;
 }
 
-async function startCodeServer(entry: string, dirs: DemoDirs, port: number, env: NodeJS.ProcessEnv, verbose: boolean): Promise<Running> {
+async function startCodeServer(
+  entry: string,
+  dirs: DemoDirs,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  verbose: boolean,
+): Promise<Running> {
   const args = codeServerArgs(entry, dirs, port, [dirs.workspace]);
   const log = fs.createWriteStream(dirs.log);
   const lines: string[] = [];
   // Its own process group (detached): the extension host and the camera processes are in it, and
   // Ctrl-C in the terminal reaches only us, so we stop it in order and wait until it is gone.
-  const child = spawn(process.execPath, args, { cwd: dirs.root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: dirs.root,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let partial = '';
   let listening: () => void = () => undefined;
   const listens = new Promise<void>((resolve) => {
@@ -445,9 +496,9 @@ async function desktop(root: string, dirs: DemoDirs, options: Options): Promise<
   const code = findOnPath('code');
   if (code === undefined) {
     throw new DemoError(
-      '--desktop needs desktop VS Code\'s `code` command on PATH, and there is none. Install VS Code ' +
+      "--desktop needs desktop VS Code's `code` command on PATH, and there is none. Install VS Code " +
         '(https://code.visualstudio.com) and its shell command (macOS: in VS Code, F1 → "Shell Command: Install ' +
-        '\'code\' command in PATH"), or run `npm run demo` without --desktop for VS Code in the browser.',
+        "'code' command in PATH\"), or run `npm run demo` without --desktop for VS Code in the browser.",
     );
   }
   const main = path.join(root, 'dist', 'extension.js');
@@ -455,10 +506,15 @@ async function desktop(root: string, dirs: DemoDirs, options: Options): Promise<
   fs.mkdirSync(dirs.root, { recursive: true });
   const choice = await chooseSource(options.source);
   prepareWorkspace(dirs, choice.source);
-  say(`camera: ${choice.source === 'simulator' ? 'the bundled simulator' : 'the real camera through gphoto2'} (${choice.why})`);
+  say(
+    `camera: ${choice.source === 'simulator' ? 'the bundled simulator' : 'the real camera through gphoto2'} (${choice.why})`,
+  );
   say(`opening ${code} with the extension under development (${root}) on ${dirs.workspace}`);
   await run(code, ['--new-window', `--extensionDevelopmentPath=${root}`, dirs.workspace], root);
-  say('VS Code is open: F1 → "Camera: Open Preview Panel", then "Camera: Capture". Captures land in ' + path.join(dirs.workspace, 'captures'));
+  say(
+    'VS Code is open: F1 → "Camera: Open Preview Panel", then "Camera: Capture". Captures land in ' +
+      path.join(dirs.workspace, 'captures'),
+  );
   return 0;
 }
 
@@ -475,13 +531,18 @@ async function browser(root: string, dirs: DemoDirs, options: Options): Promise<
   fs.rmSync(vsix, { force: true });
   await packageExtension(root);
   if (!fs.existsSync(vsix)) throw new DemoError(`npm run package did not make ${vsix}`);
-  say(`packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(1)} KB) in ${seconds(Date.now() - packagingStarted)}`);
+  say(
+    `packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(1)} KB) in ${seconds(Date.now() - packagingStarted)}`,
+  );
 
   const serverStarted = Date.now();
   const choice = await chooseSource(options.source);
   prepareWorkspace(dirs, choice.source);
-  say(`camera: ${choice.source === 'simulator' ? 'the bundled simulator' : 'the real camera through gphoto2'} (${choice.why})`);
-  for (const dir of [dirs.userData, dirs.extensions, dirs.xdg, dirs.simulatorHome]) fs.mkdirSync(dir, { recursive: true });
+  say(
+    `camera: ${choice.source === 'simulator' ? 'the bundled simulator' : 'the real camera through gphoto2'} (${choice.why})`,
+  );
+  for (const dir of [dirs.userData, dirs.extensions, dirs.xdg, dirs.simulatorHome])
+    fs.mkdirSync(dir, { recursive: true });
   const userSettings = path.join(dirs.userData, 'User', 'settings.json');
   if (!fs.existsSync(userSettings)) writeJson(userSettings, QUIET_USER_SETTINGS);
 
@@ -499,7 +560,9 @@ async function browser(root: string, dirs: DemoDirs, options: Options): Promise<
     await stopServer(dirs);
     return 0;
   }
-  say(`code-server is up in ${seconds(Date.now() - serverStarted)} (${seconds(Date.now() - startedAt)} in all); its log: ${dirs.log}`);
+  say(
+    `code-server is up in ${seconds(Date.now() - serverStarted)} (${seconds(Date.now() - startedAt)} in all); its log: ${dirs.log}`,
+  );
   console.log('');
   console.log(`  Camera Tether demo: ${url}`);
   console.log('');
@@ -508,7 +571,10 @@ async function browser(root: string, dirs: DemoDirs, options: Options): Promise<
   console.log('  Press Ctrl-C here to stop.');
   console.log('');
 
-  const outcome = await Promise.race([stopSignal.then((signal) => ({ signal })), server.exited.then((how) => ({ how }))]);
+  const outcome = await Promise.race([
+    stopSignal.then((signal) => ({ signal })),
+    server.exited.then((how) => ({ how })),
+  ]);
   if ('signal' in outcome) {
     say(`${outcome.signal}: stopping`);
     await stopServer(dirs);
@@ -527,7 +593,8 @@ async function main(): Promise<number> {
   }
   const root = projectPaths().root;
   const dirs = demoDirs(parsed.dir ?? path.join(root, '.demo'));
-  if (os.platform() === 'win32' && !parsed.desktop) throw new DemoError('the browser demo needs Linux or macOS (process groups); try --desktop');
+  if (os.platform() === 'win32' && !parsed.desktop)
+    throw new DemoError('the browser demo needs Linux or macOS (process groups); try --desktop');
   return parsed.desktop ? desktop(root, dirs, parsed) : browser(root, dirs, parsed);
 }
 
@@ -541,7 +608,9 @@ main()
       say('stopped');
       return 0;
     }
-    console.error(`[demo] ${err instanceof DemoError || err instanceof TestHostError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    console.error(
+      `[demo] ${err instanceof DemoError || err instanceof TestHostError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    );
     return 1;
   })
   .then(async (code) => {

@@ -70,7 +70,10 @@ export function groupAlive(pgid: number): boolean {
 
 /** Ends a process group: SIGTERM, then SIGKILL if it is still there after `termWaitMs`. */
 export async function killGroup(pgid: number, termWaitMs = 5_000): Promise<boolean> {
-  for (const [signal, waitMs] of [['SIGTERM', termWaitMs], ['SIGKILL', 3_000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGTERM', termWaitMs],
+    ['SIGKILL', 3_000],
+  ] as const) {
     if (!groupAlive(pgid)) return true;
     try {
       process.kill(-pgid, signal);

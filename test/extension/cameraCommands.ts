@@ -17,7 +17,11 @@ export function simulatorConfig(config: Record<string, unknown>): void {
 }
 
 /** Polls `probe` until it returns a value, with a deadline (never a fixed sleep). */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

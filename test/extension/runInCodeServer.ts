@@ -46,8 +46,6 @@ import {
 } from './workspace';
 import { freePort, killGroup, killMarked, markedProcesses } from '../demo/processes';
 
-
-
 const LISTENING = /HTTP server listening on/;
 /** code-server's line when an extension host process ends (normally only after the result). */
 const EXTENSION_HOST_EXIT = /Extension Host Process exited (with .*?)\.?$/;
@@ -105,7 +103,6 @@ function raceAbort<T>(promise: Promise<T>): Promise<T> {
 
 // --- processes -----------------------------------------------------------------------------------
 
-
 /** Keeps the last lines a process printed, for error messages. */
 class OutputTail {
   private readonly lines: string[] = [];
@@ -143,21 +140,18 @@ interface CodeServer {
   readonly exited: Promise<string>;
 }
 
-
-
 /** Ends code-server's whole process group (the server, its extension host and their children). */
 async function endGroup(pgid: number): Promise<void> {
   if (!(await killGroup(pgid))) log(`warning: process group ${pgid} still exists after SIGKILL`);
 }
 
-
 /** Kills processes of this run that left code-server's process group (e.g. spawned detached). */
 async function sweepStragglers(marker: string): Promise<void> {
   const killed = await killMarked(marker);
-  for (const { pid, command } of killed) log(`warning: killed leftover process ${pid} started during the run: ${command.slice(0, 200)}`);
+  for (const { pid, command } of killed)
+    log(`warning: killed leftover process ${pid} started during the run: ${command.slice(0, 200)}`);
   if (markedProcesses(marker).length > 0) log('warning: some leftover processes did not exit');
 }
-
 
 function codeServerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -170,12 +164,22 @@ function codeServerEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-async function startCodeServer(entry: string, dirs: RunDirs, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CodeServer> {
+async function startCodeServer(
+  entry: string,
+  dirs: RunDirs,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<CodeServer> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const args = codeServerArgs(entry, dirs, port);
     const started = Date.now();
-    const child = spawn(process.execPath, args, { cwd: dirs.root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd: dirs.root,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output = new OutputTail((line) => {
       if (verbose) console.log(`[code-server] ${line}`);
       const hostExit = EXTENSION_HOST_EXIT.exec(line);
@@ -296,7 +300,11 @@ const hostExited = new Promise<string>((resolve) => {
 });
 
 let signalled = 0;
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   process.on(signal, () => {
     signalled++;
     if (signalled > 1) {
@@ -432,7 +440,10 @@ async function main(): Promise<number> {
   const overallMs = secondsFromEnv('CAMERA_TETHER_TEST_TIMEOUT', 600);
   const startMs = secondsFromEnv('CAMERA_TETHER_TEST_START_TIMEOUT', 60);
   const overallTimer = setTimeout(
-    () => abortRun(new RunFailure(`overall timeout: the run took longer than ${overallMs / 1000} s (CAMERA_TETHER_TEST_TIMEOUT)`)),
+    () =>
+      abortRun(
+        new RunFailure(`overall timeout: the run took longer than ${overallMs / 1000} s (CAMERA_TETHER_TEST_TIMEOUT)`),
+      ),
     overallMs,
   );
 
@@ -468,7 +479,8 @@ async function main(): Promise<number> {
     });
     const server = await startCodeServer(entry, dirs, env, startMs);
     void server.exited.then((how) => {
-      if (!stopping) abortRun(new RunFailure(`code-server ${how} during the run; its last output:\n${server.output.text()}`));
+      if (!stopping)
+        abortRun(new RunFailure(`code-server ${how} during the run; its last output:\n${server.output.text()}`));
     });
 
     const browser = await raceAbort(
@@ -527,7 +539,8 @@ async function main(): Promise<number> {
     startScreenshotService(page, paths.results);
 
     const origin = `127.0.0.1:${server.port}`;
-    const remote = (file: string): string => `vscode-remote://${origin}${file.split('/').map(encodeURIComponent).join('/')}`;
+    const remote = (file: string): string =>
+      `vscode-remote://${origin}${file.split('/').map(encodeURIComponent).join('/')}`;
     const payload = [
       ['extensionDevelopmentPath', remote(paths.extension)],
       ['extensionTestsPath', remote(paths.testIndex)],

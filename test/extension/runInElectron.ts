@@ -27,14 +27,18 @@ async function main(): Promise<number> {
     console.log(`[runner] workspace ${workspace} with settings ${JSON.stringify(settings)}`);
     const executable = process.env.CAMERA_TETHER_TEST_VSCODE_PATH;
     const code = await runTests({
-      ...(executable ? { vscodeExecutablePath: executable } : { version: process.env.CAMERA_TETHER_TEST_VSCODE_VERSION ?? '1.100.3' }),
+      ...(executable
+        ? { vscodeExecutablePath: executable }
+        : { version: process.env.CAMERA_TETHER_TEST_VSCODE_VERSION ?? '1.100.3' }),
       extensionDevelopmentPath: paths.extension,
       extensionTestsPath: paths.testIndex,
       extensionTestsEnv: testEnv(workspace, paths.results),
       launchArgs: [
         workspace,
-        '--user-data-dir', path.join(tempRoot, 'user-data'),
-        '--extensions-dir', path.join(tempRoot, 'extensions'),
+        '--user-data-dir',
+        path.join(tempRoot, 'user-data'),
+        '--extensions-dir',
+        path.join(tempRoot, 'extensions'),
         '--disable-workspace-trust',
         '--disable-telemetry',
         '--skip-welcome',

@@ -115,7 +115,11 @@ export function removeTempRoot(dir: string): void {
  * The variables the extension host gets on top of the inherited ones: every CAMERA_TETHER_* of
  * this process (tests point the extension at the simulator this way), the workspace and results paths.
  */
-export function testEnv(workspace: string, results: string, extra: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  workspace: string,
+  results: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('CAMERA_TETHER_') && value !== undefined) env[key] = value;
@@ -130,7 +134,8 @@ export function secondsFromEnv(name: string, defaultSeconds: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return defaultSeconds * 1000;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new SetupError(`${name} must be a positive number of seconds, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new SetupError(`${name} must be a positive number of seconds, got "${raw}"`);
   return value * 1000;
 }
 
@@ -164,15 +169,25 @@ export const QUIET_USER_SETTINGS = {
  * Writes code-server's own config and returns its argv (after node): loopback only, no auth, private
  * folders, nothing that phones home. `extra` (e.g. the folder to open) goes last.
  */
-export function codeServerArgs(entry: string, dirs: { config: string; userData: string; extensions: string }, port: number, extra: string[] = []): string[] {
+export function codeServerArgs(
+  entry: string,
+  dirs: { config: string; userData: string; extensions: string },
+  port: number,
+  extra: string[] = [],
+): string[] {
   fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   return [
     entry,
-    '--config', dirs.config,
-    '--bind-addr', `127.0.0.1:${port}`,
-    '--auth', 'none',
-    '--user-data-dir', dirs.userData,
-    '--extensions-dir', dirs.extensions,
+    '--config',
+    dirs.config,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',

@@ -48,7 +48,8 @@ function sourceDir(root) {
 /** What the installed host must match: the lock file, the Node major version and the platform. */
 function wantedStamp(root) {
   const hash = crypto.createHash('sha256');
-  for (const file of ['package.json', 'package-lock.json']) hash.update(fs.readFileSync(path.join(sourceDir(root), file)));
+  for (const file of ['package.json', 'package-lock.json'])
+    hash.update(fs.readFileSync(path.join(sourceDir(root), file)));
   return {
     lock: hash.digest('hex'),
     node: Number(process.versions.node.split('.')[0]),
@@ -73,11 +74,21 @@ function testHostRequire(root) {
 function codeServerEntry(root) {
   let entry;
   try {
-    entry = path.join(path.dirname(testHostRequire(root).resolve('code-server/package.json')), 'out', 'node', 'entry.js');
+    entry = path.join(
+      path.dirname(testHostRequire(root).resolve('code-server/package.json')),
+      'out',
+      'node',
+      'entry.js',
+    );
   } catch {
-    throw new TestHostError(`code-server is not installed in ${displayPath(testHostDir(root))}: run \`node test/host/ensure.js\``);
+    throw new TestHostError(
+      `code-server is not installed in ${displayPath(testHostDir(root))}: run \`node test/host/ensure.js\``,
+    );
   }
-  if (!fs.existsSync(entry)) throw new TestHostError(`code-server's entry point is missing (${entry}): run \`node test/host/ensure.js --force\``);
+  if (!fs.existsSync(entry))
+    throw new TestHostError(
+      `code-server's entry point is missing (${entry}): run \`node test/host/ensure.js --force\``,
+    );
   return entry;
 }
 
@@ -93,7 +104,8 @@ function complete(dir) {
 /** Whether the host in `dir` is complete and was installed from the same lock file, Node major and platform. */
 function upToDate(dir, wanted) {
   const stamp = readStamp(dir);
-  if (!stamp || stamp.lock !== wanted.lock || stamp.node !== wanted.node || stamp.platform !== wanted.platform) return false;
+  if (!stamp || stamp.lock !== wanted.lock || stamp.node !== wanted.node || stamp.platform !== wanted.platform)
+    return false;
   return complete(dir);
 }
 
@@ -137,7 +149,8 @@ function missingBuildTools() {
   if (!onPath('python3')) missing.push('python3');
   if (process.platform === 'linux') {
     if (!onPath('pkg-config')) missing.push('pkg-config');
-    if (!fs.existsSync('/usr/include/gssapi/gssapi.h') && !onPath('krb5-config')) missing.push('the Kerberos headers (gssapi/gssapi.h)');
+    if (!fs.existsSync('/usr/include/gssapi/gssapi.h') && !onPath('krb5-config'))
+      missing.push('the Kerberos headers (gssapi/gssapi.h)');
   }
   if (missing.length === 0) return undefined;
   const how =
@@ -193,7 +206,10 @@ async function lock(dir, say) {
       fs.rmSync(lockDir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new TestHostError(`another install of the test host (pid ${owner}) has held ${lockDir} for ${LOCK_WAIT_MS / 60_000} minutes; remove that folder if no install is running`);
+    if (Date.now() > deadline)
+      throw new TestHostError(
+        `another install of the test host (pid ${owner}) has held ${lockDir} for ${LOCK_WAIT_MS / 60_000} minutes; remove that folder if no install is running`,
+      );
     if (!told) say(`Waiting for another install of the test host (pid ${owner}) to finish...`);
     told = true;
     await sleep(1000);
@@ -213,7 +229,11 @@ function npmCommand(args) {
 function installEnv() {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_(package|lifecycle)_/i.test(key) || /^npm_config_(local_prefix|prefix|global|workspaces?|include_workspace_root|ignore_scripts)$/i.test(key)) continue;
+    if (
+      /^npm_(package|lifecycle)_/i.test(key) ||
+      /^npm_config_(local_prefix|prefix|global|workspaces?|include_workspace_root|ignore_scripts)$/i.test(key)
+    )
+      continue;
     env[key] = value;
   }
   env.npm_config_yes = 'true';
@@ -221,14 +241,17 @@ function installEnv() {
   if (typeof process.getuid === 'function' && process.getuid() === 0) env.npm_config_unsafe_perm = 'true';
   // node-gyp: the running Node's own headers (e.g. /usr/include/node) instead of a download from nodejs.org.
   const prefix = path.resolve(path.dirname(process.execPath), '..');
-  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_version.h'))) env.npm_config_nodedir = prefix;
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_version.h')))
+    env.npm_config_nodedir = prefix;
   return env;
 }
 
 /** Seeds @vscode/ripgrep's download cache with the system's rg; returns why not when it cannot. */
 function seedRipgrep(root, logFd) {
   if (!onPath('rg')) return 'ripgrep is not installed, so @vscode/ripgrep downloads rg from GitHub';
-  const result = spawnSync('bash', [path.join(root, 'test', 'setup', 'seed-ripgrep-cache.sh')], { stdio: ['ignore', logFd, logFd] });
+  const result = spawnSync('bash', [path.join(root, 'test', 'setup', 'seed-ripgrep-cache.sh')], {
+    stdio: ['ignore', logFd, logFd],
+  });
   if (result.error) return `could not seed the ripgrep cache: ${result.error.message}`;
   if (result.status !== 0) return `seeding the ripgrep cache failed (exit code ${result.status})`;
   return undefined;
@@ -244,16 +267,25 @@ function diagnose(logFile, ripgrepNote) {
   }
   const causes = [];
   const registry = /request to (https?:\/\/[^\s/]+)/.exec(text);
-  if (/\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH)\b|network request|network connectivity|socket hang up/i.test(text)) {
+  if (
+    /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH)\b|network request|network connectivity|socket hang up/i.test(
+      text,
+    )
+  ) {
     causes.push(
       `no connection to the npm registry${registry ? ` (${registry[1]})` : ''}: code-server's packages are downloaded on the first install (check the network, proxy and \`npm config get registry\`)`,
     );
   }
-  if (/gyp ERR!|not found: make|command not found|No such file or directory.*(g\+\+|cc|make|python)|gssapi/i.test(text)) {
-    causes.push(`a native module did not compile: Debian/Ubuntu need ${DEBIAN_BUILD_PACKAGES} (sudo apt-get install ${DEBIAN_BUILD_PACKAGES})`);
+  if (
+    /gyp ERR!|not found: make|command not found|No such file or directory.*(g\+\+|cc|make|python)|gssapi/i.test(text)
+  ) {
+    causes.push(
+      `a native module did not compile: Debian/Ubuntu need ${DEBIAN_BUILD_PACKAGES} (sudo apt-get install ${DEBIAN_BUILD_PACKAGES})`,
+    );
   }
   if (/ripgrep|github\.com/i.test(text) && ripgrepNote) causes.push(`${ripgrepNote}: sudo apt-get install ripgrep`);
-  if (/--unsafe-perm/.test(text)) causes.push('code-server refuses to install as root without npm_config_unsafe_perm=true');
+  if (/--unsafe-perm/.test(text))
+    causes.push('code-server refuses to install as root without npm_config_unsafe_perm=true');
   const tail = text.trimEnd().split('\n').slice(-25).join('\n');
   return (
     (causes.length > 0 ? `Likely cause:\n${causes.map((c) => `  - ${c}`).join('\n')}\n` : '') +
@@ -265,7 +297,9 @@ function runLogged(command, args, options, logFd) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { ...options, stdio: ['ignore', logFd, logFd] });
     child.once('error', (err) => resolve(`could not start (${command}: ${err.message})`));
-    child.once('exit', (code, signal) => resolve(code === 0 ? undefined : signal ? `was killed by ${signal}` : `failed (exit code ${code})`));
+    child.once('exit', (code, signal) =>
+      resolve(code === 0 ? undefined : signal ? `was killed by ${signal}` : `failed (exit code ${code})`),
+    );
   });
 }
 
@@ -275,25 +309,34 @@ async function install(root, dir, wanted) {
   const started = Date.now();
   fs.rmSync(path.join(dir, STAMP), { force: true });
   fs.mkdirSync(dir, { recursive: true });
-  for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(sourceDir(root), file), path.join(dir, file));
+  for (const file of ['package.json', 'package-lock.json'])
+    fs.copyFileSync(path.join(sourceDir(root), file), path.join(dir, file));
   const logFile = path.join(dir, LOG);
   const logFd = fs.openSync(logFile, 'w');
   let failure;
   let ripgrepNote;
   try {
-    process.stdout.write(`Installing the extension test host (${HOST_PACKAGES}) into ${displayPath(dir)}, a minute or two, once... `);
+    process.stdout.write(
+      `Installing the extension test host (${HOST_PACKAGES}) into ${displayPath(dir)}, a minute or two, once... `,
+    );
     ripgrepNote = seedRipgrep(root, logFd);
     const [command, args] = npmCommand(['ci', '--no-audit', '--no-fund', '--prefer-offline']);
     failure = await runLogged(command, args, { cwd: dir, env: installEnv() }, logFd);
-    if (!failure && !complete(dir)) failure = 'ended, but code-server is incomplete (its postinstall did not set up lib/vscode)';
+    if (!failure && !complete(dir))
+      failure = 'ended, but code-server is incomplete (its postinstall did not set up lib/vscode)';
   } finally {
     fs.closeSync(logFd);
   }
   if (failure) {
     process.stdout.write('failed.\n');
-    throw new TestHostError(`Could not install the extension test host (${HOST_PACKAGES}) into ${displayPath(dir)}: npm ci ${failure}.\n${diagnose(logFile, ripgrepNote)}`);
+    throw new TestHostError(
+      `Could not install the extension test host (${HOST_PACKAGES}) into ${displayPath(dir)}: npm ci ${failure}.\n${diagnose(logFile, ripgrepNote)}`,
+    );
   }
-  fs.writeFileSync(path.join(dir, STAMP), `${JSON.stringify({ ...wanted, installed: new Date().toISOString() }, null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(dir, STAMP),
+    `${JSON.stringify({ ...wanted, installed: new Date().toISOString() }, null, 2)}\n`,
+  );
   process.stdout.write(`done in ${Math.round((Date.now() - started) / 1000)} s.\n`);
 }
 
@@ -338,7 +381,8 @@ if (require.main === module) {
   const root = path.resolve(__dirname, '..', '..');
   ensureTestHost(root, { force: args.includes('--force'), browser: args.includes('--browser') }).then(
     ({ dir, installed }) => {
-      if (!installed) console.log(`The extension test host is up to date in ${displayPath(dir)} (--force re-installs it).`);
+      if (!installed)
+        console.log(`The extension test host is up to date in ${displayPath(dir)} (--force re-installs it).`);
     },
     (err) => {
       console.error(err instanceof TestHostError ? err.message : err && err.stack ? err.stack : String(err));

@@ -61,7 +61,10 @@ export interface FrameLocator {
 
 export interface Page {
   readonly keyboard: Keyboard;
-  goto(url: string, options?: { waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit'; timeout?: number }): Promise<Response | null>;
+  goto(
+    url: string,
+    options?: { waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit'; timeout?: number },
+  ): Promise<Response | null>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<unknown>;
   screenshot(options?: { path?: string; timeout?: number }): Promise<Buffer>;
   locator(selector: string): Locator;
@@ -88,7 +91,9 @@ export function loadPlaywright(root: string): Playwright {
     );
   }
   if (typeof loaded !== 'object' || loaded === null || !('chromium' in loaded)) {
-    throw new TestHostError(`${testHostDir(root)}/node_modules/playwright-core has no chromium export: run \`node test/host/ensure.js --force\``);
+    throw new TestHostError(
+      `${testHostDir(root)}/node_modules/playwright-core has no chromium export: run \`node test/host/ensure.js --force\``,
+    );
   }
   return loaded as Playwright;
 }

@@ -105,14 +105,20 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     jobs = path.join(root, 'jobs');
     await fs.mkdir(jobs);
     const dcim = path.join(vc.vcameraDir, 'DCIM', '100GPHOT');
-    cardImages = readdirSync(dcim).filter((n) => /\.jpe?g$/i.test(n)).map((n) => readFileSync(path.join(dcim, n)));
+    cardImages = readdirSync(dcim)
+      .filter((n) => /\.jpe?g$/i.test(n))
+      .map((n) => readFileSync(path.join(dcim, n)));
     assert.ok(cardImages.length > 0, `the virtual card holds JPEGs (${dcim})`);
   });
 
   afterEach(async () => {
     for (const r of rigs.splice(0)) await r.dispose();
     const left = await ownChildren(new LinuxProcessTable(), new Set(['gphoto2', 'sh']));
-    assert.deepStrictEqual(left.map((p) => `${p.name}:${p.pid}`), [], 'no gphoto2 (or wrapper) is left running');
+    assert.deepStrictEqual(
+      left.map((p) => `${p.name}:${p.pid}`),
+      [],
+      'no gphoto2 (or wrapper) is left running',
+    );
   });
 
   after(async () => {
@@ -121,7 +127,14 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
 
   /** /usr/bin/gphoto2 itself, for jobs that need no working folder. */
   function directProgram(env: Record<string, string> = { ...vc.env }): Gphoto2Program {
-    return { command: GPHOTO2_BINARY, prefixArgs: [], env: { ...env, LANG: 'C', LC_ALL: 'C' }, simulated: false, processName: 'gphoto2', displayName: 'gphoto2' };
+    return {
+      command: GPHOTO2_BINARY,
+      prefixArgs: [],
+      env: { ...env, LANG: 'C', LC_ALL: 'C' },
+      simulated: false,
+      processName: 'gphoto2',
+      displayName: 'gphoto2',
+    };
   }
 
   /** /usr/bin/gphoto2 through the wrapper (see the top of this file). */
@@ -141,7 +154,13 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     const opened = await openManagerSession({
       settings: testManagerSettings(vcameraProgram(), path.join(dir, 'previews'), {
         selection: VCAMERA_SELECTION,
-        timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: CAPTURE_MS, cleanupTermMs: 1000, cleanupKillMs: 1000 },
+        timeouts: {
+          commandMs: 15_000,
+          previewMs: 15_000,
+          captureMs: CAPTURE_MS,
+          cleanupTermMs: 1000,
+          cleanupKillMs: 1000,
+        },
         graceMs: 1000,
         lingerMs: 1500,
         ...overrides,
@@ -157,8 +176,10 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     return r;
   }
 
-  const rollFiles = async (r: Rig) => (await fs.readdir(r.session.store.rollFolder)).filter((n) => !n.startsWith('.')).sort();
-  const stagingLeft = async (r: Rig) => fs.readdir(path.join(r.session.store.output, STAGING_FOLDER)).catch(() => [] as string[]);
+  const rollFiles = async (r: Rig) =>
+    (await fs.readdir(r.session.store.rollFolder)).filter((n) => !n.startsWith('.')).sort();
+  const stagingLeft = async (r: Rig) =>
+    fs.readdir(path.join(r.session.store.output, STAGING_FOLDER)).catch(() => [] as string[]);
 
   /** Waits (polling, with a deadline) until the manager's child is gphoto2 itself (after the wrapper's exec). */
   async function runningGphoto2(r: Rig, timeoutMs = 10_000): Promise<number> {
@@ -176,7 +197,10 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
   it('version(): the real gphoto2 and libgphoto2 versions', async () => {
     const r = await rig({ program: directProgram() });
     const v = await r.manager.version();
-    const expected = /^gphoto2\s+(\S+)/m.exec(spawnSync(GPHOTO2_BINARY, ['--version'], { env: { ...process.env, ...vc.env, LANG: 'C' }, encoding: 'utf8' }).stdout)?.[1];
+    const expected = /^gphoto2\s+(\S+)/m.exec(
+      spawnSync(GPHOTO2_BINARY, ['--version'], { env: { ...process.env, ...vc.env, LANG: 'C' }, encoding: 'utf8' })
+        .stdout,
+    )?.[1];
     assert.strictEqual(v.gphoto2, expected);
     assert.match(v.gphoto2, /^2\.5\.\d+/);
     assert.match(v.libgphoto2 ?? '', /^2\.5\.\d+/);
@@ -197,7 +221,10 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.match(summary, /^Camera summary:/);
     assert.match(summary, /Manufacturer: GP/);
     assert.match(summary, /Model: VC/);
-    assert.ok(r.logs.some((l) => l.includes(`'--camera=Nikon DSC D750' '--port=usb:>/dev/null' --summary`)), 'model and port went to gphoto2 as one argument each (--camera=, --port=)');
+    assert.ok(
+      r.logs.some((l) => l.includes(`'--camera=Nikon DSC D750' '--port=usb:>/dev/null' --summary`)),
+      'model and port went to gphoto2 as one argument each (--camera=, --port=)',
+    );
   });
 
   it('capture: the real capture-and-download lands in the roll as a complete JPEG, and the counter advances', async () => {
@@ -205,20 +232,28 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.strictEqual(await r.session.store.nextFrame(), 1);
     const c = await r.session.capture();
     assert.strictEqual(c.frame, 1);
-    assert.deepStrictEqual(c.files.map((f) => f.name), ['frame-0001.JPG']);
+    assert.deepStrictEqual(
+      c.files.map((f) => f.name),
+      ['frame-0001.JPG'],
+    );
     assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG']);
     const file = path.join(r.session.store.rollFolder, 'frame-0001.JPG');
     assert.ok(await isCompleteJpeg(file), 'a complete JPEG');
     const bytes = await fs.readFile(file);
     assert.strictEqual(c.files[0].bytes, bytes.length);
-    assert.ok(cardImages.some((img) => img.equals(bytes)), 'byte for byte one of the images on the virtual card');
+    assert.ok(
+      cardImages.some((img) => img.equals(bytes)),
+      'byte for byte one of the images on the virtual card',
+    );
     assert.strictEqual(await r.session.store.nextFrame(), 2, 'the counter advanced');
     assert.strictEqual(r.session.snapshot().nextFrame, 2, 'and the session shows it');
     assert.deepStrictEqual(await stagingLeft(r), [], 'nothing left in staging (neither the file nor the vusb link)');
     // The virtual camera's gphoto2 saves the file within ~20 ms, then sits ~6.5 s in its event wait
     // (SIGTERM only takes effect after it): the manager stops it once the file is complete and quiet.
     const exited = r.logs.some((l) => /Capture: gphoto2 finished in \d+ ms: exit 0/.test(l));
-    const stopped = r.logs.some((l) => /Capture: gphoto2 kept running \d+ ms after its files were complete; it was stopped/.test(l));
+    const stopped = r.logs.some((l) =>
+      /Capture: gphoto2 kept running \d+ ms after its files were complete; it was stopped/.test(l),
+    );
     assert.ok(exited || stopped, r.logs.join('\n'));
   });
 
@@ -236,15 +271,30 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       assert.strictEqual(c.frame, 1, folder);
       assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG'], folder);
       const bytes = await fs.readFile(path.join(base, folder, 'roll-1', 'frame-0001.JPG'));
-      assert.ok(cardImages.some((img) => img.equals(bytes)), `${folder}: byte for byte an image of the virtual card`);
+      assert.ok(
+        cardImages.some((img) => img.equals(bytes)),
+        `${folder}: byte for byte an image of the virtual card`,
+      );
       assert.deepStrictEqual(await stagingLeft(r), [], `${folder}: nothing left in staging`);
     }
     const images = (await fs.readdir(base, { recursive: true })).filter((n) => /\.jpe?g$/i.test(n)).sort();
-    assert.deepStrictEqual(images, folders.map((f) => path.join(f, 'roll-1', 'frame-0001.JPG')).sort(), 'no image went anywhere else (no "scans-30" folder)');
+    assert.deepStrictEqual(
+      images,
+      folders.map((f) => path.join(f, 'roll-1', 'frame-0001.JPG')).sort(),
+      'no image went anywhere else (no "scans-30" folder)',
+    );
   });
 
   it('preview on a body without live view: typed "unsupported" with gphoto2\'s own words, promptly', async () => {
-    const r = await rig({ timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: CAPTURE_MS, cleanupTermMs: 1000, cleanupKillMs: 1000 } });
+    const r = await rig({
+      timeouts: {
+        commandMs: 15_000,
+        previewMs: 15_000,
+        captureMs: CAPTURE_MS,
+        cleanupTermMs: 1000,
+        cleanupKillMs: 1000,
+      },
+    });
     const started = Date.now();
     await assert.rejects(r.session.preview(), (e: unknown) => {
       kindOf('unsupported', r)(e);
@@ -255,7 +305,9 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       return true;
     });
     assert.ok(Date.now() - started < 10_000, `no hang (${Date.now() - started} ms)`);
-    const previews = await fs.readdir(path.join(path.dirname(r.session.store.output), 'previews')).catch(() => [] as string[]);
+    const previews = await fs
+      .readdir(path.join(path.dirname(r.session.store.output), 'previews'))
+      .catch(() => [] as string[]);
     assert.deepStrictEqual(previews, [], 'no preview file or staging folder left');
     assert.strictEqual(r.manager.state.kind, 'error');
   });
@@ -306,7 +358,8 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     while (!done && !seen) {
       for (const dir of await fs.readdir(root).catch(() => [] as string[])) {
         for (const name of await fs.readdir(path.join(root, dir)).catch(() => [] as string[])) {
-          if (/\.jpg$/i.test(name) && (await isCompleteJpeg(path.join(root, dir, name)).catch(() => false))) seen = true;
+          if (/\.jpg$/i.test(name) && (await isCompleteJpeg(path.join(root, dir, name)).catch(() => false)))
+            seen = true;
         }
       }
       await new Promise((res) => setTimeout(res, 10));
@@ -316,7 +369,11 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
 
   it('a capture over its time limit: typed "timeout", gphoto2 stopped within the grace period, nothing kept', async () => {
     // lingerMs above the limit: the time limit, not the linger watcher, ends this run.
-    const r = await rig({ timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: 1000, cleanupTermMs: 1000, cleanupKillMs: 1000 }, graceMs: 500, lingerMs: 5000 });
+    const r = await rig({
+      timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: 1000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
+      graceMs: 500,
+      lingerMs: 5000,
+    });
     await r.manager.summary(); // the first-job cleanup is done; the capture's clock measures the capture
     const started = Date.now();
     const capture = r.session.capture();
@@ -331,7 +388,10 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.deepStrictEqual(await rollFiles(r), []);
     assert.strictEqual(await r.session.store.nextFrame(), 1);
     assert.deepStrictEqual(await stagingLeft(r), []);
-    assert.ok(await arrived, 'the image had arrived complete before the limit (gphoto2 then lingers): see the skipped test below');
+    assert.ok(
+      await arrived,
+      'the image had arrived complete before the limit (gphoto2 then lingers): see the skipped test below',
+    );
   });
 
   // Regression test (fixed bug in src/camera/cameraManager.ts, capture): when a capture job fails AFTER gphoto2 saved a
@@ -342,7 +402,11 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
   // Suggested fix in the report: keep such files (commit them, or move them to a recovery folder
   // named in the error) instead of deleting them.
   it('an image that arrived complete before the time limit is not thrown away', async () => {
-    const r = await rig({ timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: 1000, cleanupTermMs: 1000, cleanupKillMs: 1000 }, graceMs: 500, lingerMs: 5000 });
+    const r = await rig({
+      timeouts: { commandMs: 15_000, previewMs: 15_000, captureMs: 1000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
+      graceMs: 500,
+      lingerMs: 5000,
+    });
     await r.manager.summary();
     const capture = r.session.capture();
     const arrived = watchStaging(r, capture);
@@ -351,7 +415,12 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       (e: unknown) => e,
     );
     assert.ok(await arrived, 'precondition: the image arrived complete');
-    const kept = [...(await rollFiles(r)), ...(await fs.readdir(r.session.store.output, { recursive: true }).catch(() => [] as string[])).filter((n) => /\.jpg$/i.test(n))];
+    const kept = [
+      ...(await rollFiles(r)),
+      ...(await fs.readdir(r.session.store.output, { recursive: true }).catch(() => [] as string[])).filter((n) =>
+        /\.jpg$/i.test(n),
+      ),
+    ];
     assert.ok(kept.length > 0, `the photo survives somewhere under the output folder (outcome: ${String(outcome)})`);
   });
 
@@ -380,8 +449,14 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       await r.manager.summary();
       await fillToEnospc(mount);
       await assert.rejects(r.session.capture(), kindOf(['failed', 'io', 'storageFull'], r));
-      assert.ok(r.logs.some((l) => /Capture: gphoto2 finished in \d+ ms: exit 0/.test(l)), `gphoto2 really exited 0:\n${r.logs.join('\n')}`);
-      assert.ok(r.logs.some((l) => /Could not get image/.test(l)), 'and said it could not get the image');
+      assert.ok(
+        r.logs.some((l) => /Capture: gphoto2 finished in \d+ ms: exit 0/.test(l)),
+        `gphoto2 really exited 0:\n${r.logs.join('\n')}`,
+      );
+      assert.ok(
+        r.logs.some((l) => /Could not get image/.test(l)),
+        'and said it could not get the image',
+      );
       assert.deepStrictEqual(await rollFiles(r), []);
       assert.strictEqual(await r.session.store.nextFrame(), 1);
       assert.deepStrictEqual(await stagingLeft(r), []);

@@ -83,7 +83,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function stringArray(value: unknown, what: string): string[] {
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw new Error(`${what} is not a string array`);
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string'))
+    throw new Error(`${what} is not a string array`);
   return value;
 }
 
@@ -109,13 +110,15 @@ function parseFixture(name: string, raw: unknown): Fixture {
   const { args, exitCode, signal, stdout, stderr, note, keyLines, files } = raw;
   if (exitCode !== null && typeof exitCode !== 'number') throw new Error(`${name}: exitCode`);
   if (signal !== null && typeof signal !== 'string') throw new Error(`${name}: signal`);
-  if (typeof stdout !== 'string' || typeof stderr !== 'string' || typeof note !== 'string') throw new Error(`${name}: stdout/stderr/note`);
+  if (typeof stdout !== 'string' || typeof stderr !== 'string' || typeof note !== 'string')
+    throw new Error(`${name}: stdout/stderr/note`);
   if (!isRecord(keyLines)) throw new Error(`${name}: keyLines`);
   let parsedFiles: FixtureFile[] | undefined;
   if (files !== undefined) {
     if (!Array.isArray(files)) throw new Error(`${name}: files`);
     parsedFiles = files.map((f: unknown, i): FixtureFile => {
-      if (!isRecord(f) || typeof f.path !== 'string' || (f.type !== 'dir' && f.type !== 'file')) throw new Error(`${name}: files[${i}]`);
+      if (!isRecord(f) || typeof f.path !== 'string' || (f.type !== 'dir' && f.type !== 'file'))
+        throw new Error(`${name}: files[${i}]`);
       return { path: f.path, type: f.type, ...(f.type === 'file' ? { jpeg: f.jpeg === true } : {}) };
     });
   }
@@ -130,8 +133,13 @@ function parseFixture(name: string, raw: unknown): Fixture {
     camera: optional<string>(raw.camera, 'string', `${name}: camera`) ?? 'none',
     produced: raw.produced !== false,
     runAsNobody: typeof raw.runAs === 'string' && raw.runAs.startsWith('nobody'),
-    requiresRoot: typeof raw.runAs === 'string' && (raw.runAs.startsWith('nobody') || (raw.runAs === 'root' && isRecord(raw.setupDirs))),
-    keyLines: { stdout: stringArray(keyLines.stdout, `${name}: keyLines.stdout`), stderr: stringArray(keyLines.stderr, `${name}: keyLines.stderr`) },
+    requiresRoot:
+      typeof raw.runAs === 'string' &&
+      (raw.runAs.startsWith('nobody') || (raw.runAs === 'root' && isRecord(raw.setupDirs))),
+    keyLines: {
+      stdout: stringArray(keyLines.stdout, `${name}: keyLines.stdout`),
+      stderr: stringArray(keyLines.stderr, `${name}: keyLines.stderr`),
+    },
     homeSettings: optional<string>(raw.homeSettings, 'string', `${name}: homeSettings`),
     setupFiles: stringRecord(raw.setupFiles, `${name}: setupFiles`),
     setupDirs: stringRecord(raw.setupDirs, `${name}: setupDirs`),
@@ -148,7 +156,9 @@ const FIXTURES: Fixture[] = fs
   .readdirSync(FIXTURE_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((f) => parseFixture(f.replace(/\.json$/, ''), JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, f), 'utf8')) as unknown));
+  .map((f) =>
+    parseFixture(f.replace(/\.json$/, ''), JSON.parse(fs.readFileSync(path.join(FIXTURE_DIR, f), 'utf8')) as unknown),
+  );
 
 // ------------------------------------------------------------------ helpers
 
@@ -204,24 +214,39 @@ async function runLive(fixture: Fixture, vcamera: VcameraGphoto2 | undefined, ho
       fs.writeFileSync(path.join(tmp, name), text);
       setupHashes.set(name, sha256(Buffer.from(text)));
     }
-    for (const [name, mode] of Object.entries(fixture.setupDirs)) fs.mkdirSync(path.join(tmp, name), { mode: parseInt(mode, 8) });
+    for (const [name, mode] of Object.entries(fixture.setupDirs))
+      fs.mkdirSync(path.join(tmp, name), { mode: parseInt(mode, 8) });
     if (fixture.runAsNobody) {
       fs.chmodSync(tmp, 0o755);
-      for (const p of [tmp, home, ...fs.readdirSync(tmp).map((f) => path.join(tmp, f))]) fs.chownSync(p, NOBODY, NOBODY);
+      for (const p of [tmp, home, ...fs.readdirSync(tmp).map((f) => path.join(tmp, f))])
+        fs.chownSync(p, NOBODY, NOBODY);
     }
-    const result = await execa(GPHOTO2_BINARY, fixture.args.map((a) => a.replaceAll('<TMP>', tmp)), {
-      cwd: vcamera ? vcamera.cwd : tmp,
-      env: { LANG: 'C', LC_ALL: 'C', HOME: home, ...(vcamera ? { LD_LIBRARY_PATH: vcamera.env.LD_LIBRARY_PATH, IOLIBS: vcamera.env.IOLIBS, CAMLIBS: vcamera.env.CAMLIBS } : {}) },
-      extendEnv: true,
-      stdin: 'ignore',
-      encoding: 'buffer',
-      reject: false,
-      timeout: RUN_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-      ...(fixture.runAsNobody ? { uid: NOBODY, gid: NOBODY } : {}),
-    });
+    const result = await execa(
+      GPHOTO2_BINARY,
+      fixture.args.map((a) => a.replaceAll('<TMP>', tmp)),
+      {
+        cwd: vcamera ? vcamera.cwd : tmp,
+        env: {
+          LANG: 'C',
+          LC_ALL: 'C',
+          HOME: home,
+          ...(vcamera
+            ? { LD_LIBRARY_PATH: vcamera.env.LD_LIBRARY_PATH, IOLIBS: vcamera.env.IOLIBS, CAMLIBS: vcamera.env.CAMLIBS }
+            : {}),
+        },
+        extendEnv: true,
+        stdin: 'ignore',
+        encoding: 'buffer',
+        reject: false,
+        timeout: RUN_TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+        ...(fixture.runAsNobody ? { uid: NOBODY, gid: NOBODY } : {}),
+      },
+    );
     const stdoutBytes = Buffer.from(result.stdout);
-    const changedSetupFiles = [...setupHashes].filter(([name, hash]) => sha256(fs.readFileSync(path.join(tmp, name))) !== hash).map(([name]) => name);
+    const changedSetupFiles = [...setupHashes]
+      .filter(([name, hash]) => sha256(fs.readFileSync(path.join(tmp, name))) !== hash)
+      .map(([name]) => name);
     const scrub = (s: string): string => s.replaceAll(tmp, '<TMP>').replaceAll(home, '<HOME>');
     return {
       exitCode: result.exitCode,
@@ -232,10 +257,23 @@ async function runLive(fixture: Fixture, vcamera: VcameraGphoto2 | undefined, ho
       stderr: scrub(Buffer.from(result.stderr).toString('utf8')),
       files: listTree(tmp),
       changedSetupFiles,
-      failure: result.failed && result.exitCode === undefined && !result.timedOut && result.signal === undefined ? result.message : undefined,
+      failure:
+        result.failed && result.exitCode === undefined && !result.timedOut && result.signal === undefined
+          ? result.message
+          : undefined,
     };
   } catch (err) {
-    return { exitCode: undefined, signal: undefined, timedOut: false, stdoutBytes: Buffer.alloc(0), stdout: '', stderr: '', files: [], changedSetupFiles: [], failure: String(err) };
+    return {
+      exitCode: undefined,
+      signal: undefined,
+      timedOut: false,
+      stdoutBytes: Buffer.alloc(0),
+      stdout: '',
+      stderr: '',
+      files: [],
+      changedSetupFiles: [],
+      failure: String(err),
+    };
   }
 }
 
@@ -244,15 +282,24 @@ function assertMatches(fixture: Fixture, run: LiveRun): void {
   assert.equal(run.failure, undefined, `${where}: could not run: ${run.failure}`);
   assert.equal(run.timedOut, false, `${where}: timed out after ${RUN_TIMEOUT_MS} ms`);
   assert.equal(run.signal ?? null, fixture.signal, `${where}: signal`);
-  assert.equal(run.exitCode ?? null, fixture.exitCode, `${where}: exit code\nstdout:\n${run.stdout.slice(0, 2000)}\nstderr:\n${run.stderr.slice(0, 2000)}`);
+  assert.equal(
+    run.exitCode ?? null,
+    fixture.exitCode,
+    `${where}: exit code\nstdout:\n${run.stdout.slice(0, 2000)}\nstderr:\n${run.stderr.slice(0, 2000)}`,
+  );
   for (const stream of ['stdout', 'stderr'] as const) {
     const missing = missingKeyLines(fixture.keyLines[stream], run[stream]);
     assert.deepEqual(missing, [], `${where}: key lines missing from live ${stream}:\n${run[stream].slice(0, 3000)}`);
   }
-  if (fixture.stdoutIsJpeg !== undefined) assert.equal(isJpeg(run.stdoutBytes), fixture.stdoutIsJpeg, `${where}: stdout is a JPEG`);
+  if (fixture.stdoutIsJpeg !== undefined)
+    assert.equal(isJpeg(run.stdoutBytes), fixture.stdoutIsJpeg, `${where}: stdout is a JPEG`);
   if (fixture.stdoutBytes === 0) assert.equal(run.stdoutBytes.length, 0, `${where}: stdout should stay empty`);
   if (fixture.fileChanged !== undefined) {
-    assert.equal(run.changedSetupFiles.length > 0, fixture.fileChanged, `${where}: existing target file changed (${run.changedSetupFiles.join(', ')})`);
+    assert.equal(
+      run.changedSetupFiles.length > 0,
+      fixture.fileChanged,
+      `${where}: existing target file changed (${run.changedSetupFiles.join(', ')})`,
+    );
   }
   if (fixture.files !== undefined) assert.deepEqual(run.files, fixture.files, `${where}: files left in <TMP>`);
 }
@@ -271,7 +318,11 @@ describe('gphoto2 fixtures: stored files', function () {
     for (const f of FIXTURES) {
       for (const stream of ['stdout', 'stderr'] as const) {
         if (stream === 'stdout' && (f.stdoutTruncated || f.stdoutIsJpeg !== undefined)) continue;
-        assert.deepEqual(missingKeyLines(f.keyLines[stream], f[stream]), [], `${f.name}: stored ${stream} lacks its key lines`);
+        assert.deepEqual(
+          missingKeyLines(f.keyLines[stream], f[stream]),
+          [],
+          `${f.name}: stored ${stream} lacks its key lines`,
+        );
       }
       const text = JSON.stringify(f);
       assert.doesNotMatch(text, /\/tmp\/(camera-tether|gp2fx)-/, `${f.name}: temp path not replaced by <TMP>/<HOME>`);

@@ -24,10 +24,14 @@ async function main(): Promise<void> {
   // Relay gphoto2's stdout, so the test can kill this window after the download was announced and
   // the camera's copy deleted ("Deleting file ... on the camera"), the worst moment to die.
   const start = s.runner.start.bind(s.runner);
-  s.runner.start = (command, args, options) => start(command, args, { ...options, onStdoutText: (text) => {
-    options?.onStdoutText?.(text);
-    process.stdout.write(text);
-  } });
+  s.runner.start = (command, args, options) =>
+    start(command, args, {
+      ...options,
+      onStdoutText: (text) => {
+        options?.onStdoutText?.(text);
+        process.stdout.write(text);
+      },
+    });
   process.stdout.write('capturing\n');
   const r = await s.session.capture();
   process.stdout.write(`committed ${r.frame}\n`);

@@ -13,10 +13,26 @@ export interface Gphoto2Fixture {
 }
 
 export function fixture(name: string): Gphoto2Fixture {
-  return JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'gphoto2', `${name}.json`), 'utf8')) as Gphoto2Fixture;
+  return JSON.parse(
+    fs.readFileSync(path.join(PROJECT_ROOT, 'test', 'fixtures', 'gphoto2', `${name}.json`), 'utf8'),
+  ) as Gphoto2Fixture;
 }
 
 /** The fixture as a finished process, for classifyOutcome. */
-export function outcomeOf(f: Gphoto2Fixture): { exitCode?: number; signal?: string; stdout: string; stderr: string; timedOut: boolean; cancelled: boolean } {
-  return { exitCode: f.exitCode ?? undefined, signal: f.signal ?? undefined, stdout: f.stdout, stderr: f.stderr, timedOut: false, cancelled: false };
+export function outcomeOf(f: Gphoto2Fixture): {
+  exitCode?: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  cancelled: boolean;
+} {
+  return {
+    exitCode: f.exitCode ?? undefined,
+    signal: f.signal ?? undefined,
+    stdout: f.stdout,
+    stderr: f.stderr,
+    timedOut: false,
+    cancelled: false,
+  };
 }

@@ -12,7 +12,11 @@ if (require.main === module) {
   }
   new LinuxProcessTable()
     .holdersOf(device)
-    .then((scan) => process.stdout.write(`${JSON.stringify({ holders: scan.holders.map((h) => ({ pid: h.pid, name: h.name, uid: h.uid })), uninspected: scan.uninspected })}\n`))
+    .then((scan) =>
+      process.stdout.write(
+        `${JSON.stringify({ holders: scan.holders.map((h) => ({ pid: h.pid, name: h.name, uid: h.uid })), uninspected: scan.uninspected })}\n`,
+      ),
+    )
     .catch((err: unknown) => {
       process.stderr.write(`${String(err)}\n`);
       process.exit(1);

@@ -14,7 +14,11 @@ export function repeatTo(unit: Buffer, size: number): Buffer {
 
 /** SOI, then `count` APP0 segments each holding a start marker, then a byte that breaks the frame. */
 export function nestedStarts(count: number): Buffer {
-  return Buffer.concat([bytes(0xff, 0xd8), ...Array<Buffer>(count).fill(bytes(0xff, 0xe0, 0x00, 0x04, 0xff, 0xd8)), bytes(0x00)]);
+  return Buffer.concat([
+    bytes(0xff, 0xd8),
+    ...Array<Buffer>(count).fill(bytes(0xff, 0xe0, 0x00, 0x04, 0xff, 0xd8)),
+    bytes(0x00),
+  ]);
 }
 
 export function hostileStreams(size: number): Record<string, Buffer> {
@@ -25,9 +29,19 @@ export function hostileStreams(size: number): Record<string, Buffer> {
     // frame to try again from, each walking to the same break.
     'nested starts, break at end': repeatTo(nestedStarts(10_000), size),
     // Fill bytes (FF runs) where a segment should start, then a zero length.
-    'FF runs after SOI': repeatTo(Buffer.concat([bytes(0xff, 0xd8), Buffer.alloc(5000, 0xff), bytes(0x00, 0x00)]), size),
+    'FF runs after SOI': repeatTo(
+      Buffer.concat([bytes(0xff, 0xd8), Buffer.alloc(5000, 0xff), bytes(0x00, 0x00)]),
+      size,
+    ),
     // Scan data made only of stuffed FF 00 pairs.
-    'FF 00 scan data': repeatTo(Buffer.concat([bytes(0xff, 0xd8, 0xff, 0xda, 0x00, 0x02), Buffer.alloc(60_000, bytes(0xff, 0x00)), bytes(0xff, 0xd9)]), size),
+    'FF 00 scan data': repeatTo(
+      Buffer.concat([
+        bytes(0xff, 0xd8, 0xff, 0xda, 0x00, 0x02),
+        Buffer.alloc(60_000, bytes(0xff, 0x00)),
+        bytes(0xff, 0xd9),
+      ]),
+      size,
+    ),
     'FF only': repeatTo(bytes(0xff), size),
   };
 }
@@ -37,7 +51,10 @@ export function frameStart(size: number): Buffer {
   const segment = Buffer.alloc(4 + 65_533);
   segment.writeUInt16BE(0xffe2, 0);
   segment.writeUInt16BE(65_535, 2);
-  return Buffer.concat([Buffer.from([0xff, 0xd8]), ...Array<Buffer>(Math.ceil((size - 2) / segment.length)).fill(segment)]);
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    ...Array<Buffer>(Math.ceil((size - 2) / segment.length)).fill(segment),
+  ]);
 }
 
 /** A structurally valid frame of about `size` bytes: frameStart, then a real frame without its own SOI. */

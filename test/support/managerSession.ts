@@ -35,7 +35,12 @@ export async function openManagerSession(opts: {
   lockLabel?: string;
 }): Promise<ManagerSession> {
   const runner = new ProcessRunner();
-  const reaper = new ProcessReaper(opts.table ?? new LinuxProcessTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 });
+  const reaper = new ProcessReaper(opts.table ?? new LinuxProcessTable(), {
+    names: [],
+    termTimeoutMs: 1000,
+    killTimeoutMs: 1000,
+    settleMs: 0,
+  });
   const lock = new CameraLock(path.join(opts.workDir, 'camera.lock'), opts.lockLabel ?? 'test');
   const manager = new CameraManager({ runner, reaper, lock }, opts.settings);
   const logs: string[] = [];

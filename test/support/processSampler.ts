@@ -13,7 +13,10 @@ export class ProcessSampler {
   samples = 0;
   readonly pidsSeen = new Set<number>();
 
-  constructor(private readonly names: ReadonlySet<string>, private readonly intervalMs = 5) {}
+  constructor(
+    private readonly names: ReadonlySet<string>,
+    private readonly intervalMs = 5,
+  ) {}
 
   start(): this {
     this.timer = setInterval(() => void this.sample(), this.intervalMs);

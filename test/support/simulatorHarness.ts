@@ -40,7 +40,10 @@ export interface SimulatorConfig {
 }
 
 export class SimulatorHarness {
-  private constructor(readonly home: string, readonly program: Gphoto2Program) {}
+  private constructor(
+    readonly home: string,
+    readonly program: Gphoto2Program,
+  ) {}
 
   static async create(config: SimulatorConfig = {}): Promise<SimulatorHarness> {
     const home = await fs.mkdtemp(path.join(os.tmpdir(), 'ct-sim-'));
@@ -68,7 +71,11 @@ export async function tempDir(prefix = 'ct-test-'): Promise<string> {
 }
 
 /** Manager settings for tests: short timeouts and linger, no extra cleanup names, no fps cap. */
-export function testManagerSettings(program: Gphoto2Program, previewDir: string, overrides: Partial<ManagerSettings> = {}): ManagerSettings {
+export function testManagerSettings(
+  program: Gphoto2Program,
+  previewDir: string,
+  overrides: Partial<ManagerSettings> = {},
+): ManagerSettings {
   return {
     program,
     selection: {},

@@ -67,7 +67,8 @@ function readEnvFile(file: string): Map<string, string> {
 function inspectBuild(prefix: string): BuildPaths | string {
   const hint = `run test/setup/build-vcamera.sh (prefix ${prefix})`;
   if (!fs.existsSync(GPHOTO2_BINARY)) return `${GPHOTO2_BINARY} is not installed (apt-get install gphoto2)`;
-  if (!fs.existsSync(path.join(prefix, STAMP_FILE))) return `no vcamera build: ${path.join(prefix, STAMP_FILE)} is missing; ${hint}`;
+  if (!fs.existsSync(path.join(prefix, STAMP_FILE)))
+    return `no vcamera build: ${path.join(prefix, STAMP_FILE)} is missing; ${hint}`;
   const envFile = path.join(prefix, ENV_FILE);
   if (!fs.existsSync(envFile)) return `no vcamera build: ${envFile} is missing; ${hint}`;
   const vars = readEnvFile(envFile);

@@ -27,7 +27,14 @@ describe('CameraLock (another window)', () => {
     try {
       const second = new CameraLock(file, 'window B', other.pid);
       await first.acquire();
-      await assert.rejects(second.acquire(), (e: unknown) => e instanceof CameraError && e.kind === 'inUse' && e.details.ownerPid === process.pid && new RegExp(`in use by process ${process.pid}`).test(e.message));
+      await assert.rejects(
+        second.acquire(),
+        (e: unknown) =>
+          e instanceof CameraError &&
+          e.kind === 'inUse' &&
+          e.details.ownerPid === process.pid &&
+          new RegExp(`in use by process ${process.pid}`).test(e.message),
+      );
       await first.release();
       await second.acquire();
       assert.strictEqual((await second.currentOwner())?.pid, other.pid);
@@ -38,7 +45,15 @@ describe('CameraLock (another window)', () => {
 
   it('takes over a stale lock whose owner is dead', async () => {
     const file = path.join(dir, 'camera.lock');
-    await fs.writeFile(file, JSON.stringify({ pid: await deadPid(), hostname: os.hostname(), acquiredAt: 'then', description: 'crashed window' }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        pid: await deadPid(),
+        hostname: os.hostname(),
+        acquiredAt: 'then',
+        description: 'crashed window',
+      }),
+    );
     const lock = new CameraLock(file, 'me');
     await lock.acquire();
     assert.strictEqual((await lock.currentOwner())?.pid, process.pid);
@@ -47,7 +62,10 @@ describe('CameraLock (another window)', () => {
   it('taking over a stale lock removes the staging files its dead owner left, not those of live pids or other files', async () => {
     const file = path.join(dir, 'camera.lock');
     const dead = await deadPid();
-    await fs.writeFile(file, JSON.stringify({ pid: dead, hostname: os.hostname(), acquiredAt: 'then', description: 'killed window' }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ pid: dead, hostname: os.hostname(), acquiredAt: 'then', description: 'killed window' }),
+    );
     const leftovers = [`camera.lock.${dead}.1764000000000.tmp`, `camera.lock.stale-${dead}-1764000000001`];
     const kept = [`camera.lock.${process.pid}.1764000000002.tmp`, 'camera.lock.notes', 'other.lock.1.2.tmp'];
     for (const name of [...leftovers, ...kept]) await fs.writeFile(path.join(dir, name), '{}');
@@ -66,8 +84,13 @@ describe('CameraLock (another window)', () => {
 
   it('of many racing for a stale lock, exactly one wins', async () => {
     const file = path.join(dir, 'camera.lock');
-    await fs.writeFile(file, JSON.stringify({ pid: await deadPid(), hostname: os.hostname(), acquiredAt: 'then', description: 'crashed' }));
-    const holders = await Promise.all(Array.from({ length: 8 }, () => spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'])));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ pid: await deadPid(), hostname: os.hostname(), acquiredAt: 'then', description: 'crashed' }),
+    );
+    const holders = await Promise.all(
+      Array.from({ length: 8 }, () => spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'])),
+    );
     try {
       const results = await Promise.allSettled(holders.map((h, i) => new CameraLock(file, `w${i}`, h.pid).acquire()));
       assert.strictEqual(results.filter((r) => r.status === 'fulfilled').length, 1);
@@ -78,7 +101,7 @@ describe('CameraLock (another window)', () => {
     }
   });
 
-  it('release never removes another holder\'s lock', async () => {
+  it("release never removes another holder's lock", async () => {
     const file = path.join(dir, 'camera.lock');
     const a = new CameraLock(file, 'a');
     await a.acquire();
@@ -137,7 +160,7 @@ describe('CameraLock owner identity: pid, start time, host, boot id; Take Over',
     return c;
   };
 
-  it('records the owner\'s pid, process start time, host name and boot id', async function () {
+  it("records the owner's pid, process start time, host name and boot id", async function () {
     if (!startTimeOf(process.pid)) this.skip();
     const lock = new CameraLock(file, 'window A');
     await lock.acquire();
@@ -151,7 +174,17 @@ describe('CameraLock owner identity: pid, start time, host, boot id; Take Over',
   it('takes over a lock whose pid is alive but belongs to another process now (pid reused: other start time)', async function () {
     if (!startTimeOf(1)) this.skip();
     // Pid 1 always exists; the lock says it started at another time, so the window that wrote it is gone.
-    await fs.writeFile(file, JSON.stringify({ pid: 1, startTime: '12345', bootId: bootId(), hostname: os.hostname(), acquiredAt: 'then', description: 'window before the reboot of its pid' }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        pid: 1,
+        startTime: '12345',
+        bootId: bootId(),
+        hostname: os.hostname(),
+        acquiredAt: 'then',
+        description: 'window before the reboot of its pid',
+      }),
+    );
     const me = other();
     const lock = new CameraLock(file, 'me', me.pid);
     await lock.acquire();
@@ -160,7 +193,17 @@ describe('CameraLock owner identity: pid, start time, host, boot id; Take Over',
 
   it('takes over a lock written in an earlier boot even though its pid is alive now', async function () {
     if (!bootId() || !startTimeOf(1)) this.skip();
-    await fs.writeFile(file, JSON.stringify({ pid: 1, startTime: startTimeOf(1), bootId: '00000000-0000-4000-8000-000000000000', hostname: os.hostname(), acquiredAt: 'yesterday', description: 'window before the reboot' }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({
+        pid: 1,
+        startTime: startTimeOf(1),
+        bootId: '00000000-0000-4000-8000-000000000000',
+        hostname: os.hostname(),
+        acquiredAt: 'yesterday',
+        description: 'window before the reboot',
+      }),
+    );
     const lock = new CameraLock(file, 'me');
     await lock.acquire();
     assert.strictEqual((await lock.currentOwner())?.pid, process.pid);
@@ -170,27 +213,46 @@ describe('CameraLock owner identity: pid, start time, host, boot id; Take Over',
     // Its pid means nothing here (dead or alive locally): the owner runs on the other machine.
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.once('exit', r));
-    const foreign = { pid: dead.pid, startTime: '99', bootId: '11111111-1111-4111-8111-111111111111', hostname: 'studio-pc', acquiredAt: '2025-01-01T10:00:00Z', description: 'VS Code window "scans"' };
+    const foreign = {
+      pid: dead.pid,
+      startTime: '99',
+      bootId: '11111111-1111-4111-8111-111111111111',
+      hostname: 'studio-pc',
+      acquiredAt: '2025-01-01T10:00:00Z',
+      description: 'VS Code window "scans"',
+    };
     await fs.writeFile(file, JSON.stringify(foreign));
-    await assert.rejects(new CameraLock(file, 'me').acquire(), inUse((e) => {
-      assert.ok(e.actions.includes('takeOver'), `offers Take Over: ${e.actions.join(', ')}`);
-      assert.match(e.message, /on another computer, "studio-pc"/);
-      assert.match(e.message, /VS Code window "scans"/);
-    }));
+    await assert.rejects(
+      new CameraLock(file, 'me').acquire(),
+      inUse((e) => {
+        assert.ok(e.actions.includes('takeOver'), `offers Take Over: ${e.actions.join(', ')}`);
+        assert.match(e.message, /on another computer, "studio-pc"/);
+        assert.match(e.message, /VS Code window "scans"/);
+      }),
+    );
     assert.deepStrictEqual(JSON.parse(await fs.readFile(file, 'utf8')), foreign, 'the foreign lock is left as it was');
   });
 
-  it('a live window\'s lock is inUse without Take Over; one whose identity cannot be confirmed offers it', async function () {
+  it("a live window's lock is inUse without Take Over; one whose identity cannot be confirmed offers it", async function () {
     if (!startTimeOf(process.pid)) this.skip();
     const a = other();
     await new CameraLock(file, 'window A', a.pid).acquire();
-    await assert.rejects(new CameraLock(file, 'me').acquire(), inUse((e) => assert.ok(!e.actions.includes('takeOver'), `a verified live owner: ${e.actions.join(', ')}`)));
+    await assert.rejects(
+      new CameraLock(file, 'me').acquire(),
+      inUse((e) => assert.ok(!e.actions.includes('takeOver'), `a verified live owner: ${e.actions.join(', ')}`)),
+    );
     // An older lock without a start time: the pid is alive, but is it still that window?
-    await fs.writeFile(file, JSON.stringify({ pid: a.pid, hostname: os.hostname(), acquiredAt: 'then', description: 'old window' }));
-    await assert.rejects(new CameraLock(file, 'me').acquire(), inUse((e) => {
-      assert.ok(e.actions.includes('takeOver'), `offers Take Over: ${e.actions.join(', ')}`);
-      assert.match(e.message, /cannot confirm/);
-    }));
+    await fs.writeFile(
+      file,
+      JSON.stringify({ pid: a.pid, hostname: os.hostname(), acquiredAt: 'then', description: 'old window' }),
+    );
+    await assert.rejects(
+      new CameraLock(file, 'me').acquire(),
+      inUse((e) => {
+        assert.ok(e.actions.includes('takeOver'), `offers Take Over: ${e.actions.join(', ')}`);
+        assert.match(e.message, /cannot confirm/);
+      }),
+    );
   });
 
   it('a hostile lock description reaches the message only sanitised (no controls, bidi overrides, line breaks) and capped at 80 characters', async () => {
@@ -200,30 +262,54 @@ describe('CameraLock owner identity: pid, start time, host, boot id; Take Over',
     const hostileHost = `host\u202e\n${'h'.repeat(200)}`;
     const cases = [
       // A live window of this boot (the host name is not compared when the boot id matches)...
-      { pid, startTime: startTimeOf(pid), bootId: bootId(), hostname: hostileHost, acquiredAt: `\u0000${'9'.repeat(200)}`, description: hostile },
+      {
+        pid,
+        startTime: startTimeOf(pid),
+        bootId: bootId(),
+        hostname: hostileHost,
+        acquiredAt: `\u0000${'9'.repeat(200)}`,
+        description: hostile,
+      },
       // ...and a lock of another host, whose name is shown too.
       { pid, hostname: hostileHost, acquiredAt: 'then', description: hostile },
     ];
     for (const content of cases) {
       await fs.writeFile(file, JSON.stringify(content));
-      await assert.rejects(new CameraLock(file, 'me').acquire(), inUse((e) => {
-        // eslint-disable-next-line no-control-regex
-        assert.ok(!/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/.test(e.message), `no control or bidi characters: ${JSON.stringify(e.message)}`);
-        assert.ok(!e.message.includes('A'.repeat(80)) && !e.message.includes('h'.repeat(80)) && !e.message.includes('9'.repeat(80)), `every field is capped: ${e.message}`);
-        const shown = /\((.*?), since/.exec(e.message)?.[1] ?? '';
-        assert.ok(Array.from(shown).length <= 80, `at most 80 characters: ${shown.length}`);
-        assert.ok(shown.startsWith('evil [31m red line two AAA'), `readable text kept, whitespace collapsed: ${shown}`);
-      }));
+      await assert.rejects(
+        new CameraLock(file, 'me').acquire(),
+        inUse((e) => {
+          assert.ok(
+            // eslint-disable-next-line no-control-regex
+            !/[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/.test(e.message),
+            `no control or bidi characters: ${JSON.stringify(e.message)}`,
+          );
+          assert.ok(
+            !e.message.includes('A'.repeat(80)) &&
+              !e.message.includes('h'.repeat(80)) &&
+              !e.message.includes('9'.repeat(80)),
+            `every field is capped: ${e.message}`,
+          );
+          const shown = /\((.*?), since/.exec(e.message)?.[1] ?? '';
+          assert.ok(Array.from(shown).length <= 80, `at most 80 characters: ${shown.length}`);
+          assert.ok(
+            shown.startsWith('evil [31m red line two AAA'),
+            `readable text kept, whitespace collapsed: ${shown}`,
+          );
+        }),
+      );
     }
   });
 
-  it('Take Over takes a live window\'s lock after confirmation; the old owner\'s release() then leaves the new lock alone', async () => {
+  it("Take Over takes a live window's lock after confirmation; the old owner's release() then leaves the new lock alone", async () => {
     const a = other();
     const b = other();
     const old = new CameraLock(file, 'old window', a.pid);
     const newer = new CameraLock(file, 'new window', b.pid);
     await old.acquire();
-    await assert.rejects(newer.acquire(), inUse(() => undefined));
+    await assert.rejects(
+      newer.acquire(),
+      inUse(() => undefined),
+    );
     const seen = await newer.inspect();
     assert.strictEqual(seen.owner?.pid, a.pid);
     const displaced = await newer.takeOver(seen.owner);
@@ -231,7 +317,11 @@ describe('CameraLock owner identity: pid, start time, host, boot id; Take Over',
     assert.strictEqual((await newer.currentOwner())?.pid, b.pid);
     await old.release();
     assert.strictEqual((await newer.currentOwner())?.pid, b.pid, 'the old owner did not remove the new lock');
-    await assert.rejects(old.acquire(), inUse((e) => assert.strictEqual(e.details.ownerPid, b.pid)), 'the old owner no longer thinks it holds the camera');
+    await assert.rejects(
+      old.acquire(),
+      inUse((e) => assert.strictEqual(e.details.ownerPid, b.pid)),
+      'the old owner no longer thinks it holds the camera',
+    );
     await newer.acquire(); // still ours: re-entrant
     await newer.release();
     assert.strictEqual(await newer.currentOwner(), undefined);
@@ -245,7 +335,10 @@ describe('CameraLock owner identity: pid, start time, host, boot id; Take Over',
     const seen = (await new CameraLock(file, 'me').inspect()).owner;
     await first.release();
     await new CameraLock(file, 'third', c.pid).acquire();
-    await assert.rejects(new CameraLock(file, 'me').takeOver(seen), inUse((e) => assert.match(e.message, /changed while you were deciding.*third/)));
+    await assert.rejects(
+      new CameraLock(file, 'me').takeOver(seen),
+      inUse((e) => assert.match(e.message, /changed while you were deciding.*third/)),
+    );
     assert.strictEqual((await first.currentOwner())?.pid, c.pid);
   });
 

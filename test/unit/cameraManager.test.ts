@@ -29,7 +29,13 @@ interface Rig {
 }
 
 async function rig(config: SimulatorConfig = {}, overrides: Partial<ManagerSettings> = {}): Promise<Rig> {
-  const sim = await SimulatorHarness.create({ captureWidth: 320, captureHeight: 200, previewWidth: 160, previewHeight: 106, ...config });
+  const sim = await SimulatorHarness.create({
+    captureWidth: 320,
+    captureHeight: 200,
+    previewWidth: 160,
+    previewHeight: 106,
+    ...config,
+  });
   const out = await tempDir('ct-mgr-');
   const { runner, manager, session, logs, close } = await openManagerSession({
     settings: testManagerSettings(sim.program, path.join(out, 'previews'), overrides),
@@ -61,7 +67,11 @@ async function rollFiles(r: Rig): Promise<string[]> {
 
 async function noSimulatorLeft(): Promise<void> {
   const left = await ownChildren(new LinuxProcessTable(), SIM_NAMES);
-  assert.deepStrictEqual(left.map((p) => `${p.name}:${p.pid}`), [], 'no gphoto2 or simulator process is left running');
+  assert.deepStrictEqual(
+    left.map((p) => `${p.name}:${p.pid}`),
+    [],
+    'no gphoto2 or simulator process is left running',
+  );
 }
 
 /** Resolves once the child has exited (its exit event may trail the reaper's check by a tick). */
@@ -133,7 +143,11 @@ describe('CameraManager against the simulator', function () {
     afterEach(async () => {
       await sampler.stop();
       assert.ok(sampler.samples > 10, `the sampler ran (${sampler.samples} samples)`);
-      assert.strictEqual(sampler.maxSeen <= 1, true, `at most one gphoto2/simulator at any sample, saw ${sampler.maxSeen}`);
+      assert.strictEqual(
+        sampler.maxSeen <= 1,
+        true,
+        `at most one gphoto2/simulator at any sample, saw ${sampler.maxSeen}`,
+      );
     });
 
     it('1. preview works and leaves nothing running', async () => {
@@ -141,7 +155,10 @@ describe('CameraManager against the simulator', function () {
       assert.ok(await isCompleteJpeg(p.path));
       assert.ok(p.bytes > 0);
       await noSimulatorLeft();
-      assert.ok(r.logs.some((l) => /kept running .* after its files were complete/.test(l)), 'the lingering process was noticed and stopped');
+      assert.ok(
+        r.logs.some((l) => /kept running .* after its files were complete/.test(l)),
+        'the lingering process was noticed and stopped',
+      );
     });
 
     it('2. capture right after preview works (no -9, no claim error)', async () => {
@@ -159,17 +176,35 @@ describe('CameraManager against the simulator', function () {
 
     it('4. five captures fired at once give frames 1..5 in click order, five distinct complete files', async () => {
       const captures = await Promise.all(Array.from({ length: 5 }, () => r.session.capture()));
-      assert.deepStrictEqual(captures.map((c) => c.frame), [1, 2, 3, 4, 5]);
+      assert.deepStrictEqual(
+        captures.map((c) => c.frame),
+        [1, 2, 3, 4, 5],
+      );
       const files = await rollFiles(r);
-      assert.deepStrictEqual(files, ['frame-0001.JPG', 'frame-0002.JPG', 'frame-0003.JPG', 'frame-0004.JPG', 'frame-0005.JPG']);
-      for (const f of files) assert.ok(await isCompleteJpeg(path.join(r.session.store.rollFolder, f)), `${f} is a complete JPEG`);
+      assert.deepStrictEqual(files, [
+        'frame-0001.JPG',
+        'frame-0002.JPG',
+        'frame-0003.JPG',
+        'frame-0004.JPG',
+        'frame-0005.JPG',
+      ]);
+      for (const f of files)
+        assert.ok(await isCompleteJpeg(path.join(r.session.store.rollFolder, f)), `${f} is a complete JPEG`);
       const contents = await Promise.all(files.map((f) => fs.readFile(path.join(r.session.store.rollFolder, f))));
       assert.strictEqual(new Set(contents.map((b) => b.toString('base64'))).size, 5, 'five different images');
     });
 
     it('5. preview, capture, preview, capture all work', async () => {
-      const results = await Promise.all([r.session.preview(), r.session.capture(), r.session.preview(), r.session.capture()]);
-      assert.deepStrictEqual([(results[1] as { frame: number }).frame, (results[3] as { frame: number }).frame], [1, 2]);
+      const results = await Promise.all([
+        r.session.preview(),
+        r.session.capture(),
+        r.session.preview(),
+        r.session.capture(),
+      ]);
+      assert.deepStrictEqual(
+        [(results[1] as { frame: number }).frame, (results[3] as { frame: number }).frame],
+        [1, 2],
+      );
     });
 
     it('6. five test captures work and leave the counter and the roll alone', async () => {
@@ -187,7 +222,10 @@ describe('CameraManager against the simulator', function () {
     const busy = r.states.filter((s): s is Extract<ManagerState, { kind: 'busy' }> => s.kind === 'busy');
     assert.ok(busy.some((s) => s.job === 'preview' && s.label === 'Preview'));
     assert.ok(busy.some((s) => s.job === 'capture'));
-    assert.ok(busy.some((s) => s.queued === 1), 'the second job was seen waiting');
+    assert.ok(
+      busy.some((s) => s.queued === 1),
+      'the second job was seen waiting',
+    );
     assert.strictEqual(r.manager.state.kind, 'idle');
   });
 
@@ -197,7 +235,10 @@ describe('CameraManager against the simulator', function () {
   });
 
   it('a hung gphoto2 times out, is killed, and the queue moves on', async () => {
-    r = await rig({ hang: true }, { timeouts: { commandMs: 10_000, previewMs: 400, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 } });
+    r = await rig(
+      { hang: true },
+      { timeouts: { commandMs: 10_000, previewMs: 400, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 } },
+    );
     const hung = r.session.preview();
     const next = r.manager.detect();
     await assert.rejects(hung, kindOf('timeout'));
@@ -255,7 +296,10 @@ describe('CameraManager against the simulator', function () {
 
   it('no camera -> notFound offering the simulator', async () => {
     r = await rig({ noCamera: true });
-    await assert.rejects(r.session.capture(), (e: unknown) => e instanceof CameraError && e.kind === 'notFound' && e.actions.includes('useSimulator'));
+    await assert.rejects(
+      r.session.capture(),
+      (e: unknown) => e instanceof CameraError && e.kind === 'notFound' && e.actions.includes('useSimulator'),
+    );
   });
 
   it('camera busy (-110) -> typed busy', async () => {
@@ -265,7 +309,10 @@ describe('CameraManager against the simulator', function () {
 
   it('garbage output without a file -> a clear failure, nothing kept', async () => {
     r = await rig({ garbage: true });
-    await assert.rejects(r.session.capture(), (e: unknown) => e instanceof CameraError && /delivered no image/.test(e.message));
+    await assert.rejects(
+      r.session.capture(),
+      (e: unknown) => e instanceof CameraError && /delivered no image/.test(e.message),
+    );
     assert.deepStrictEqual(await rollFiles(r), []);
   });
 
@@ -277,7 +324,10 @@ describe('CameraManager against the simulator', function () {
     const c = await r.session.capture();
     assert.strictEqual(c.frame, 1);
     assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG']);
-    assert.ok(r.logs.some((l) => /^error: Capture: a listener of the captured event failed: listener broke/.test(l)), r.logs.join('\n'));
+    assert.ok(
+      r.logs.some((l) => /^error: Capture: a listener of the captured event failed: listener broke/.test(l)),
+      r.logs.join('\n'),
+    );
     assert.strictEqual(r.manager.state.kind, 'idle');
   });
 
@@ -302,7 +352,7 @@ describe('CameraManager against the simulator', function () {
       assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG', 'frame-0001.NEF']);
     });
 
-    it('once a capture gave two files, the next waits for two from a lingering gphoto2, then stops it promptly; a switch to JPEG only costs gphoto2\'s own wait once', async () => {
+    it("once a capture gave two files, the next waits for two from a lingering gphoto2, then stops it promptly; a switch to JPEG only costs gphoto2's own wait once", async () => {
       r = await rig({ raw: true }, { lingerMs: 150 });
       assert.strictEqual((await r.session.capture()).files.length, 2, 'learns: this body gives two files per exposure');
       // Now the body pauses between the files and gphoto2 stays alive after them, holding the camera.
@@ -310,17 +360,29 @@ describe('CameraManager against the simulator', function () {
       const second = await r.session.capture();
       assert.deepStrictEqual(second.files.map((f) => f.name).sort(), ['frame-0002.JPG', 'frame-0002.NEF']);
       const afterPair = lingered(r.logs);
-      assert.ok(afterPair !== undefined && afterPair < 3000, `stopped by the watchdog once both files were there, not after gphoto2's 3 s wait for more (${afterPair} ms)`);
+      assert.ok(
+        afterPair !== undefined && afterPair < 3000,
+        `stopped by the watchdog once both files were there, not after gphoto2's 3 s wait for more (${afterPair} ms)`,
+      );
       // JPEG only now: one file never reaches the learned two; gphoto2's own wait for more files
       // (3 s) passes, then the lingering process is stopped and the capture counts.
       await r.sim.configure({ raw: false, lingerMs: -1, captureWidth: 320, captureHeight: 200 });
       const third = await r.session.capture();
-      assert.deepStrictEqual(third.files.map((f) => f.name), ['frame-0003.JPG']);
+      assert.deepStrictEqual(
+        third.files.map((f) => f.name),
+        ['frame-0003.JPG'],
+      );
       const afterSingle = lingered(r.logs);
-      assert.ok(afterSingle !== undefined && afterSingle >= 3000, `waited out gphoto2's own wait for a second file (${afterSingle} ms)`);
+      assert.ok(
+        afterSingle !== undefined && afterSingle >= 3000,
+        `waited out gphoto2's own wait for a second file (${afterSingle} ms)`,
+      );
       // ...once: the next JPEG-only capture is stopped promptly again.
       const fourth = await r.session.capture();
-      assert.deepStrictEqual(fourth.files.map((f) => f.name), ['frame-0004.JPG']);
+      assert.deepStrictEqual(
+        fourth.files.map((f) => f.name),
+        ['frame-0004.JPG'],
+      );
       const afterLearned = lingered(r.logs);
       assert.ok(afterLearned !== undefined && afterLearned < 3000, `the count was learned again (${afterLearned} ms)`);
     });
@@ -333,16 +395,26 @@ describe('CameraManager against the simulator', function () {
         "const fs = require('fs'); const path = require('path');",
         "const i = process.argv.findIndex((a) => a === '--filename' || a.startsWith('--filename='));",
         "const dir = path.dirname(process.argv[i] === '--filename' ? process.argv[i + 1] : process.argv[i].slice('--filename='.length));",
-        "const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 2, 0xff, 0xd9]);",
+        'const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 2, 0xff, 0xd9]);',
         "const say = (name) => console.log('New file is in location /store_00010001/DCIM/100STUB/' + name + ' on the camera');",
         "const save = (name, data) => { fs.writeFileSync(path.join(dir, name), data); console.log('Saving file as ' + path.join(dir, name)); };",
         "if (process.env.STUB_RAW !== '1') { say('IMG_0001.JPG'); save('IMG_0001.JPG', jpeg); }",
         "else { say('IMG_0002.NEF'); save('IMG_0002.NEF', Buffer.alloc(4096, 1)); say('IMG_0002.JPG'); setTimeout(() => save('IMG_0002.JPG', jpeg), 1000); }",
         'setInterval(() => {}, 1000);',
       ].join('\n');
-      const stub = { command: process.execPath, prefixArgs: ['-e', script, '--'], env: {}, simulated: false, processName: 'gphoto2-stub', displayName: 'gphoto2-stub' };
+      const stub = {
+        command: process.execPath,
+        prefixArgs: ['-e', script, '--'],
+        env: {},
+        simulated: false,
+        processName: 'gphoto2-stub',
+        displayName: 'gphoto2-stub',
+      };
       r.manager.configure({ program: stub, lingerMs: 150 });
-      assert.deepStrictEqual((await r.session.capture()).files.map((f) => f.name), ['frame-0001.JPG']);
+      assert.deepStrictEqual(
+        (await r.session.capture()).files.map((f) => f.name),
+        ['frame-0001.JPG'],
+      );
       r.manager.configure({ program: { ...stub, env: { STUB_RAW: '1' } } });
       const c = await r.session.capture();
       assert.deepStrictEqual(c.files.map((f) => f.name).sort(), ['frame-0002.JPG', 'frame-0002.NEF']);
@@ -358,21 +430,32 @@ describe('CameraManager against the simulator', function () {
   it('a stray simulator holding the device is cleaned up before the first job (claim would fail otherwise)', async () => {
     r = await rig({});
     // A leftover from "another program": holds the device lock forever.
-    const stray = spawn(r.sim.program.command, [...r.sim.program.prefixArgs, '--summary'], { env: { ...process.env, ...r.sim.program.env, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }) }, stdio: 'ignore' });
+    const stray = spawn(r.sim.program.command, [...r.sim.program.prefixArgs, '--summary'], {
+      env: { ...process.env, ...r.sim.program.env, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }) },
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 10_000;
-    while (!(await fs.stat(r.sim.lockPath).catch(() => undefined)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    while (!(await fs.stat(r.sim.lockPath).catch(() => undefined)) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 10));
     const c = await r.session.capture();
     assert.strictEqual(c.frame, 1);
     assert.ok(await exited(stray), 'the stray was stopped');
-    assert.ok(r.logs.some((l) => /Stopped 1 process/.test(l)), r.logs.join('\n'));
+    assert.ok(
+      r.logs.some((l) => /Stopped 1 process/.test(l)),
+      r.logs.join('\n'),
+    );
   });
 
   it('a claim failure mid-session is cleaned up and retried once', async () => {
     r = await rig({});
     await r.session.preview(); // first-job cleanup done; the next job would not clean up by itself
-    const stray = spawn(r.sim.program.command, [...r.sim.program.prefixArgs, '--summary'], { env: { ...process.env, ...r.sim.program.env, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }) }, stdio: 'ignore' });
+    const stray = spawn(r.sim.program.command, [...r.sim.program.prefixArgs, '--summary'], {
+      env: { ...process.env, ...r.sim.program.env, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ lingerMs: -1 }) },
+      stdio: 'ignore',
+    });
     const deadline = Date.now() + 10_000;
-    while (!(await fs.stat(r.sim.lockPath).catch(() => undefined)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+    while (!(await fs.stat(r.sim.lockPath).catch(() => undefined)) && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 10));
     const c = await r.session.capture();
     assert.strictEqual(c.frame, 1);
     assert.ok(r.logs.some((l) => /could not be claimed; cleaning up and trying once more/.test(l)));
@@ -381,8 +464,21 @@ describe('CameraManager against the simulator', function () {
 
   it('a missing gphoto2 binary -> gphoto2Missing naming the setting', async () => {
     r = await rig({}, {});
-    r.manager.configure({ program: { command: '/nonexistent/gphoto2', prefixArgs: [], env: {}, simulated: false, processName: 'gphoto2', displayName: 'gphoto2' } });
-    await assert.rejects(r.manager.detect(), (e: unknown) => e instanceof CameraError && e.kind === 'gphoto2Missing' && e.details.setting === 'cameraTether.gphoto2Path');
+    r.manager.configure({
+      program: {
+        command: '/nonexistent/gphoto2',
+        prefixArgs: [],
+        env: {},
+        simulated: false,
+        processName: 'gphoto2',
+        displayName: 'gphoto2',
+      },
+    });
+    await assert.rejects(
+      r.manager.detect(),
+      (e: unknown) =>
+        e instanceof CameraError && e.kind === 'gphoto2Missing' && e.details.setting === 'cameraTether.gphoto2Path',
+    );
   });
 
   describe('the camera held by a program that is not ours to stop (the -53 claim failure)', () => {
@@ -391,7 +487,11 @@ describe('CameraManager against the simulator', function () {
      * process after its file) holding the simulated USB device file open, as libusb holds
      * /dev/bus/usb/001/004, and owning the simulator's claim, so every gphoto2-sim run fails with -53.
      */
-    async function darktableHoldingTheCamera(): Promise<{ pid: number; child: ReturnType<typeof spawn>; usbRoot: string }> {
+    async function darktableHoldingTheCamera(): Promise<{
+      pid: number;
+      child: ReturnType<typeof spawn>;
+      usbRoot: string;
+    }> {
       const usbRoot = path.join(r.sim.home, 'usb');
       const device = path.join(usbRoot, '001', '004');
       await fs.mkdir(path.dirname(device), { recursive: true });
@@ -411,11 +511,25 @@ describe('CameraManager against the simulator', function () {
     }
 
     /** A manager like the extension's, its cleanup scanning the simulator's device folder for the port usb:001,004. */
-    function managerFor(usbRoot: string, table: ProcessTable = new LinuxProcessTable()): { manager: CameraManager; logs: string[]; runner: ProcessRunner } {
+    function managerFor(
+      usbRoot: string,
+      table: ProcessTable = new LinuxProcessTable(),
+    ): { manager: CameraManager; logs: string[]; runner: ProcessRunner } {
       const runner = new ProcessRunner();
-      const reaper = new ProcessReaper(table, { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0, usbDeviceRoot: usbRoot });
-      const settings = testManagerSettings(r.sim.program, path.join(r.out, 'previews'), { selection: { model: 'Camera Tether Simulator', port: 'usb:001,004' } });
-      const manager = new CameraManager({ runner, reaper, lock: new CameraLock(path.join(r.out, 'holder-test.lock'), 'holder test') }, settings);
+      const reaper = new ProcessReaper(table, {
+        names: [],
+        termTimeoutMs: 1000,
+        killTimeoutMs: 1000,
+        settleMs: 0,
+        usbDeviceRoot: usbRoot,
+      });
+      const settings = testManagerSettings(r.sim.program, path.join(r.out, 'previews'), {
+        selection: { model: 'Camera Tether Simulator', port: 'usb:001,004' },
+      });
+      const manager = new CameraManager(
+        { runner, reaper, lock: new CameraLock(path.join(r.out, 'holder-test.lock'), 'holder test') },
+        settings,
+      );
       const logs: string[] = [];
       manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
       return { manager, logs, runner };
@@ -429,12 +543,19 @@ describe('CameraManager against the simulator', function () {
         await assert.rejects(manager.summary(), (e: unknown) => {
           kindOf('busy')(e);
           const err = e as CameraError;
-          assert.strictEqual(err.message, `Camera summary failed: darktable (pid ${darktable.pid}) holds the camera; close it. Then try again.`);
+          assert.strictEqual(
+            err.message,
+            `Camera summary failed: darktable (pid ${darktable.pid}) holds the camera; close it. Then try again.`,
+          );
           assert.strictEqual(err.details.gphoto2Code, -53);
           assert.ok(!err.actions.includes('cleanup'), 'Cleanup cannot help: it does not stop darktable');
           return true;
         });
-        assert.strictEqual(logs.filter((l) => /Camera summary: \$ gphoto2-sim /.test(l)).length, 1, `one gphoto2 run, no retry:\n${logs.join('\n')}`);
+        assert.strictEqual(
+          logs.filter((l) => /Camera summary: \$ gphoto2-sim /.test(l)).length,
+          1,
+          `one gphoto2 run, no retry:\n${logs.join('\n')}`,
+        );
         assert.strictEqual(darktable.child.exitCode, null, 'darktable still runs');
         assert.strictEqual(darktable.child.signalCode, null);
       } finally {
@@ -461,10 +582,17 @@ describe('CameraManager against the simulator', function () {
       try {
         await assert.rejects(manager.summary(), (e: unknown) => {
           kindOf('busy')(e);
-          assert.match((e as CameraError).message, new RegExp(`darktable \\(pid ${darktable.pid}\\) holds the camera; close it\\. Then try again\\.$`));
+          assert.match(
+            (e as CameraError).message,
+            new RegExp(`darktable \\(pid ${darktable.pid}\\) holds the camera; close it\\. Then try again\\.$`),
+          );
           return true;
         });
-        assert.strictEqual(logs.filter((l) => /Camera summary: \$ gphoto2-sim /.test(l)).length, 2, `tried once more after the first cleanup:\n${logs.join('\n')}`);
+        assert.strictEqual(
+          logs.filter((l) => /Camera summary: \$ gphoto2-sim /.test(l)).length,
+          2,
+          `tried once more after the first cleanup:\n${logs.join('\n')}`,
+        );
         assert.strictEqual(scans, 3);
       } finally {
         darktable.child.kill('SIGKILL');
@@ -479,7 +607,10 @@ describe('CameraManager against the simulator', function () {
     try {
       const lockFile = path.join(r.out, 'camera.lock');
       await new CameraLock(lockFile, 'other window', other.pid).acquire();
-      await assert.rejects(r.manager.detect(), (e: unknown) => e instanceof CameraError && e.kind === 'inUse' && e.message.includes(`process ${other.pid}`));
+      await assert.rejects(
+        r.manager.detect(),
+        (e: unknown) => e instanceof CameraError && e.kind === 'inUse' && e.message.includes(`process ${other.pid}`),
+      );
       other.kill('SIGKILL');
       await new Promise((res) => other.once('exit', res));
       assert.strictEqual((await r.manager.detect()).length, 1, 'stale lock taken over once the other window died');
@@ -497,10 +628,16 @@ describe('CameraManager against the simulator', function () {
       await r.session.store.openRoll('com');
       await assert.rejects(r.session.capture(), /reserved device name/);
       assert.deepStrictEqual(await rollFiles(r), []);
-      assert.ok(!r.states.some((st) => st.kind === 'busy' && st.job === 'capture'), 'the camera never fired: no capture job ran');
+      assert.ok(
+        !r.states.some((st) => st.kind === 'busy' && st.job === 'capture'),
+        'the camera never fired: no capture job ran',
+      );
       // The same roll with a pattern that cannot collide captures normally.
       r.session.store.configure(path.join(r.out, 'captures'), parseFilenamePattern('{roll}-{frame}'));
-      assert.deepStrictEqual((await r.session.capture()).files.map((f) => f.name), ['com-1.JPG']);
+      assert.deepStrictEqual(
+        (await r.session.capture()).files.map((f) => f.name),
+        ['com-1.JPG'],
+      );
     } finally {
       await r.dispose();
     }
@@ -514,7 +651,11 @@ describe('CameraManager against the simulator', function () {
     await r.manager.dispose();
     await assert.rejects(job, kindOf('cancelled'));
     await noSimulatorLeft();
-    assert.strictEqual(await fs.stat(path.join(r.out, 'camera.lock')).catch(() => undefined), undefined, 'lock released');
+    assert.strictEqual(
+      await fs.stat(path.join(r.out, 'camera.lock')).catch(() => undefined),
+      undefined,
+      'lock released',
+    );
   });
 
   describe('paths with % codes, spaces and non-ASCII letters (gphoto2 expands % codes in the WHOLE --filename)', () => {
@@ -547,7 +688,14 @@ describe('CameraManager against the simulator', function () {
       const elsewhere = path.join(r.out, 'elsewhere');
       // A wrapper whose extra --filename (the last one wins, as in gphoto2) sends the file elsewhere.
       const sim = r.sim.program;
-      r.manager.configure({ program: { ...sim, command: '/bin/sh', prefixArgs: ['-c', 'exec "$0" "$@" "--filename=$CT_ELSEWHERE/%f.%C"', sim.command, ...sim.prefixArgs], env: { ...sim.env, CT_ELSEWHERE: elsewhere } } });
+      r.manager.configure({
+        program: {
+          ...sim,
+          command: '/bin/sh',
+          prefixArgs: ['-c', 'exec "$0" "$@" "--filename=$CT_ELSEWHERE/%f.%C"', sim.command, ...sim.prefixArgs],
+          env: { ...sim.env, CT_ELSEWHERE: elsewhere },
+        },
+      });
       await assert.rejects(r.session.capture(), (e: unknown) => {
         kindOf('failed')(e);
         const message = (e as CameraError).message;
@@ -574,17 +722,27 @@ describe('CameraManager against the simulator', function () {
       // The download is under way once its (partial) file is in the staging folder.
       await waitFor('the download to start', async () => {
         for (const dir of await fs.readdir(staging).catch(() => [] as string[])) {
-          if ((await fs.readdir(path.join(staging, dir)).catch(() => [] as string[])).some((n) => n.endsWith('.JPG'))) return true;
+          if ((await fs.readdir(path.join(staging, dir)).catch(() => [] as string[])).some((n) => n.endsWith('.JPG')))
+            return true;
         }
         return false;
       });
       const [pid] = r.runner.activePids();
       await r.manager.dispose();
       await assert.rejects(capture, kindOf('cancelled'));
-      assert.deepStrictEqual(signals.sent.filter((s) => s.pid === pid).map((s) => s.signal), ['SIGTERM'], 'one SIGTERM (the simulator exits within the grace period, so no SIGKILL)');
+      assert.deepStrictEqual(
+        signals.sent.filter((s) => s.pid === pid).map((s) => s.signal),
+        ['SIGTERM'],
+        'one SIGTERM (the simulator exits within the grace period, so no SIGKILL)',
+      );
       // gphoto2's first signal: "Cancelling...", stop at the next safe point, "Operation cancelled."
       // (a second one prints "Aborting..." on stdout and exits without that line).
-      assert.ok(r.logs.some((l) => /Capture: gphoto2-sim finished in \d+ ms: exit 1\n {2}stderr: Operation cancelled\./.test(l)), r.logs.join('\n'));
+      assert.ok(
+        r.logs.some((l) =>
+          /Capture: gphoto2-sim finished in \d+ ms: exit 1\n {2}stderr: Operation cancelled\./.test(l),
+        ),
+        r.logs.join('\n'),
+      );
       await noSimulatorLeft();
     } finally {
       signals.restore();
@@ -599,16 +757,28 @@ describe('CameraManager against the simulator', function () {
       const controller = new AbortController();
       let out = '';
       // The time limit (1 s) passes inside the grace period (2 s) that follows the cancel.
-      const child = runner.start('/bin/sh', ['-c', "trap 'echo TERM' TERM; echo ready; while :; do sleep 0.02; done"], { timeoutMs: 1000, signal: controller.signal, graceMs: 2000, onStdoutText: (t) => (out += t) });
+      const child = runner.start('/bin/sh', ['-c', "trap 'echo TERM' TERM; echo ready; while :; do sleep 0.02; done"], {
+        timeoutMs: 1000,
+        signal: controller.signal,
+        graceMs: 2000,
+        onStdoutText: (t) => (out += t),
+      });
       await waitFor('the child to trap SIGTERM', () => out.includes('ready'));
       controller.abort();
       void child.stop();
       void runner.dispose();
       const result = await child.result;
-      assert.deepStrictEqual(signals.sent.filter((s) => s.pid === child.pid).map((s) => s.signal), ['SIGTERM', 'SIGKILL']);
+      assert.deepStrictEqual(
+        signals.sent.filter((s) => s.pid === child.pid).map((s) => s.signal),
+        ['SIGTERM', 'SIGKILL'],
+      );
       assert.strictEqual(result.signal, 'SIGKILL');
       assert.strictEqual(result.cancelled, true, 'the cancel came first');
-      assert.strictEqual((result.stdout.match(/TERM/g) ?? []).length, 1, `the child saw one SIGTERM: ${JSON.stringify(result.stdout)}`);
+      assert.strictEqual(
+        (result.stdout.match(/TERM/g) ?? []).length,
+        1,
+        `the child saw one SIGTERM: ${JSON.stringify(result.stdout)}`,
+      );
     } finally {
       signals.restore();
       await runner.dispose();

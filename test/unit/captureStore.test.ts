@@ -6,7 +6,6 @@ import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { tempDir } from '../support/simulatorHarness';
 import { stage } from '../support/stagedFiles';
 
-
 describe('CaptureStore', () => {
   let out: string;
   let store: CaptureStore;

@@ -17,7 +17,6 @@ import { PROJECT_ROOT, SimulatorHarness, tempDir, testManagerSettings } from '..
 
 const CRASHING_WINDOW = path.join(PROJECT_ROOT, 'out', 'test', 'support', 'crashingWindow.js');
 
-
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -61,10 +60,17 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
    * the manager never got to file it). Returns the staging folder and the processes still in it:
    * the gphoto2 the dead window started, if it outlived it (a real one does, until its next write).
    */
-  async function crashAfterDownload(sim: SimulatorHarness, output: string): Promise<{ staging: string; strays: number[] }> {
+  async function crashAfterDownload(
+    sim: SimulatorHarness,
+    output: string,
+  ): Promise<{ staging: string; strays: number[] }> {
     await sim.configure({ captureWidth: 320, captureHeight: 200, lingerMs: -1 });
     const work = await scratch('ct-crash-work-');
-    const window: ChildProcess = spawn(process.execPath, [CRASHING_WINDOW, JSON.stringify({ simHome: sim.home, output, workDir: work })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const window: ChildProcess = spawn(
+      process.execPath,
+      [CRASHING_WINDOW, JSON.stringify({ simHome: sim.home, output, workDir: work })],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let said = '';
     window.stdout?.on('data', (d: Buffer) => (said += d.toString()));
     window.stderr?.on('data', (d: Buffer) => (said += d.toString()));
@@ -73,7 +79,9 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
       window.kill('SIGKILL');
       await exited;
     });
-    await until(`the download announced as done (window said: ${said})`, async () => (/Deleting file \S+ on the camera/.test(said) ? true : undefined));
+    await until(`the download announced as done (window said: ${said})`, async () =>
+      /Deleting file \S+ on the camera/.test(said) ? true : undefined,
+    );
     const root = path.join(output, STAGING_FOLDER);
     const staging = await until(`a complete JPEG in ${root}`, async () => {
       for (const name of await fs.readdir(root).catch(() => [] as string[])) {
@@ -95,9 +103,20 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
   }
 
   /** The next window. Its Cleanup sees only `strays`: it must never stop another suite's simulator. */
-  async function nextWindow(sim: SimulatorHarness, output: string, strays: ReadonlySet<number> = new Set()): Promise<ManagerSession> {
+  async function nextWindow(
+    sim: SimulatorHarness,
+    output: string,
+    strays: ReadonlySet<number> = new Set(),
+  ): Promise<ManagerSession> {
     const work = await scratch('ct-crash-next-');
-    const s = await openManagerSession({ settings: testManagerSettings(sim.program, path.join(work, 'previews')), workDir: work, output, identity: { source: 'simulator' }, table: new OnlyThese(strays), lockLabel: 'next window' });
+    const s = await openManagerSession({
+      settings: testManagerSettings(sim.program, path.join(work, 'previews')),
+      workDir: work,
+      output,
+      identity: { source: 'simulator' },
+      table: new OnlyThese(strays),
+      lockLabel: 'next window',
+    });
     undo.push(() => s.close());
     return s;
   }
@@ -111,7 +130,10 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
   async function assertRecovered(r: RecoveredFolder, output: string, staging: string): Promise<void> {
     assert.strictEqual(path.dirname(r.folder), path.join(output, RECOVERED_FOLDER));
     assert.strictEqual(r.from, staging);
-    assert.deepStrictEqual(r.files.map((f) => path.basename(f)), ['IMG_0001.JPG']);
+    assert.deepStrictEqual(
+      r.files.map((f) => path.basename(f)),
+      ['IMG_0001.JPG'],
+    );
     assert.deepStrictEqual(r.incomplete, []);
     assert.ok(await isCompleteJpeg(r.files[0]), 'the recovered image is the whole JPEG');
     assert.deepStrictEqual(await fs.readdir(path.join(output, STAGING_FOLDER)), [], 'staging is empty');
@@ -121,18 +143,27 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
     const { sim, output } = await rig();
     const { staging, strays } = await crashAfterDownload(sim, output);
     for (const pid of strays) process.kill(pid, 'SIGTERM');
-    await until(`no process left in ${staging}`, async () => ((await processesUsing([staging])).size === 0 ? true : undefined));
+    await until(`no process left in ${staging}`, async () =>
+      (await processesUsing([staging])).size === 0 ? true : undefined,
+    );
     const s = await nextWindow(sim, output);
     // On disk first: the image left staging for recovered/.
     const left = await fs.readdir(path.join(output, STAGING_FOLDER));
-    assert.deepStrictEqual(left, [], `nothing is left in staging (found ${left.map((d) => path.join(d, '*')).join(', ')})`);
+    assert.deepStrictEqual(
+      left,
+      [],
+      `nothing is left in staging (found ${left.map((d) => path.join(d, '*')).join(', ')})`,
+    );
     const kept = await fs.readdir(path.join(output, RECOVERED_FOLDER)).catch(() => [] as string[]);
     assert.strictEqual(kept.length, 1, 'one folder in recovered/');
     assert.deepStrictEqual(await fs.readdir(path.join(output, RECOVERED_FOLDER, kept[0])), ['IMG_0001.JPG']);
     assert.strictEqual(s.session.recoveredAtOpen.length, 1, 'the session reports what it recovered at start-up');
     await assertRecovered(s.session.recoveredAtOpen[0], output, staging);
     // The roll is untouched: nothing was filed in it, and the next frame is still 1.
-    assert.deepStrictEqual((await fs.readdir(s.session.store.rollFolder)).filter((n) => !n.startsWith('.')), []);
+    assert.deepStrictEqual(
+      (await fs.readdir(s.session.store.rollFolder)).filter((n) => !n.startsWith('.')),
+      [],
+    );
     assert.strictEqual(s.session.snapshot().nextFrame, 1);
   });
 
@@ -148,17 +179,30 @@ describe('a window killed after gphoto2 downloaded (real manager and simulator)'
     if (strays.length > 0) {
       // A folder a process still writes into is not touched, and the log says why.
       assert.deepStrictEqual(await s.session.recoverOrphans(), []);
-      assert.deepStrictEqual((await fs.readdir(staging)).filter((n) => /\.jpg$/i.test(n)), ['IMG_0001.JPG']);
-      assert.ok(logs.some((l) => l.includes(staging) && /still uses it/.test(l)), logs.join('\n'));
+      assert.deepStrictEqual(
+        (await fs.readdir(staging)).filter((n) => /\.jpg$/i.test(n)),
+        ['IMG_0001.JPG'],
+      );
+      assert.ok(
+        logs.some((l) => l.includes(staging) && /still uses it/.test(l)),
+        logs.join('\n'),
+      );
     }
     const told: RecoveredFolder[][] = [];
     s.session.on('recovered', (r) => told.push(r));
     const report = await s.session.cleanup();
-    assert.deepStrictEqual(report.found.map((p) => p.pid).sort(), [...strays].sort(), 'Cleanup stopped the stray gphoto2');
+    assert.deepStrictEqual(
+      report.found.map((p) => p.pid).sort(),
+      [...strays].sort(),
+      'Cleanup stopped the stray gphoto2',
+    );
     assert.strictEqual(report.recovered.length, 1, 'the cleanup result lists the recovered folder');
     await assertRecovered(report.recovered[0], output, staging);
     assert.deepStrictEqual(told, [report.recovered], 'the session emitted `recovered` once');
-    assert.ok(logs.some((l) => l.startsWith('warn: Recovered 1 complete file(s)') && l.includes(report.recovered[0].folder)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) => l.startsWith('warn: Recovered 1 complete file(s)') && l.includes(report.recovered[0].folder)),
+      logs.join('\n'),
+    );
     assert.doesNotThrow(() => JSON.stringify(report), 'the command result is plain JSON');
   });
 });

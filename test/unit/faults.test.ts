@@ -39,8 +39,20 @@ interface Rig {
 /** Everything a test made: rigs, mounts, children, temp folders. Undone in reverse order. */
 const undo: (() => Promise<void> | void)[] = [];
 
-async function rig(opts: { output: string; previewDir?: string; sim?: SimulatorConfig; settings?: Partial<ManagerSettings>; roll?: string }): Promise<Rig> {
-  const sim = await SimulatorHarness.create({ captureWidth: 320, captureHeight: 200, previewWidth: 160, previewHeight: 106, ...opts.sim });
+async function rig(opts: {
+  output: string;
+  previewDir?: string;
+  sim?: SimulatorConfig;
+  settings?: Partial<ManagerSettings>;
+  roll?: string;
+}): Promise<Rig> {
+  const sim = await SimulatorHarness.create({
+    captureWidth: 320,
+    captureHeight: 200,
+    previewWidth: 160,
+    previewHeight: 106,
+    ...opts.sim,
+  });
   const work = await tempDir('ct-faults-work-');
   const { runner, manager, session, logs, close } = await openManagerSession({
     settings: testManagerSettings(sim.program, opts.previewDir ?? path.join(work, 'previews'), opts.settings),
@@ -87,13 +99,19 @@ function remountReadOnly(target: string, bind = false): void {
   assert.strictEqual(m.status, 0, `remount ${target} read-only: ${m.stderr}`);
 }
 
-const rollFiles = async (r: Rig) => (await fs.readdir(r.session.store.rollFolder)).filter((n) => !n.startsWith('.')).sort();
-const staged = async (r: Rig) => fs.readdir(path.join(r.session.store.output, STAGING_FOLDER)).catch(() => [] as string[]);
+const rollFiles = async (r: Rig) =>
+  (await fs.readdir(r.session.store.rollFolder)).filter((n) => !n.startsWith('.')).sort();
+const staged = async (r: Rig) =>
+  fs.readdir(path.join(r.session.store.output, STAGING_FOLDER)).catch(() => [] as string[]);
 const spawned = (r: Rig) => r.logs.filter((l) => /: \$ gphoto2-sim /.test(l)).length;
 
 async function noSimulatorLeft(): Promise<void> {
   const left = await ownChildren(new LinuxProcessTable(), new Set([SIMULATOR_PROCESS_NAME, 'gphoto2']));
-  assert.deepStrictEqual(left.map((p) => `${p.name}:${p.pid}`), [], 'no gphoto2 or simulator process is left running');
+  assert.deepStrictEqual(
+    left.map((p) => `${p.name}:${p.pid}`),
+    [],
+    'no gphoto2 or simulator process is left running',
+  );
 }
 
 describe('faults', function () {
@@ -142,7 +160,7 @@ describe('faults', function () {
       if (!isRoot) this.skip();
     });
 
-    it('the output folder turns read-only mid-session (EROFS, e.g. a card\'s lock switch): typed io error offering the settings, gphoto2 never started, counter unchanged', async function () {
+    it("the output folder turns read-only mid-session (EROFS, e.g. a card's lock switch): typed io error offering the settings, gphoto2 never started, counter unchanged", async function () {
       const output = await scratch('ct-faults-ro-');
       if (!mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], output)) this.skip();
       const r = await rig({ output });
@@ -185,7 +203,10 @@ describe('faults', function () {
       if (!mount(['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs'], output)) this.skip();
       const r = await rig({ output });
       remountReadOnly(output);
-      await assert.rejects(r.session.capture(), (e: unknown) => kindOf('io', r)(e) && /writable output folder/.test((e as CameraError).message));
+      await assert.rejects(
+        r.session.capture(),
+        (e: unknown) => kindOf('io', r)(e) && /writable output folder/.test((e as CameraError).message),
+      );
     });
 
     it('only the roll folder read-only: the download works, the move into the roll fails: typed io error, nothing half-kept, counter unchanged', async function () {
@@ -217,7 +238,10 @@ describe('faults', function () {
       remountReadOnly(roll, true);
       await assert.rejects(r.session.capture());
       const jpegs = (await fs.readdir(output, { recursive: true })).filter((n) => /\.jpg$/i.test(n));
-      assert.ok(jpegs.length > 0, 'the downloaded photo is kept somewhere under the output folder (and the error says where)');
+      assert.ok(
+        jpegs.length > 0,
+        'the downloaded photo is kept somewhere under the output folder (and the error says where)',
+      );
     });
   });
 
@@ -270,7 +294,10 @@ describe('faults', function () {
     it('ENOSPC when even the staging folder cannot be made: storageFull "the disk is full"', async () => {
       const r = await rig({ output });
       await fillCompletely();
-      await assert.rejects(r.session.capture(), (e: unknown) => kindOf('storageFull', r)(e) && /disk is full/.test((e as CameraError).message));
+      await assert.rejects(
+        r.session.capture(),
+        (e: unknown) => kindOf('storageFull', r)(e) && /disk is full/.test((e as CameraError).message),
+      );
     });
 
     // Regression test (fixed bug in src/camera/cameraManager.ts): a full disk during gphoto2's download is reported from
@@ -290,7 +317,14 @@ describe('faults', function () {
       const file = path.join(dir, 'gphoto2');
       await fs.writeFile(file, script, { mode });
       await fs.chmod(file, mode);
-      return { command: file, prefixArgs: [], env: {}, simulated: false, processName: 'ct-faults-no-such-name', displayName: 'gphoto2' };
+      return {
+        command: file,
+        prefixArgs: [],
+        env: {},
+        simulated: false,
+        processName: 'ct-faults-no-such-name',
+        displayName: 'gphoto2',
+      };
     }
 
     it('not executable (EACCES, even for root): gphoto2Missing naming cameraTether.gphoto2Path; the next job with a good program works', async () => {
@@ -316,8 +350,21 @@ describe('faults', function () {
     it('a folder instead of a program (EACCES): gphoto2Missing naming the setting', async () => {
       const base = await scratch('ct-faults-');
       const r = await rig({ output: path.join(base, 'captures') });
-      r.manager.configure({ program: { command: base, prefixArgs: [], env: {}, simulated: false, processName: 'ct-faults-no-such-name', displayName: 'gphoto2' } });
-      await assert.rejects(r.manager.version(), (e: unknown) => kindOf('gphoto2Missing', r)(e) && (e as CameraError).details.setting === 'cameraTether.gphoto2Path');
+      r.manager.configure({
+        program: {
+          command: base,
+          prefixArgs: [],
+          env: {},
+          simulated: false,
+          processName: 'ct-faults-no-such-name',
+          displayName: 'gphoto2',
+        },
+      });
+      await assert.rejects(
+        r.manager.version(),
+        (e: unknown) =>
+          kindOf('gphoto2Missing', r)(e) && (e as CameraError).details.setting === 'cameraTether.gphoto2Path',
+      );
     });
 
     it('a program that is not gphoto2 (gphoto2Path pointing at something else): badOutput, the path setting offered', async () => {
@@ -350,7 +397,7 @@ describe('faults', function () {
     });
   });
 
-  describe('cleanup stops only the exact names, only this user\'s processes', () => {
+  describe("cleanup stops only the exact names, only this user's processes", () => {
     const children: ChildProcess[] = [];
     /** Names used by the test: whatever still runs under them afterwards (e.g. the other user's node behind runuser) is killed. */
     const names = new Set<string>();
@@ -371,7 +418,9 @@ describe('faults', function () {
     function start(name: string, opts: { asUser?: string; argv0?: string } = {}): ChildProcess {
       names.add(name);
       const script = `process.title=${JSON.stringify(name)};setInterval(()=>{},1000);console.log('ready')`;
-      const argv = opts.asUser ? ['runuser', '-u', opts.asUser, '--', process.execPath, '-e', script] : [process.execPath, '-e', script];
+      const argv = opts.asUser
+        ? ['runuser', '-u', opts.asUser, '--', process.execPath, '-e', script]
+        : [process.execPath, '-e', script];
       const c = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], argv0: opts.argv0 });
       children.push(c);
       return c;
@@ -382,7 +431,10 @@ describe('faults', function () {
       const dir = await scratch('ct-faults-argv0-');
       const binary = path.join(dir, comm);
       await fs.symlink(process.execPath, binary);
-      const c = spawn(binary, ['-e', "setInterval(()=>{},1000);console.log('ready')"], { stdio: ['ignore', 'pipe', 'inherit'], argv0 });
+      const c = spawn(binary, ['-e', "setInterval(()=>{},1000);console.log('ready')"], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        argv0,
+      });
       children.push(c);
       return c;
     }
@@ -418,18 +470,32 @@ describe('faults', function () {
       await Promise.all([target, targetLong, ...bystanders, ...(otherUser ? [otherUser] : [])].map(ready));
       if (otherUser) {
         const seen = await new LinuxProcessTable().list(new Set([short]));
-        assert.ok(seen.some((p) => p.uid !== process.getuid?.()), 'precondition: the other user\'s process is visible');
+        assert.ok(
+          seen.some((p) => p.uid !== process.getuid?.()),
+          "precondition: the other user's process is visible",
+        );
       }
 
       const report = await r.session.cleanup();
-      assert.deepStrictEqual(report.found.map((f) => f.pid).sort(), [target.pid, targetLong.pid].sort(), JSON.stringify(report));
-      assert.deepStrictEqual(report.ended.map((e) => e.how), ['terminated', 'terminated']);
-      assert.ok(report.names.includes(short) && report.names.includes(long) && report.names.includes(`${short}-sim`), `looked for ${report.names.join(', ')}`);
+      assert.deepStrictEqual(
+        report.found.map((f) => f.pid).sort(),
+        [target.pid, targetLong.pid].sort(),
+        JSON.stringify(report),
+      );
+      assert.deepStrictEqual(
+        report.ended.map((e) => e.how),
+        ['terminated', 'terminated'],
+      );
+      assert.ok(
+        report.names.includes(short) && report.names.includes(long) && report.names.includes(`${short}-sim`),
+        `looked for ${report.names.join(', ')}`,
+      );
       const deadline = Date.now() + 5000;
-      while ((alive(target) || alive(targetLong)) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+      while ((alive(target) || alive(targetLong)) && Date.now() < deadline)
+        await new Promise((res) => setTimeout(res, 10));
       assert.ok(!alive(target) && !alive(targetLong), 'the exact names are gone');
       for (const b of bystanders) assert.ok(alive(b), `pid ${b.pid} (not an exact name) was left alone`);
-      if (otherUser) assert.ok(alive(otherUser), 'the other user\'s process was left alone');
+      if (otherUser) assert.ok(alive(otherUser), "the other user's process was left alone");
       else console.log('    (other-user case skipped: needs root and the user "nobody")');
 
       // The automatic sweep before the first job after an error behaves the same.

@@ -8,7 +8,10 @@ describe('fileNaming', () => {
   describe('parseFilenamePattern', () => {
     it('renders zero-padded frame numbers and the other tokens', () => {
       assert.strictEqual(parseFilenamePattern('frame-{frame:04}').render(7, { roll: 'r1', when }), 'frame-0007');
-      assert.strictEqual(parseFilenamePattern('{roll}_{frame:3}_{date}_{time}').render(12, { roll: 'kodak', when }), 'kodak_012_2026-11-24_090507');
+      assert.strictEqual(
+        parseFilenamePattern('{roll}_{frame:3}_{date}_{time}').render(12, { roll: 'kodak', when }),
+        'kodak_012_2026-11-24_090507',
+      );
       assert.strictEqual(parseFilenamePattern('img{frame}').render(12345, { roll: 'r', when }), 'img12345');
     });
 
@@ -40,19 +43,31 @@ describe('fileNaming', () => {
     ];
     for (const [pattern, message] of bad) {
       it(`rejects ${JSON.stringify(pattern.slice(0, 20))} naming the setting`, () => {
-        assert.throws(() => parseFilenamePattern(pattern), (err: unknown) => err instanceof NamingError && message.test(err.message) && err.setting === 'cameraTether.filenamePattern');
+        assert.throws(
+          () => parseFilenamePattern(pattern),
+          (err: unknown) =>
+            err instanceof NamingError && message.test(err.message) && err.setting === 'cameraTether.filenamePattern',
+        );
       });
     }
 
     it('a roll name that makes {roll}{frame} a Windows device name (com + 1 = COM1) is refused by checkRoll and render', () => {
       const p = parseFilenamePattern('{roll}{frame}');
-      const reserved = (err: unknown) => err instanceof NamingError && /roll name "com".*frame 1 "com1", a reserved device name/.test(err.message);
+      const reserved = (err: unknown) =>
+        err instanceof NamingError && /roll name "com".*frame 1 "com1", a reserved device name/.test(err.message);
       assert.throws(() => p.checkRoll('com'), reserved);
       assert.throws(() => p.checkRoll('LPT'), NamingError);
       assert.throws(() => p.render(1, { roll: 'com', when: new Date() }), reserved);
-      assert.strictEqual(p.render(12, { roll: 'com', when: new Date() }), 'com12', 'only the names that are devices are refused');
+      assert.strictEqual(
+        p.render(12, { roll: 'com', when: new Date() }),
+        'com12',
+        'only the names that are devices are refused',
+      );
       for (const fine of ['comet', 'co', 'roll-com']) assert.doesNotThrow(() => p.checkRoll(fine), fine);
-      assert.doesNotThrow(() => parseFilenamePattern('frame-{frame}').checkRoll('com'), 'without {roll} the roll name never reaches the file name');
+      assert.doesNotThrow(
+        () => parseFilenamePattern('frame-{frame}').checkRoll('com'),
+        'without {roll} the roll name never reaches the file name',
+      );
       assert.doesNotThrow(() => parseFilenamePattern('{roll}-{frame}').checkRoll('com'), 'com-1 is no device');
     });
   });

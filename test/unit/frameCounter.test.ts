@@ -15,7 +15,6 @@ import { stage } from '../support/stagedFiles';
 
 const COUNTER_FILE = '.camera-tether-roll.json';
 
-
 describe('frame counter edges', () => {
   let out: string;
   let store: CaptureStore;
@@ -31,11 +30,18 @@ describe('frame counter edges', () => {
 
   const rollFiles = async () => (await fs.readdir(store.rollFolder)).filter((n) => !n.startsWith('.')).sort();
   const writeCounter = (text: string) => fs.writeFile(path.join(store.rollFolder, COUNTER_FILE), text);
-  const refusedAtLimit = (pattern: RegExp) => (err: unknown) => err instanceof NamingError && pattern.test(err.message) && /New Roll/.test(err.message) && /Set Frame Number/.test(err.message);
+  const refusedAtLimit = (pattern: RegExp) => (err: unknown) =>
+    err instanceof NamingError &&
+    pattern.test(err.message) &&
+    /New Roll/.test(err.message) &&
+    /Set Frame Number/.test(err.message);
 
   it('MAX_FRAME is 999999, and the pattern check assumes names that wide', () => {
     assert.strictEqual(MAX_FRAME, 999_999);
-    assert.strictEqual(parseFilenamePattern('frame-{frame}').render(MAX_FRAME, { roll: 'r', when: new Date() }), 'frame-999999');
+    assert.strictEqual(
+      parseFilenamePattern('frame-{frame}').render(MAX_FRAME, { roll: 'r', when: new Date() }),
+      'frame-999999',
+    );
   });
 
   it('counter set to 999999: the capture is filed as frame 999999 (no error); the next one is refused before anything moves', async () => {
@@ -44,7 +50,10 @@ describe('frame counter edges', () => {
     assert.strictEqual(r.frame, MAX_FRAME);
     assert.deepStrictEqual(await rollFiles(), ['frame-999999.JPG', 'frame-999999.NEF']);
     assert.strictEqual(await store.nextFrame(), MAX_FRAME + 1, 'the counter says "full", not a frame');
-    await assert.rejects(store.checkNextFrameFree(), refusedAtLimit(/Roll "roll-1" has reached frame 999999, the highest frame number/));
+    await assert.rejects(
+      store.checkNextFrameFree(),
+      refusedAtLimit(/Roll "roll-1" has reached frame 999999, the highest frame number/),
+    );
     // The last guard, if a capture got past the check: nothing leaves staging.
     const next = await stage(store, { 'IMG_0002.JPG': 'one too many' });
     await assert.rejects(store.commitFrame(next), refusedAtLimit(/reached frame 999999/));
@@ -67,7 +76,10 @@ describe('frame counter edges', () => {
     await fs.writeFile(path.join(store.rollFolder, 'frame-99999999.JPG'), 'x');
     assert.strictEqual(await store.nextFrame(), MAX_FRAME + 1);
     assert.strictEqual((await store.info()).nextFrame, MAX_FRAME + 1);
-    await assert.rejects(store.checkNextFrameFree(), refusedAtLimit(/holds frame-99999999\.JPG, numbered beyond 999999.*Move or rename that file/));
+    await assert.rejects(
+      store.checkNextFrameFree(),
+      refusedAtLimit(/holds frame-99999999\.JPG, numbered beyond 999999.*Move or rename that file/),
+    );
     await assert.rejects(store.commitFrame(await stage(store, { 'IMG_0001.JPG': 'a' })), NamingError);
     assert.deepStrictEqual(await rollFiles(), ['frame-0003.JPG', 'frame-99999999.JPG']);
   });
@@ -75,10 +87,21 @@ describe('frame counter edges', () => {
   it('{"nextFrame": 1e21} in the roll file: refused before the capture with the file named and a log line; never "1e+21" in a name', async () => {
     await writeCounter('{"nextFrame": 1e21}');
     assert.strictEqual(await store.nextFrame(), MAX_FRAME + 1);
-    await assert.rejects(store.checkNextFrameFree(), refusedAtLimit(new RegExp(`The frame counter of roll "roll-1" \\(${path.join(store.rollFolder, COUNTER_FILE).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) says the next frame is 1e\\+21, beyond 999999`)));
+    await assert.rejects(
+      store.checkNextFrameFree(),
+      refusedAtLimit(
+        new RegExp(
+          `The frame counter of roll "roll-1" \\(${path.join(store.rollFolder, COUNTER_FILE).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) says the next frame is 1e\\+21, beyond 999999`,
+        ),
+      ),
+    );
     await assert.rejects(store.commitFrame(await stage(store, { 'IMG_0001.JPG': 'a' })), NamingError);
     assert.deepStrictEqual(await rollFiles(), []);
-    assert.deepStrictEqual(logs.filter((l) => /1e\+21, beyond 999999: captures into this roll are refused/.test(l)).length, 1, `one log line, not one per read: ${logs.join('\n')}`);
+    assert.deepStrictEqual(
+      logs.filter((l) => /1e\+21, beyond 999999: captures into this roll are refused/.test(l)).length,
+      1,
+      `one log line, not one per read: ${logs.join('\n')}`,
+    );
   });
 
   for (const [text, why] of [
@@ -95,7 +118,10 @@ describe('frame counter edges', () => {
       const r = await store.commitFrame(await stage(store, { 'IMG_0001.JPG': 'a' }));
       assert.strictEqual(r.frame, 5);
       assert.deepStrictEqual(await rollFiles(), ['frame-0004.JPG', 'frame-0005.JPG']);
-      assert.ok(logs.some((l) => l.startsWith('warn: Ignoring the frame counter of roll "roll-1"') && why.test(l)), logs.join('\n'));
+      assert.ok(
+        logs.some((l) => l.startsWith('warn: Ignoring the frame counter of roll "roll-1"') && why.test(l)),
+        logs.join('\n'),
+      );
     });
   }
 
@@ -114,7 +140,8 @@ describe('frame counter edges', () => {
   });
 
   it('setNextFrame refuses 0, 1000000 and 1e21 (the range has one definition)', async () => {
-    for (const n of [0, MAX_FRAME + 1, 1e21, 2.5]) await assert.rejects(store.setNextFrame(n), /whole number from 1 to 999999/);
+    for (const n of [0, MAX_FRAME + 1, 1e21, 2.5])
+      await assert.rejects(store.setNextFrame(n), /whole number from 1 to 999999/);
   });
 });
 
@@ -129,7 +156,12 @@ describe('frame counter edges through the session (real manager, simulator)', fu
     sim = await SimulatorHarness.create({ captureWidth: 320, captureHeight: 200 });
     work = await tempDir('ct-frames-work-');
     output = await tempDir('ct-frames-out-');
-    s = await openManagerSession({ settings: testManagerSettings(sim.program, path.join(work, 'previews')), workDir: work, output, identity: { source: 'simulator' } });
+    s = await openManagerSession({
+      settings: testManagerSettings(sim.program, path.join(work, 'previews')),
+      workDir: work,
+      output,
+      identity: { source: 'simulator' },
+    });
     sessionLogs = [];
     s.session.on('log', (e) => sessionLogs.push(`${e.level}: ${e.message}`));
   });
@@ -142,13 +174,17 @@ describe('frame counter edges through the session (real manager, simulator)', fu
 
   const gphoto2Runs = () => s.logs.filter((l) => /: \$ gphoto2-sim /.test(l)).length;
   const stagingFolders = () => fs.readdir(path.join(output, STAGING_FOLDER)).catch(() => [] as string[]);
-  const atLimit = (err: unknown) => err instanceof CameraError && err.kind === 'badSetting' && /has reached frame 999999/.test(err.message);
+  const atLimit = (err: unknown) =>
+    err instanceof CameraError && err.kind === 'badSetting' && /has reached frame 999999/.test(err.message);
 
   it('counter at 999999: the capture commits and reports frame 999999; the next is refused before gphoto2 runs', async () => {
     await s.session.setNextFrame(MAX_FRAME);
     const r = await s.session.capture();
     assert.strictEqual(r.frame, MAX_FRAME);
-    assert.deepStrictEqual(r.files.map((f) => f.name), ['frame-999999.JPG']);
+    assert.deepStrictEqual(
+      r.files.map((f) => f.name),
+      ['frame-999999.JPG'],
+    );
     assert.strictEqual(s.session.snapshot().lastCapture?.frame, MAX_FRAME);
     assert.strictEqual(s.session.snapshot().state, 'idle', 'not reported as an error');
     const runs = gphoto2Runs();
@@ -164,7 +200,10 @@ describe('frame counter edges through the session (real manager, simulator)', fu
     assert.strictEqual((await first).frame, MAX_FRAME);
     await assert.rejects(second, atLimit);
     assert.strictEqual(gphoto2Runs(), 1, 'only the first capture ran gphoto2');
-    assert.deepStrictEqual((await fs.readdir(s.session.store.rollFolder)).filter((n) => !n.startsWith('.')), ['frame-999999.JPG']);
+    assert.deepStrictEqual(
+      (await fs.readdir(s.session.store.rollFolder)).filter((n) => !n.startsWith('.')),
+      ['frame-999999.JPG'],
+    );
     assert.deepStrictEqual(await stagingFolders(), []);
   });
 
@@ -174,15 +213,27 @@ describe('frame counter edges through the session (real manager, simulator)', fu
     });
     const r = await s.session.capture();
     assert.strictEqual(r.frame, 1);
-    assert.deepStrictEqual((await fs.readdir(s.session.store.rollFolder)).filter((n) => !n.startsWith('.')), ['frame-0001.JPG']);
-    assert.ok(sessionLogs.includes('error: Frame 1 was filed, but showing it failed: the panel is gone'), sessionLogs.join('\n'));
+    assert.deepStrictEqual(
+      (await fs.readdir(s.session.store.rollFolder)).filter((n) => !n.startsWith('.')),
+      ['frame-0001.JPG'],
+    );
+    assert.ok(
+      sessionLogs.includes('error: Frame 1 was filed, but showing it failed: the panel is gone'),
+      sessionLogs.join('\n'),
+    );
     assert.strictEqual(s.session.snapshot().nextFrame, 2);
   });
 
   it('{"nextFrame": 1e21} in the roll file: the capture is refused before gphoto2 runs, with a log line naming the file', async () => {
     await fs.writeFile(path.join(s.session.store.rollFolder, COUNTER_FILE), '{"nextFrame": 1e21}');
-    await assert.rejects(s.session.capture(), (err: unknown) => err instanceof CameraError && /says the next frame is 1e\+21, beyond 999999/.test(err.message));
+    await assert.rejects(
+      s.session.capture(),
+      (err: unknown) => err instanceof CameraError && /says the next frame is 1e\+21, beyond 999999/.test(err.message),
+    );
     assert.strictEqual(gphoto2Runs(), 0);
-    assert.ok(sessionLogs.some((l) => l.startsWith('warn: The frame counter of roll "roll-1"') && l.includes(COUNTER_FILE)), sessionLogs.join('\n'));
+    assert.ok(
+      sessionLogs.some((l) => l.startsWith('warn: The frame counter of roll "roll-1"') && l.includes(COUNTER_FILE)),
+      sessionLogs.join('\n'),
+    );
   });
 });

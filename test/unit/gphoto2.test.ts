@@ -12,7 +12,11 @@ function classify(name: string): CameraError | undefined {
 describe('gphoto2 front end', () => {
   describe('argv builders', () => {
     it('passes both --camera and --port when a body is chosen (gphoto2 would remember a lone one)', () => {
-      assert.deepStrictEqual(gp.summaryArgs({ model: 'Canon EOS 700D', port: 'usb:001,004' }), ['--camera=Canon EOS 700D', '--port=usb:001,004', '--summary']);
+      assert.deepStrictEqual(gp.summaryArgs({ model: 'Canon EOS 700D', port: 'usb:001,004' }), [
+        '--camera=Canon EOS 700D',
+        '--port=usb:001,004',
+        '--summary',
+      ]);
       assert.deepStrictEqual(gp.summaryArgs({}), ['--summary']);
     });
 
@@ -26,17 +30,34 @@ describe('gphoto2 front end', () => {
 
     it('a model or port starting with "-" stays the value of --camera/--port (one argv element each)', () => {
       // popt reads `--camera=<v>` up to the end of that one element, whatever <v> looks like.
-      assert.deepStrictEqual(gp.summaryArgs({ model: '--version', port: '-h' }), ['--camera=--version', '--port=-h', '--summary']);
-      assert.deepStrictEqual(gp.captureMovieArgs({ model: '--', port: '--port=x' }), ['--camera=--', '--port=--port=x', '--capture-movie', '--stdout']);
+      assert.deepStrictEqual(gp.summaryArgs({ model: '--version', port: '-h' }), [
+        '--camera=--version',
+        '--port=-h',
+        '--summary',
+      ]);
+      assert.deepStrictEqual(gp.captureMovieArgs({ model: '--', port: '--port=x' }), [
+        '--camera=--',
+        '--port=--port=x',
+        '--capture-movie',
+        '--stdout',
+      ]);
     });
 
     it('escapes % in every path it hands gphoto2 (it expands codes in the whole --filename), keeping only %f.%C as codes', () => {
       const folders = ['/o/scans-%d', '/o/scans 100%', '/o/a%%b', '/o/Film ß ø 日本', '/o/%', '/o/%f.%C'];
       for (const folder of folders) {
-        const [filename] = gp.captureAndDownloadArgs({}, `${folder}/.camera-tether-staging/1-1-x`, false).filter((a) => a.startsWith('--filename='));
+        const [filename] = gp
+          .captureAndDownloadArgs({}, `${folder}/.camera-tether-staging/1-1-x`, false)
+          .filter((a) => a.startsWith('--filename='));
         // Every % of the folder is doubled (%% is gphoto2's literal %); the pattern's own codes follow.
-        assert.strictEqual(filename, `--filename=${folder.replace(/%/g, '%%')}/.camera-tether-staging/1-1-x/%f.%C`, folder);
-        const [preview] = gp.capturePreviewArgs({}, `${folder}/.preview-x/preview.jpg`).filter((a) => a.startsWith('--filename='));
+        assert.strictEqual(
+          filename,
+          `--filename=${folder.replace(/%/g, '%%')}/.camera-tether-staging/1-1-x/%f.%C`,
+          folder,
+        );
+        const [preview] = gp
+          .capturePreviewArgs({}, `${folder}/.preview-x/preview.jpg`)
+          .filter((a) => a.startsWith('--filename='));
         assert.strictEqual(preview, `--filename=${folder.replace(/%/g, '%%')}/.preview-x/preview.jpg`, folder);
       }
       assert.strictEqual(gp.escapeFilenamePattern('100%'), '100%%');
@@ -44,21 +65,33 @@ describe('gphoto2 front end', () => {
     });
 
     it('downloads captures under the camera names into the staging folder', () => {
-      assert.deepStrictEqual(gp.captureAndDownloadArgs({}, '/out/.staging/1', false), ['--capture-image-and-download', '--filename=/out/.staging/1/%f.%C']);
+      assert.deepStrictEqual(gp.captureAndDownloadArgs({}, '/out/.staging/1', false), [
+        '--capture-image-and-download',
+        '--filename=/out/.staging/1/%f.%C',
+      ]);
       assert.deepStrictEqual(gp.captureAndDownloadArgs({}, '/s', true).slice(-1), ['--keep']);
-      assert.deepStrictEqual(gp.capturePreviewArgs({}, '/p/preview.jpg'), ['--capture-preview', '--filename=/p/preview.jpg']);
+      assert.deepStrictEqual(gp.capturePreviewArgs({}, '/p/preview.jpg'), [
+        '--capture-preview',
+        '--filename=/p/preview.jpg',
+      ]);
       assert.deepStrictEqual(gp.captureMovieArgs({}), ['--capture-movie', '--stdout']);
     });
 
     it('formats a command line for the log with quoting', () => {
-      assert.strictEqual(gp.formatCommandLine('gphoto2', ['--camera', 'Canon EOS 700D', '--summary']), "gphoto2 --camera 'Canon EOS 700D' --summary");
+      assert.strictEqual(
+        gp.formatCommandLine('gphoto2', ['--camera', 'Canon EOS 700D', '--summary']),
+        "gphoto2 --camera 'Canon EOS 700D' --summary",
+      );
     });
   });
 
   describe('parsers on real gphoto2 output', () => {
     it('parses --version', () => {
       assert.deepStrictEqual(gp.parseVersion(fixture('version').stdout), { gphoto2: '2.5.28', libgphoto2: '2.5.30' });
-      assert.throws(() => gp.parseVersion('Python 3.11.7'), (e: unknown) => e instanceof CameraError && e.kind === 'badOutput');
+      assert.throws(
+        () => gp.parseVersion('Python 3.11.7'),
+        (e: unknown) => e instanceof CameraError && e.kind === 'badOutput',
+      );
     });
 
     it('parses --auto-detect with no camera as an empty list', () => {
@@ -76,7 +109,10 @@ describe('gphoto2 front end', () => {
     });
 
     it('rejects garbage instead of inventing cameras', () => {
-      assert.throws(() => gp.parseAutoDetect('\u0000\u00ff garbage\nmore'), (e: unknown) => e instanceof CameraError && e.kind === 'badOutput');
+      assert.throws(
+        () => gp.parseAutoDetect('\u0000\u00ff garbage\nmore'),
+        (e: unknown) => e instanceof CameraError && e.kind === 'badOutput',
+      );
     });
 
     it('reads the saved path and the camera path of a real capture', () => {
@@ -87,7 +123,9 @@ describe('gphoto2 front end', () => {
     });
 
     it('parses error blocks with their codes, including one glued to its message', () => {
-      assert.deepStrictEqual(gp.parseErrors(fixture('summary-no-camera').stderr), [{ code: -105, codeText: 'Unknown model', message: 'Could not detect any camera' }]);
+      assert.deepStrictEqual(gp.parseErrors(fixture('summary-no-camera').stderr), [
+        { code: -105, codeText: 'Unknown model', message: 'Could not detect any camera' },
+      ]);
       const port = gp.parseErrors(fixture('port-malformed').stderr);
       assert.strictEqual(port[0].code, -5);
       assert.match(port[0].message, /--list-ports/);
@@ -139,16 +177,28 @@ describe('gphoto2 front end', () => {
     });
 
     it('signal 9 -> killed, never a bare -9', () => {
-      const e = gp.classifyOutcome({ signal: 'SIGKILL', stdout: '', stderr: '', timedOut: false, cancelled: false }, ctx);
+      const e = gp.classifyOutcome(
+        { signal: 'SIGKILL', stdout: '', stderr: '', timedOut: false, cancelled: false },
+        ctx,
+      );
       assert.strictEqual(e?.kind, 'killed');
       assert.match(e?.message ?? '', /killed \(signal 9\).*Cleanup/);
       assert.doesNotMatch(e?.message ?? '', /-9/);
     });
 
     it('timeouts, cancellation and a missing binary are typed', () => {
-      assert.strictEqual(gp.classifyOutcome({ stdout: '', stderr: '', timedOut: true, cancelled: false }, ctx)?.kind, 'timeout');
-      assert.strictEqual(gp.classifyOutcome({ stdout: '', stderr: '', timedOut: false, cancelled: true }, ctx)?.kind, 'cancelled');
-      const missing = gp.classifyOutcome({ stdout: '', stderr: '', timedOut: false, cancelled: false, spawnErrorCode: 'ENOENT' }, ctx);
+      assert.strictEqual(
+        gp.classifyOutcome({ stdout: '', stderr: '', timedOut: true, cancelled: false }, ctx)?.kind,
+        'timeout',
+      );
+      assert.strictEqual(
+        gp.classifyOutcome({ stdout: '', stderr: '', timedOut: false, cancelled: true }, ctx)?.kind,
+        'cancelled',
+      );
+      const missing = gp.classifyOutcome(
+        { stdout: '', stderr: '', timedOut: false, cancelled: false, spawnErrorCode: 'ENOENT' },
+        ctx,
+      );
       assert.strictEqual(missing?.kind, 'gphoto2Missing');
       assert.match(missing?.message ?? '', /apt install gphoto2/);
     });

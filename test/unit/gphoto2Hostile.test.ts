@@ -44,8 +44,12 @@ function parseEverything(text: string): number {
   n += gp.parseNewCameraFiles(text).length;
   n += gp.parseFailureLines(text).length;
   const outcome = { stdout: text, stderr: text, timedOut: false, cancelled: false };
-  n += gp.classifyOutcome({ ...outcome, exitCode: 1 }, { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 })?.message.length ?? 0;
-  n += gp.classifyOutcome({ ...outcome, exitCode: 0 }, { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 })?.message.length ?? 0;
+  n +=
+    gp.classifyOutcome({ ...outcome, exitCode: 1 }, { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 })?.message
+      .length ?? 0;
+  n +=
+    gp.classifyOutcome({ ...outcome, exitCode: 0 }, { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 })?.message
+      .length ?? 0;
   return n;
 }
 
@@ -89,23 +93,77 @@ if (!isMainThread) {
     let parseMs = Infinity;
     let baselineMs = Infinity;
     for (let i = 0; i < RUNS; i++) {
-      baselineMs = Math.min(baselineMs, bestOf(1, () => linearPass(text)));
-      parseMs = Math.min(parseMs, bestOf(1, () => parseEverything(text)));
+      baselineMs = Math.min(
+        baselineMs,
+        bestOf(1, () => linearPass(text)),
+      );
+      parseMs = Math.min(
+        parseMs,
+        bestOf(1, () => parseEverything(text)),
+      );
     }
     parentPort?.postMessage({ parseMs, baselineMs } satisfies Timing);
   });
 } else {
   /** Pieces of gphoto2's output (and of what breaks regexes: runs of spaces, quotes, parentheses). */
   const ATOMS = [
-    ' ', '  ', '\t', '\n', '\r\n', '\n\n\n', "'", '(', ')', ':', '-', '5', '53', '.', 'x', 'é', '*', '***',
-    '*** Error', '*** Error:', '*** Error (', '*** Error ***', '*** Error (-53: ', "'Could not claim'", "') ***", ' ***',
-    'Saving file as ', 'New file is in location ', ' on the camera', 'ERROR: ', 'Sorry, your ', 'does not support LiveView',
-    'usb:', 'usb:001,004', 'Model', 'Port', 'ModelPort', 'Model                          Port', '----------', 'gphoto2 ', 'libgphoto2 ', '2.5', '2.5.28',
-    'Usage:', 'unknown option',
+    ' ',
+    '  ',
+    '\t',
+    '\n',
+    '\r\n',
+    '\n\n\n',
+    "'",
+    '(',
+    ')',
+    ':',
+    '-',
+    '5',
+    '53',
+    '.',
+    'x',
+    'é',
+    '*',
+    '***',
+    '*** Error',
+    '*** Error:',
+    '*** Error (',
+    '*** Error ***',
+    '*** Error (-53: ',
+    "'Could not claim'",
+    "') ***",
+    ' ***',
+    'Saving file as ',
+    'New file is in location ',
+    ' on the camera',
+    'ERROR: ',
+    'Sorry, your ',
+    'does not support LiveView',
+    'usb:',
+    'usb:001,004',
+    'Model',
+    'Port',
+    'ModelPort',
+    'Model                          Port',
+    '----------',
+    'gphoto2 ',
+    'libgphoto2 ',
+    '2.5',
+    '2.5.28',
+    'Usage:',
+    'unknown option',
   ];
   const atom = fc.constantFrom(...ATOMS);
   /** One atom repeated (a few times, or up to 40,000 characters): long runs are what made the old expressions backtrack. */
-  const run = fc.tuple(atom, fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 100, max: 40_000 }).map((n) => -n))).map(([a, n]): [string, number] => [a, n > 0 ? n : Math.ceil(-n / a.length)]);
+  const run = fc
+    .tuple(
+      atom,
+      fc.oneof(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 100, max: 40_000 }).map((n) => -n),
+      ),
+    )
+    .map(([a, n]): [string, number] => [a, n > 0 ? n : Math.ceil(-n / a.length)]);
   /** 1 MB made of a cycle of runs, with or without line breaks. */
   const hostileMB = fc.tuple(fc.array(run, { minLength: 1, maxLength: 24 }), fc.boolean()).map(([runs, noNewlines]) => {
     const unit = runs.map(([a, n]) => a.repeat(n)).join('');
@@ -116,16 +174,28 @@ if (!isMainThread) {
   /** Known bad shapes, always tried first. */
   const worstCases = [
     new Hostile(`*** Error:${' '.repeat(MB - 11)}x`, "the issue's case at 1 MB: '*** Error:' + spaces + 'x'"),
-    new Hostile(`*** Error:${' '.repeat(3000)}x\n`.repeat(MB / 3012), "the issue's case line after line: ('*** Error:' + 3,000 spaces + 'x\\n') x 348"),
+    new Hostile(
+      `*** Error:${' '.repeat(3000)}x\n`.repeat(MB / 3012),
+      "the issue's case line after line: ('*** Error:' + 3,000 spaces + 'x\\n') x 348",
+    ),
     new Hostile(`*** Error (${"'".repeat(MB - 20)}') ***`, "'*** Error (' + quotes + \"') ***\""),
     new Hostile(`Saving file as ${' '.repeat(MB - 20)}x`, "'Saving file as ' + spaces + 'x'"),
-    new Hostile(`New file is in location ${' on the camera '.repeat(MB / 16)}x`, "'New file is in location ' + ' on the camera ' x 65536 + 'x'"),
+    new Hostile(
+      `New file is in location ${' on the camera '.repeat(MB / 16)}x`,
+      "'New file is in location ' + ' on the camera ' x 65536 + 'x'",
+    ),
     new Hostile(`Canon${' '.repeat(MB - 10)}x`, "an --auto-detect row without a port: 'Canon' + spaces + 'x'"),
-    new Hostile(`Model Port\n----------\n${`${'a '.repeat(400)}x\n`.repeat(MB / 802)}`, "an --auto-detect table of rows ('a ' x 400 + 'x')"),
+    new Hostile(
+      `Model Port\n----------\n${`${'a '.repeat(400)}x\n`.repeat(MB / 802)}`,
+      "an --auto-detect table of rows ('a ' x 400 + 'x')",
+    ),
     new Hostile(`ERROR: ${' '.repeat(MB - 10)}x`, "'ERROR: ' + spaces + 'x'"),
     new Hostile('\n'.repeat(MB), 'line breaks only'),
     new Hostile(' '.repeat(MB), 'spaces only'),
-    new Hostile(`${'x'.repeat(900)} ${' '.repeat(100)}\n`.repeat(MB / 1002), "lines just under 1 KB: 'x' x 900 + spaces"),
+    new Hostile(
+      `${'x'.repeat(900)} ${' '.repeat(100)}\n`.repeat(MB / 1002),
+      "lines just under 1 KB: 'x' x 900 + spaces",
+    ),
   ];
 
   describe('gphoto2 output parsers on hostile output (linear time, bounded work)', function () {
@@ -142,7 +212,13 @@ if (!isMainThread) {
           const text = input.text;
           const mainBaseline = bestOf(3, () => linearPass(text));
           const guardMs = Math.max(HANG_RATIO * mainBaseline, 2000);
-          return askWorker<Timing>(worker, text, guardMs, () => `parsing 1 MB did not finish in ${Math.round(guardMs)} ms (the linear pass took ${mainBaseline.toFixed(1)} ms); the worker was stopped. Input: ${input.recipe}`);
+          return askWorker<Timing>(
+            worker,
+            text,
+            guardMs,
+            () =>
+              `parsing 1 MB did not finish in ${Math.round(guardMs)} ms (the linear pass took ${mainBaseline.toFixed(1)} ms); the worker was stopped. Input: ${input.recipe}`,
+          );
         })();
       try {
         await fc.assert(
@@ -151,7 +227,10 @@ if (!isMainThread) {
             tried++;
             const ratio = t.parseMs / t.baselineMs;
             if (ratio > worst.ratio) worst = { ratio, ...t };
-            assert.ok(ratio <= MAX_RATIO, `parsing took ${t.parseMs.toFixed(1)} ms, ${ratio.toFixed(1)}x the linear pass (${t.baselineMs.toFixed(1)} ms); allowed ${MAX_RATIO}x. Input: ${input.recipe}`);
+            assert.ok(
+              ratio <= MAX_RATIO,
+              `parsing took ${t.parseMs.toFixed(1)} ms, ${ratio.toFixed(1)}x the linear pass (${t.baselineMs.toFixed(1)} ms); allowed ${MAX_RATIO}x. Input: ${input.recipe}`,
+            );
           }),
           // Shrinking 1 MB inputs one at a time would take minutes: the first failure is reported as is.
           { numRuns: worstCases.length + 15, endOnFailure: true, examples: worstCases.map((w) => [w] as [Hostile]) },
@@ -159,16 +238,23 @@ if (!isMainThread) {
       } finally {
         await worker.terminate();
       }
-      console.log(`      (worst of ${tried} inputs of 1 MB: parse ${worst.parseMs.toFixed(2)} ms, linear pass ${worst.baselineMs.toFixed(2)} ms, ratio ${worst.ratio.toFixed(2)})`);
+      console.log(
+        `      (worst of ${tried} inputs of 1 MB: parse ${worst.parseMs.toFixed(2)} ms, linear pass ${worst.baselineMs.toFixed(2)} ms, ratio ${worst.ratio.toFixed(2)})`,
+      );
     });
 
     it('still finds the error at the end of 1 MB of noise (only the last 64 KB is read, from a line start)', () => {
       const noise = `${'noise line\n'.repeat(MB / 11)}${'x'.repeat(200_000)}\n`;
       const busy = fixture('claim-usb-device-busy');
-      const e = gp.classifyOutcome({ ...outcomeOf(busy), stderr: noise + busy.stderr, stdout: noise }, { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 });
+      const e = gp.classifyOutcome(
+        { ...outcomeOf(busy), stderr: noise + busy.stderr, stdout: noise },
+        { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 },
+      );
       assert.strictEqual(e?.kind, 'busy');
       assert.strictEqual(e?.details.gphoto2Code, -53);
-      assert.deepStrictEqual(gp.parseErrors(noise + fixture('summary-no-camera').stderr), [{ code: -105, codeText: 'Unknown model', message: 'Could not detect any camera' }]);
+      assert.deepStrictEqual(gp.parseErrors(noise + fixture('summary-no-camera').stderr), [
+        { code: -105, codeText: 'Unknown model', message: 'Could not detect any camera' },
+      ]);
       // An error more than 64 KB before the end is out of reach; the cut never makes half a line parse as one.
       const early = `${fixture('summary-no-camera').stderr}${'y\n'.repeat(MAX_PARSED)}`;
       assert.deepStrictEqual(gp.parseErrors(early), []);
@@ -179,14 +265,23 @@ if (!isMainThread) {
 
     it('skips lines over 1 KB (no real gphoto2 line is that long) and keeps the ones around them', () => {
       const long = `Saving file as /${'d'.repeat(MAX_LINE)}/a.jpg`;
-      assert.deepStrictEqual(gp.parseSavedFiles(`Saving file as /tmp/one.jpg\n${long}\nSaving file as /tmp/two.jpg\n`), ['/tmp/one.jpg', '/tmp/two.jpg']);
+      assert.deepStrictEqual(
+        gp.parseSavedFiles(`Saving file as /tmp/one.jpg\n${long}\nSaving file as /tmp/two.jpg\n`),
+        ['/tmp/one.jpg', '/tmp/two.jpg'],
+      );
       const longError = `*** Error:${' '.repeat(MAX_LINE)}x ***`;
-      assert.deepStrictEqual(gp.parseErrors(`${longError}\n*** Error: No camera found. ***\n`), [{ code: -2000, message: 'No camera found.' }]);
+      assert.deepStrictEqual(gp.parseErrors(`${longError}\n*** Error: No camera found. ***\n`), [
+        { code: -2000, message: 'No camera found.' },
+      ]);
     });
 
     it('gives the same results as the regular expressions it replaced, on short mixed output (fast-check)', () => {
-      const line = fc.array(fc.constantFrom(...ATOMS.filter((a) => !a.includes('\n'))), { maxLength: 8 }).map((xs) => xs.join(''));
-      const text = fc.tuple(fc.array(line, { maxLength: 10 }), fc.constantFrom('\n', '\r\n')).map(([ls, nl]) => ls.join(nl));
+      const line = fc
+        .array(fc.constantFrom(...ATOMS.filter((a) => !a.includes('\n'))), { maxLength: 8 })
+        .map((xs) => xs.join(''));
+      const text = fc
+        .tuple(fc.array(line, { maxLength: 10 }), fc.constantFrom('\n', '\r\n'))
+        .map(([ls, nl]) => ls.join(nl));
       const corpus = fc.oneof(text, fc.constantFrom(...allFixtureTexts()));
       fc.assert(
         fc.property(corpus, corpus, fc.integer({ min: -1, max: 1 }), (stderr, stdout, exitCode) => {
@@ -195,8 +290,14 @@ if (!isMainThread) {
             assert.deepStrictEqual(gp.parseSavedFiles(t), old.parseSavedFiles(t));
             assert.deepStrictEqual(gp.parseNewCameraFiles(t), old.parseNewCameraFiles(t));
             assert.deepStrictEqual(gp.parseFailureLines(t), old.parseFailureLines(t));
-            assert.deepStrictEqual(outcome(() => gp.parseVersion(t)), outcome(() => old.parseVersion(t)));
-            assert.deepStrictEqual(outcome(() => gp.parseAutoDetect(t)), outcome(() => old.parseAutoDetect(t)));
+            assert.deepStrictEqual(
+              outcome(() => gp.parseVersion(t)),
+              outcome(() => old.parseVersion(t)),
+            );
+            assert.deepStrictEqual(
+              outcome(() => gp.parseAutoDetect(t)),
+              outcome(() => old.parseAutoDetect(t)),
+            );
           }
           const ctx = { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 };
           const run = { stdout, stderr, exitCode, timedOut: false, cancelled: false };
@@ -209,7 +310,21 @@ if (!isMainThread) {
 }
 
 function allFixtureTexts(): string[] {
-  const names = ['auto-detect-no-camera', 'camera-without-port', 'claim-usb-device-busy', 'port-malformed', 'remembered-camera-no-device', 'summary-no-camera', 'unknown-option', 'vcamera-capture-image-and-download', 'vcamera-capture-movie-stdout', 'vcamera-capture-preview', 'vcamera-download-existing-target', 'vcamera-download-readonly-folder-nobody', 'version'];
+  const names = [
+    'auto-detect-no-camera',
+    'camera-without-port',
+    'claim-usb-device-busy',
+    'port-malformed',
+    'remembered-camera-no-device',
+    'summary-no-camera',
+    'unknown-option',
+    'vcamera-capture-image-and-download',
+    'vcamera-capture-movie-stdout',
+    'vcamera-capture-preview',
+    'vcamera-download-existing-target',
+    'vcamera-download-readonly-folder-nobody',
+    'version',
+  ];
   return names.flatMap((n) => [fixture(n).stdout, fixture(n).stderr]);
 }
 
@@ -234,7 +349,13 @@ function summary(e: CameraError | undefined): unknown {
 const old = {
   parseVersion(stdout: string): gp.Gphoto2Version {
     const first = /^gphoto2[^\S\r\n]+(\d+(?:\.\d+)+\S*)/m.exec(stdout);
-    if (!first) throw new CameraError('badOutput', `This does not look like gphoto2: "--version" printed ${old.describeOutput(stdout)}. Check the gphoto2 path setting.`, {}, ['openSettings', 'showLog']);
+    if (!first)
+      throw new CameraError(
+        'badOutput',
+        `This does not look like gphoto2: "--version" printed ${old.describeOutput(stdout)}. Check the gphoto2 path setting.`,
+        {},
+        ['openSettings', 'showLog'],
+      );
     const lib = /^libgphoto2[^\S\r\n]+(\d+(?:\.\d+)+\S*)/m.exec(stdout);
     return lib ? { gphoto2: first[1], libgphoto2: lib[1] } : { gphoto2: first[1] };
   },
@@ -242,13 +363,24 @@ const old = {
     const lines = stdout.split(/\r?\n/);
     const dashes = lines.findIndex((l) => /^-{10,}\s*$/.test(l));
     if (dashes < 0 || !/^\s*Model\s+Port\s*$/.test(lines[dashes - 1] ?? '')) {
-      throw new CameraError('badOutput', `gphoto2 --auto-detect printed something unexpected: ${old.describeOutput(stdout)}. Is the gphoto2 path setting pointing at gphoto2?`, {}, ['openSettings', 'showLog']);
+      throw new CameraError(
+        'badOutput',
+        `gphoto2 --auto-detect printed something unexpected: ${old.describeOutput(stdout)}. Is the gphoto2 path setting pointing at gphoto2?`,
+        {},
+        ['openSettings', 'showLog'],
+      );
     }
     const cameras: gp.DetectedCamera[] = [];
     for (const line of lines.slice(dashes + 1)) {
       if (line.trim() === '') continue;
       const row = /^(.*\S)\s+(\S+:\S*)\s*$/.exec(line);
-      if (!row) throw new CameraError('badOutput', `gphoto2 --auto-detect printed a row it cannot read: "${line.trim()}".`, {}, ['showLog']);
+      if (!row)
+        throw new CameraError(
+          'badOutput',
+          `gphoto2 --auto-detect printed a row it cannot read: "${line.trim()}".`,
+          {},
+          ['showLog'],
+        );
       cameras.push({ model: row[1].trim(), port: row[2] });
     }
     return cameras;
@@ -287,51 +419,114 @@ const old = {
     return [...stdout.matchAll(/^New file is in location (.+) on the camera\s*$/gm)].map((m) => m[1]);
   },
   parseFailureLines(output: string): string[] {
-    return [...output.matchAll(/^(ERROR: .+?|Sorry, your .+?)\s*$/gm)].map((m) => m[1]).filter((v) => !/^(ERROR:|Sorry, your)\s*$/.test(v));
+    return [...output.matchAll(/^(ERROR: .+?|Sorry, your .+?)\s*$/gm)]
+      .map((m) => m[1])
+      .filter((v) => !/^(ERROR:|Sorry, your)\s*$/.test(v));
   },
   classifyOutcome(outcome: gp.ProcessOutcome, ctx: gp.ClassifyContext): CameraError | undefined {
     // The text-reading part of the old classifyOutcome (the spawn/cancel/timeout branches read no text).
     const output = `${outcome.stderr}\n${outcome.stdout}`;
     const noLiveView = /^.*does not support LiveView.*$/im.exec(output);
-    const stderrTail = outcome.stderr.split(/\r?\n/).filter((l) => l.trim() !== '').slice(-8).join('\n');
+    const stderrTail = outcome.stderr
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')
+      .slice(-8)
+      .join('\n');
     const base = { stderrTail, exitCode: outcome.exitCode, signal: outcome.signal };
-    if (noLiveView) return new CameraError('unsupported', `${ctx.job} is not possible: the camera does not support live view ("${noLiveView[0].trim()}").`, { ...base, gphoto2Code: -6 });
+    if (noLiveView)
+      return new CameraError(
+        'unsupported',
+        `${ctx.job} is not possible: the camera does not support live view ("${noLiveView[0].trim()}").`,
+        { ...base, gphoto2Code: -6 },
+      );
     const errors = old.parseErrors(output);
     const known = errors.find((e) => e.code !== undefined) ?? errors[0];
     if (known) return old.errorFromGphoto2Code(known, ctx, base);
     if (outcome.exitCode !== 0 && /^Usage:|unknown option|bad argument/im.test(output)) {
-      const first = output.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? '';
-      return new CameraError('failed', `${ctx.job} failed: gphoto2 rejected its arguments (${first}). Your gphoto2 may be too old; gphoto2 2.5 or newer is needed.`, base, ['showLog']);
+      const first =
+        output
+          .split(/\r?\n/)
+          .find((l) => l.trim() !== '')
+          ?.trim() ?? '';
+      return new CameraError(
+        'failed',
+        `${ctx.job} failed: gphoto2 rejected its arguments (${first}). Your gphoto2 may be too old; gphoto2 2.5 or newer is needed.`,
+        base,
+        ['showLog'],
+      );
     }
     const failure = old.parseFailureLines(output)[0];
-    if (outcome.exitCode !== 0) return new CameraError('failed', `${ctx.job} failed: gphoto2 exited with code ${outcome.exitCode}${failure ? ` ("${failure}")` : ''}. See the log for its output.`, base);
-    if (failure) return new CameraError('failed', `${ctx.job} failed although gphoto2 exited normally: "${failure}". Check the camera (focus, card, battery) and try again.`, base);
+    if (outcome.exitCode !== 0)
+      return new CameraError(
+        'failed',
+        `${ctx.job} failed: gphoto2 exited with code ${outcome.exitCode}${failure ? ` ("${failure}")` : ''}. See the log for its output.`,
+        base,
+      );
+    if (failure)
+      return new CameraError(
+        'failed',
+        `${ctx.job} failed although gphoto2 exited normally: "${failure}". Check the camera (focus, card, battery) and try again.`,
+        base,
+      );
     return undefined;
   },
-  errorFromGphoto2Code(e: gp.Gphoto2ErrorBlock, ctx: gp.ClassifyContext, base: { stderrTail: string; exitCode?: number; signal?: string }): CameraError {
+  errorFromGphoto2Code(
+    e: gp.Gphoto2ErrorBlock,
+    ctx: gp.ClassifyContext,
+    base: { stderrTail: string; exitCode?: number; signal?: string },
+  ): CameraError {
     const details = { ...base, gphoto2Code: e.code };
     const said = [e.message, e.codeText].filter(Boolean).join(' ');
     switch (e.code) {
       case -53:
-        return new CameraError('busy', `${ctx.job} failed: another program holds the camera (gphoto2: "Could not claim the USB device"). On Linux this is usually gvfs-gphoto2-volume-monitor, on macOS PTPCamera/ptpcamerad. Run Cleanup to stop it, then try again.`, details);
+        return new CameraError(
+          'busy',
+          `${ctx.job} failed: another program holds the camera (gphoto2: "Could not claim the USB device"). On Linux this is usually gvfs-gphoto2-volume-monitor, on macOS PTPCamera/ptpcamerad. Run Cleanup to stop it, then try again.`,
+          details,
+        );
       case -110:
-        return new CameraError('busy', `${ctx.job} failed: the camera reports it is busy (still writing to its card, focusing, or in a menu). Wait a moment and try again.`, details, ['retry', 'cleanup', 'showLog']);
+        return new CameraError(
+          'busy',
+          `${ctx.job} failed: the camera reports it is busy (still writing to its card, focusing, or in a menu). Wait a moment and try again.`,
+          details,
+          ['retry', 'cleanup', 'showLog'],
+        );
       case -105:
       case -2000:
       case -52:
-        return new CameraError('notFound', `${ctx.job} failed: no camera found. Check that the camera is switched on, connected by USB, and not in mass-storage mode; or use the simulated camera.`, details);
+        return new CameraError(
+          'notFound',
+          `${ctx.job} failed: no camera found. Check that the camera is switched on, connected by USB, and not in mass-storage mode; or use the simulated camera.`,
+          details,
+        );
       case -5:
-        return new CameraError('badSetting', `${ctx.job} failed: gphoto2 does not know the port in "cameraTether.port" (${said}). Clear the setting or pick a port from "Camera: Detect Camera".`, { ...details, setting: 'cameraTether.port' });
+        return new CameraError(
+          'badSetting',
+          `${ctx.job} failed: gphoto2 does not know the port in "cameraTether.port" (${said}). Clear the setting or pick a port from "Camera: Detect Camera".`,
+          { ...details, setting: 'cameraTether.port' },
+        );
       case -6:
         return new CameraError('unsupported', `${ctx.job} is not supported by this camera (${said}).`, details);
       case -3:
-        return new CameraError('storageFull', `${ctx.job} failed: the camera's card or memory is full (${said}). Free space on the card, or let downloads delete images from the camera.`, details);
+        return new CameraError(
+          'storageFull',
+          `${ctx.job} failed: the camera's card or memory is full (${said}). Free space on the card, or let downloads delete images from the camera.`,
+          details,
+        );
       case -7:
       case -1:
       case -10:
-        return new CameraError('io', `${ctx.job} failed: the camera connection had an I/O problem (${said}). Check the cable, run Cleanup and try again.`, details);
+        return new CameraError(
+          'io',
+          `${ctx.job} failed: the camera connection had an I/O problem (${said}). Check the cable, run Cleanup and try again.`,
+          details,
+        );
       default:
-        return new CameraError('failed', `${ctx.job} failed: gphoto2 said "${said || 'unknown error'}"${e.code !== undefined ? ` (${e.code})` : ''}. See the log for details.`, details);
+        return new CameraError(
+          'failed',
+          `${ctx.job} failed: gphoto2 said "${said || 'unknown error'}"${e.code !== undefined ? ` (${e.code})` : ''}. See the log for details.`,
+          details,
+        );
     }
   },
   describeOutput(text: string): string {

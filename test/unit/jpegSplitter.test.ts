@@ -11,7 +11,14 @@ import { SIMULATOR_SCRIPT } from '../support/simulatorHarness';
 function realFrames(n: number): Buffer[] {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-split-'));
   try {
-    const r = spawnSync(process.execPath, [SIMULATOR_SCRIPT, `--capture-movie=${n - 1}`, '--stdout'], { env: { ...process.env, CAMERA_TETHER_SIM_HOME: home, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ liveViewFps: 240, liveViewWidth: 160, liveViewHeight: 106 }) }, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(process.execPath, [SIMULATOR_SCRIPT, `--capture-movie=${n - 1}`, '--stdout'], {
+      env: {
+        ...process.env,
+        CAMERA_TETHER_SIM_HOME: home,
+        CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ liveViewFps: 240, liveViewWidth: 160, liveViewHeight: 106 }),
+      },
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const frames: Buffer[] = [];
     new JpegSplitter((f) => frames.push(f)).push(r.stdout);
     assert.strictEqual(frames.length, n, `simulator gave ${frames.length} frames`);
@@ -24,7 +31,7 @@ function realFrames(n: number): Buffer[] {
 /** A tiny deterministic PRNG so failures are reproducible. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function feed(data: Buffer, random: () => number, maxChunk: number): { frames: Buffer[]; splitter: JpegSplitter } {
@@ -78,12 +85,15 @@ describe('JpegSplitter', () => {
     const cut = frames[1].subarray(0, Math.floor(frames[1].length / 2));
     const stream = Buffer.concat([frames[0], cut, frames[2], frames[3]]);
     const { frames: out, splitter } = feed(stream, rng(9), 333);
-    assert.deepStrictEqual(out.map((f) => frames.findIndex((g) => g.equals(f))), [0, 2, 3]);
+    assert.deepStrictEqual(
+      out.map((f) => frames.findIndex((g) => g.equals(f))),
+      [0, 2, 3],
+    );
     assert.strictEqual(splitter.stats.truncated, 1);
     for (const f of out) assert.ok(isCompleteJpegBuffer(f));
   });
 
-  it('is not fooled by an embedded thumbnail\'s end marker', () => {
+  it("is not fooled by an embedded thumbnail's end marker", () => {
     const big = withThumbnail(frames[4], frames[5]);
     const { frames: out } = feed(Buffer.concat([big, frames[6]]), rng(3), 50);
     assert.strictEqual(out.length, 2);

@@ -61,7 +61,14 @@ if (!isMainThread) {
   function realFrames(n: number): Buffer[] {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ct-split-hostile-'));
     try {
-      const r = spawnSync(process.execPath, [SIMULATOR_SCRIPT, `--capture-movie=${n - 1}`, '--stdout'], { env: { ...process.env, CAMERA_TETHER_SIM_HOME: home, CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ liveViewFps: 240, liveViewWidth: 640, liveViewHeight: 424 }) }, maxBuffer: 64 * MB });
+      const r = spawnSync(process.execPath, [SIMULATOR_SCRIPT, `--capture-movie=${n - 1}`, '--stdout'], {
+        env: {
+          ...process.env,
+          CAMERA_TETHER_SIM_HOME: home,
+          CAMERA_TETHER_SIM_CONFIG: JSON.stringify({ liveViewFps: 240, liveViewWidth: 640, liveViewHeight: 424 }),
+        },
+        maxBuffer: 64 * MB,
+      });
       const { frames } = split(r.stdout);
       assert.strictEqual(frames.length, n, `the simulator gave ${frames.length} frames`);
       return frames;
@@ -86,15 +93,28 @@ if (!isMainThread) {
       const stream = Buffer.concat([bad, frames[1], frames[2]]);
       for (const chunk of [1, 7, 4096, CHUNK]) {
         const { frames: out, splitter } = split(stream, chunk);
-        assert.deepStrictEqual(out.map((f) => frames.findIndex((g) => g.equals(f))), [1, 2], `chunks of ${chunk}`);
+        assert.deepStrictEqual(
+          out.map((f) => frames.findIndex((g) => g.equals(f))),
+          [1, 2],
+          `chunks of ${chunk}`,
+        );
         assert.ok(splitter.stats.truncated >= 1);
       }
     });
 
     it('after frames nested in frames that keep breaking, the real frames behind them come out', () => {
-      const stream = Buffer.concat([frames[0], nestedStarts(50_000), frames[1], repeatTo(Buffer.from([0xff, 0xd8, 0x00]), 30_000), frames[2]]);
+      const stream = Buffer.concat([
+        frames[0],
+        nestedStarts(50_000),
+        frames[1],
+        repeatTo(Buffer.from([0xff, 0xd8, 0x00]), 30_000),
+        frames[2],
+      ]);
       const { frames: out, splitter } = split(stream);
-      assert.deepStrictEqual(out.map((f) => frames.findIndex((g) => g.equals(f))), [0, 1, 2]);
+      assert.deepStrictEqual(
+        out.map((f) => frames.findIndex((g) => g.equals(f))),
+        [0, 1, 2],
+      );
       assert.strictEqual(splitter.buffered, 0);
     });
 
@@ -108,10 +128,19 @@ if (!isMainThread) {
           const mainBenignMs = Math.min(timeSplit(benign), timeSplit(benign));
           // Only a hang guard, from a baseline measured here; the assertion is the ratio below.
           const guardMs = Math.max(HANG_RATIO * mainBenignMs, 2000);
-          const t = await askWorker<Timing>(worker, { hostile, benign } satisfies Job, guardMs, () => `"${name}" (4 MB) was not split ${RUNS} times within ${Math.round(guardMs)} ms, ${HANG_RATIO}x what one split of real frames of the same size took (${mainBenignMs.toFixed(1)} ms); the worker was stopped`);
+          const t = await askWorker<Timing>(
+            worker,
+            { hostile, benign } satisfies Job,
+            guardMs,
+            () =>
+              `"${name}" (4 MB) was not split ${RUNS} times within ${Math.round(guardMs)} ms, ${HANG_RATIO}x what one split of real frames of the same size took (${mainBenignMs.toFixed(1)} ms); the worker was stopped`,
+          );
           const ratio = t.hostileMs / t.benignMs;
           results.push(`${name} ${ratio.toFixed(2)}`);
-          assert.ok(ratio <= MAX_RATIO, `"${name}": ${t.hostileMs.toFixed(1)} ms for 4 MB, ${ratio.toFixed(1)}x real frames of the same size (${t.benignMs.toFixed(1)} ms); allowed ${MAX_RATIO}x`);
+          assert.ok(
+            ratio <= MAX_RATIO,
+            `"${name}": ${t.hostileMs.toFixed(1)} ms for 4 MB, ${ratio.toFixed(1)}x real frames of the same size (${t.benignMs.toFixed(1)} ms); allowed ${MAX_RATIO}x`,
+          );
         }
       } finally {
         await worker.terminate();
@@ -119,19 +148,23 @@ if (!isMainThread) {
       console.log(`      (hostile / real frames, 4 MB each: ${results.join(', ')})`);
     });
 
-    it('gives a large frame\'s memory back once it is gone (delivered, broken, or over the 32 MB limit)', () => {
+    it("gives a large frame's memory back once it is gone (delivered, broken, or over the 32 MB limit)", () => {
       const small = Math.max(...frames.map((f) => f.length));
       // Room for about two frames like the last good one, in powers of two from 64 KB.
       const bound = 8 * Math.max(64 * 1024, small);
       const steady = (splitter: JpegSplitter, label: string): void => {
-        assert.ok(splitter.capacity <= bound, `${label}: ${splitter.capacity} bytes still allocated (at most ${bound} expected)`);
+        assert.ok(
+          splitter.capacity <= bound,
+          `${label}: ${splitter.capacity} bytes still allocated (at most ${bound} expected)`,
+        );
       };
 
       // A good 12 MB frame is delivered whole; the next ordinary frame lets its memory go.
       const big = largeFrame(frames[3], 12 * MB);
       const got: Buffer[] = [];
       const s1 = new JpegSplitter((f) => got.push(f));
-      for (const part of [frames[0], big, frames[1], frames[2]]) for (let i = 0; i < part.length; i += CHUNK) s1.push(part.subarray(i, i + CHUNK));
+      for (const part of [frames[0], big, frames[1], frames[2]])
+        for (let i = 0; i < part.length; i += CHUNK) s1.push(part.subarray(i, i + CHUNK));
       assert.strictEqual(got.length, 4);
       assert.ok(got[1].equals(big));
       steady(s1, 'after a 12 MB frame and two ordinary ones');

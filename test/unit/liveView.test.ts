@@ -36,13 +36,45 @@ describe('Live view through the manager (simulator)', function () {
   let sampler: ProcessSampler;
 
   async function setUp(config: SimulatorConfig = {}, maxFps = 0): Promise<void> {
-    sim = await SimulatorHarness.create({ liveViewFps: 60, liveViewWidth: 160, liveViewHeight: 106, captureWidth: 320, captureHeight: 200, ...config });
-    out = await tempDir('ct-live-');
-    manager = new CameraManager({ runner: new ProcessRunner(), reaper: new ProcessReaper(new LinuxProcessTable(), { names: [], termTimeoutMs: 1000, killTimeoutMs: 1000, settleMs: 0 }), lock: new CameraLock(path.join(out, 'lock'), 'test') }, {
-      program: sim.program, selection: {}, timeouts: { commandMs: 10_000, previewMs: 5000, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
-      graceMs: 1000, lingerMs: 150, cleanupMode: 'whenNeeded', cleanupNames: [], settleMs: 0, keepOnCamera: false, previewDir: path.join(out, 'previews'), liveViewMaxFps: maxFps,
+    sim = await SimulatorHarness.create({
+      liveViewFps: 60,
+      liveViewWidth: 160,
+      liveViewHeight: 106,
+      captureWidth: 320,
+      captureHeight: 200,
+      ...config,
     });
-    session = await TetherSession.open(manager, new CaptureStore(path.join(out, 'captures'), parseFilenamePattern('frame-{frame:04}'), 'r'), { source: 'simulator' });
+    out = await tempDir('ct-live-');
+    manager = new CameraManager(
+      {
+        runner: new ProcessRunner(),
+        reaper: new ProcessReaper(new LinuxProcessTable(), {
+          names: [],
+          termTimeoutMs: 1000,
+          killTimeoutMs: 1000,
+          settleMs: 0,
+        }),
+        lock: new CameraLock(path.join(out, 'lock'), 'test'),
+      },
+      {
+        program: sim.program,
+        selection: {},
+        timeouts: { commandMs: 10_000, previewMs: 5000, captureMs: 10_000, cleanupTermMs: 1000, cleanupKillMs: 1000 },
+        graceMs: 1000,
+        lingerMs: 150,
+        cleanupMode: 'whenNeeded',
+        cleanupNames: [],
+        settleMs: 0,
+        keepOnCamera: false,
+        previewDir: path.join(out, 'previews'),
+        liveViewMaxFps: maxFps,
+      },
+    );
+    session = await TetherSession.open(
+      manager,
+      new CaptureStore(path.join(out, 'captures'), parseFilenamePattern('frame-{frame:04}'), 'r'),
+      { source: 'simulator' },
+    );
     frames = [];
     statuses = [];
     manager.on('liveFrame', (f) => frames.push(f));
@@ -102,7 +134,11 @@ describe('Live view through the manager (simulator)', function () {
 
   it('a body without live view gets a clear unsupported error, not a spinner', async () => {
     await setUp({ noLiveView: true });
-    await assert.rejects(session.startLiveView(), (e: unknown) => e instanceof CameraError && e.kind === 'unsupported' && /does not support LiveView/.test(e.message));
+    await assert.rejects(
+      session.startLiveView(),
+      (e: unknown) =>
+        e instanceof CameraError && e.kind === 'unsupported' && /does not support LiveView/.test(e.message),
+    );
     assert.strictEqual(manager.liveViewRunning, false);
     assert.strictEqual(manager.liveViewWanted, false);
   });
@@ -121,7 +157,10 @@ describe('LiveViewPump (newest first, one in flight)', () => {
   it('sends at most one frame until acked and replaces the waiting one', () => {
     const sent: number[] = [];
     let now = 0;
-    const pump = new LiveViewPump((f) => sent.push(f.seq), () => now);
+    const pump = new LiveViewPump(
+      (f) => sent.push(f.seq),
+      () => now,
+    );
     pump.offer(frame(1));
     pump.offer(frame(2));
     pump.offer(frame(3));
@@ -144,12 +183,18 @@ describe('LiveViewPump (newest first, one in flight)', () => {
 
   it('a frame the consumer could not decode still frees the slot, and is counted as broken', () => {
     const sent: number[] = [];
-    const pump = new LiveViewPump((f) => sent.push(f.seq), () => 0);
+    const pump = new LiveViewPump(
+      (f) => sent.push(f.seq),
+      () => 0,
+    );
     pump.offer(frame(1));
     pump.offer(frame(2));
     pump.ack(1, false);
     assert.deepStrictEqual(sent, [1, 2], 'the stream goes on');
     pump.ack(2);
-    assert.deepStrictEqual({ delivered: pump.stats().delivered, broken: pump.stats().broken }, { delivered: 2, broken: 1 });
+    assert.deepStrictEqual(
+      { delivered: pump.stats().delivered, broken: pump.stats().broken },
+      { delivered: 2, broken: 1 },
+    );
   });
 });

@@ -4,7 +4,13 @@
 // examples here is a compile error.
 import * as assert from 'assert';
 import fc from 'fast-check';
-import { PANEL_COMMANDS, parseViewState, parseWebviewMessage, type PanelErrorAction, type WebviewMessage } from '../../src/ui/panelProtocol';
+import {
+  PANEL_COMMANDS,
+  parseViewState,
+  parseWebviewMessage,
+  type PanelErrorAction,
+  type WebviewMessage,
+} from '../../src/ui/panelProtocol';
 
 type Examples = { [K in WebviewMessage['type']]: Extract<WebviewMessage, { type: K }>[] };
 
@@ -19,15 +25,43 @@ const VALID: Examples = {
     { type: 'displayed', seq: 999_999_999, width: 8256, height: 5504 },
   ],
   errorAction: ERROR_ACTIONS.map((action) => ({ type: 'errorAction', action })),
-  liveAck: [{ type: 'liveAck', seq: 0, shown: true }, { type: 'liveAck', seq: 42, shown: false }, { type: 'liveAck', seq: 999_999_999, shown: true }],
+  liveAck: [
+    { type: 'liveAck', seq: 0, shown: true },
+    { type: 'liveAck', seq: 42, shown: false },
+    { type: 'liveAck', seq: 999_999_999, shown: true },
+  ],
 };
 
 const ALL_VALID: WebviewMessage[] = Object.values(VALID).flat();
 
 /** Values a number field must never accept. */
-const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e9, 2 ** 53, '1', '0', null, undefined, true, [1], { valueOf: () => 1 }, BigInt(1)];
+const BAD_COUNTS: unknown[] = [
+  -1,
+  1.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  1e9,
+  2 ** 53,
+  '1',
+  '0',
+  null,
+  undefined,
+  true,
+  [1],
+  { valueOf: () => 1 },
+  BigInt(1),
+];
 /** Values a string field must never accept. */
-const BAD_STRINGS: unknown[] = [1, null, undefined, true, ['capture'], { toString: () => 'capture' }, new String('capture')];
+const BAD_STRINGS: unknown[] = [
+  1,
+  null,
+  undefined,
+  true,
+  ['capture'],
+  { toString: () => 'capture' },
+  new String('capture'),
+];
 
 function dropped(value: unknown, why: string): void {
   assert.strictEqual(parseWebviewMessage(value), undefined, `${why}: ${show(value)} must be dropped`);
@@ -58,20 +92,74 @@ describe('panel protocol: parseWebviewMessage', () => {
   });
 
   it('drops anything that is not a plain object with a string type', () => {
-    for (const v of [undefined, null, 0, 1, '', 'ready', true, [], [{ type: 'ready' }], ['ready'], new Date(0), new Map([['type', 'ready']]), new Uint8Array([1]), BigInt(0)]) dropped(v, 'not a message object');
-    for (const type of [undefined, null, 1, true, ['ready'], { toString: () => 'ready' }, new String('ready')]) dropped({ type }, 'type is not a string');
+    for (const v of [
+      undefined,
+      null,
+      0,
+      1,
+      '',
+      'ready',
+      true,
+      [],
+      [{ type: 'ready' }],
+      ['ready'],
+      new Date(0),
+      new Map([['type', 'ready']]),
+      new Uint8Array([1]),
+      BigInt(0),
+    ])
+      dropped(v, 'not a message object');
+    for (const type of [undefined, null, 1, true, ['ready'], { toString: () => 'ready' }, new String('ready')])
+      dropped({ type }, 'type is not a string');
     dropped({}, 'no type');
   });
 
   it('drops unknown types, including look-alikes and Object.prototype names', () => {
-    for (const type of ['', 'READY', 'Ready', ' ready', 'ready ', 'capture', 'preview', 'state', 'error', 'liveFrame', 'liveStatus', 'commands', 'execute', 'eval', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    for (const type of [
+      '',
+      'READY',
+      'Ready',
+      ' ready',
+      'ready ',
+      'capture',
+      'preview',
+      'state',
+      'error',
+      'liveFrame',
+      'liveStatus',
+      'commands',
+      'execute',
+      'eval',
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty',
+      'valueOf',
+    ]) {
       dropped({ type }, `unknown type "${type}"`);
-      dropped({ type, command: 'capture', seq: 1, width: 1, height: 1, action: 'retry' }, `unknown type "${type}" with plausible fields`);
+      dropped(
+        { type, command: 'capture', seq: 1, width: 1, height: 1, action: 'retry' },
+        `unknown type "${type}" with plausible fields`,
+      );
     }
   });
 
-  it('command: only the panel\'s own commands, never an arbitrary VS Code command id', () => {
-    for (const command of ['', 'Capture', 'capture ', 'cameraTether.capture', 'workbench.action.terminal.new', 'toggleLiveView', 'detectCamera', 'newRoll', 'setFrameNumber', 'useSimulator', 'constructor', 'toString', '__proto__']) {
+  it("command: only the panel's own commands, never an arbitrary VS Code command id", () => {
+    for (const command of [
+      '',
+      'Capture',
+      'capture ',
+      'cameraTether.capture',
+      'workbench.action.terminal.new',
+      'toggleLiveView',
+      'detectCamera',
+      'newRoll',
+      'setFrameNumber',
+      'useSimulator',
+      'constructor',
+      'toString',
+      '__proto__',
+    ]) {
       dropped({ type: 'command', command }, `command "${command}"`);
     }
     for (const command of BAD_STRINGS) dropped({ type: 'command', command }, 'command is not a string');
@@ -79,7 +167,8 @@ describe('panel protocol: parseWebviewMessage', () => {
   });
 
   it('errorAction: only the known actions', () => {
-    for (const action of ['', 'Retry', 'openSetting', 'cameraTether.cleanup', 'constructor', 'runCommand']) dropped({ type: 'errorAction', action }, `action "${action}"`);
+    for (const action of ['', 'Retry', 'openSetting', 'cameraTether.cleanup', 'constructor', 'runCommand'])
+      dropped({ type: 'errorAction', action }, `action "${action}"`);
     for (const action of BAD_STRINGS) dropped({ type: 'errorAction', action }, 'action is not a string');
     dropped({ type: 'errorAction' }, 'action missing');
   });
@@ -95,13 +184,19 @@ describe('panel protocol: parseWebviewMessage', () => {
 
   it('liveAck: seq is a whole number from 0 below 1e9, shown a boolean', () => {
     for (const bad of BAD_COUNTS) dropped({ type: 'liveAck', seq: bad, shown: true }, 'liveAck.seq');
-    for (const bad of [0, 1, 'true', null, undefined, [true], new Boolean(true)]) dropped({ type: 'liveAck', seq: 1, shown: bad }, 'liveAck.shown');
+    for (const bad of [0, 1, 'true', null, undefined, [true], new Boolean(true)])
+      dropped({ type: 'liveAck', seq: 1, shown: bad }, 'liveAck.shown');
     dropped({ type: 'liveAck', shown: true }, 'liveAck without seq');
     dropped({ type: 'liveAck', seq: 1 }, 'liveAck without shown');
   });
 
   it('extra junk never reaches the extension: the message is dropped or the junk is stripped', () => {
-    const junk: Record<string, unknown> = { extra: 1, command2: 'workbench.action.terminal.new', args: ['rm -rf /'], __proto__x: { polluted: true } };
+    const junk: Record<string, unknown> = {
+      extra: 1,
+      command2: 'workbench.action.terminal.new',
+      args: ['rm -rf /'],
+      __proto__x: { polluted: true },
+    };
     for (const m of ALL_VALID) {
       const parsed = parseWebviewMessage({ ...clone(m), ...junk });
       if (parsed !== undefined) assert.deepStrictEqual(parsed, m, `${m.type}: only the known fields come through`);
@@ -128,20 +223,40 @@ describe('panel protocol: parseWebviewMessage', () => {
 
   describe('properties (fast-check)', () => {
     const validMessage = fc.constantFrom(...ALL_VALID);
-    const junkKey = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['type', 'command', 'seq', 'width', 'height', 'action'].includes(k));
+    const junkKey = fc
+      .string({ minLength: 1, maxLength: 12 })
+      .filter((k) => !['type', 'command', 'seq', 'width', 'height', 'action'].includes(k));
 
     it('never throws on anything, and returns undefined or exactly one of the valid shapes', () => {
       fc.assert(
-        fc.property(fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true }), (value) => {
-          const parsed = parseWebviewMessage(value);
-          if (parsed !== undefined) assert.ok(isWellFormed(parsed), show(parsed));
-        }),
+        fc.property(
+          fc.anything({
+            withBigInt: true,
+            withDate: true,
+            withMap: true,
+            withSet: true,
+            withTypedArray: true,
+            withNullPrototype: true,
+            withSparseArray: true,
+          }),
+          (value) => {
+            const parsed = parseWebviewMessage(value);
+            if (parsed !== undefined) assert.ok(isWellFormed(parsed), show(parsed));
+          },
+        ),
         { numRuns: 2000 },
       );
     });
 
     it('random objects with a known type and random fields: accepted only when well-formed, never with junk', () => {
-      const fieldValue = fc.oneof(fc.integer({ min: -5, max: 2e9 }), fc.double(), fc.constantFrom(...PANEL_COMMANDS, ...ERROR_ACTIONS, 'newRoll', ''), fc.string(), fc.boolean(), fc.constant(null));
+      const fieldValue = fc.oneof(
+        fc.integer({ min: -5, max: 2e9 }),
+        fc.double(),
+        fc.constantFrom(...PANEL_COMMANDS, ...ERROR_ACTIONS, 'newRoll', ''),
+        fc.string(),
+        fc.boolean(),
+        fc.constant(null),
+      );
       const candidate = fc.record(
         {
           type: fc.constantFrom<string>(...Object.keys(VALID), 'other'),
@@ -160,7 +275,8 @@ describe('panel protocol: parseWebviewMessage', () => {
           if (parsed === undefined) return;
           assert.ok(isWellFormed(parsed), show(parsed));
           assert.strictEqual(parsed.type, value.type);
-          for (const key of Object.keys(parsed)) assert.ok(key === 'type' || key in c, `key ${key} came from the checked fields, not the junk`);
+          for (const key of Object.keys(parsed))
+            assert.ok(key === 'type' || key in c, `key ${key} came from the checked fields, not the junk`);
         }),
         { numRuns: 3000 },
       );
@@ -180,9 +296,26 @@ describe('panel protocol: parseWebviewMessage', () => {
 
 describe('panel protocol: parseViewState', () => {
   it('keeps valid state and falls back field by field for anything else', () => {
-    assert.deepStrictEqual(parseViewState({ zoom: '100', invert: true, grid: true }), { zoom: '100', invert: true, grid: true });
-    assert.deepStrictEqual(parseViewState({ zoom: 'fit', invert: false, grid: false }), { zoom: 'fit', invert: false, grid: false });
-    for (const junk of [undefined, null, 'x', 7, [], [{ zoom: '100' }], { zoom: 100, invert: 'true', grid: 1 }, { zoom: '200' }]) {
+    assert.deepStrictEqual(parseViewState({ zoom: '100', invert: true, grid: true }), {
+      zoom: '100',
+      invert: true,
+      grid: true,
+    });
+    assert.deepStrictEqual(parseViewState({ zoom: 'fit', invert: false, grid: false }), {
+      zoom: 'fit',
+      invert: false,
+      grid: false,
+    });
+    for (const junk of [
+      undefined,
+      null,
+      'x',
+      7,
+      [],
+      [{ zoom: '100' }],
+      { zoom: 100, invert: 'true', grid: 1 },
+      { zoom: '200' },
+    ]) {
       assert.deepStrictEqual(parseViewState(junk), { zoom: 'fit', invert: false, grid: false }, show(junk));
     }
     assert.deepStrictEqual(parseViewState({ zoom: '100', extra: 'x' }), { zoom: '100', invert: false, grid: false });

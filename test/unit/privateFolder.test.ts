@@ -33,15 +33,24 @@ function refusedWith(...parts: Array<string | RegExp>): (e: unknown) => boolean 
   return (e: unknown) => {
     assert.ok(e instanceof CameraError, `a CameraError, got ${String(e)}`);
     assert.strictEqual(e.kind, 'io');
-    for (const p of parts) assert.ok(typeof p === 'string' ? e.message.includes(p) : p.test(e.message), `"${e.message}" says ${String(p)}`);
+    for (const p of parts)
+      assert.ok(typeof p === 'string' ? e.message.includes(p) : p.test(e.message), `"${e.message}" says ${String(p)}`);
     return true;
   };
 }
 
 /** The simulator as the extension starts it by default: no CAMERA_TETHER_SIM_HOME. */
 function simulator(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string } {
-  const childEnv = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter(([k, v]) => v !== undefined && k !== 'CAMERA_TETHER_SIM_HOME' && k !== 'CAMERA_TETHER_SIM_CONFIG'));
-  const r = spawnSync(process.execPath, [SIMULATOR_SCRIPT, ...args], { env: childEnv, encoding: 'utf8', timeout: 15_000 });
+  const childEnv = Object.fromEntries(
+    Object.entries({ ...process.env, ...env }).filter(
+      ([k, v]) => v !== undefined && k !== 'CAMERA_TETHER_SIM_HOME' && k !== 'CAMERA_TETHER_SIM_CONFIG',
+    ),
+  );
+  const r = spawnSync(process.execPath, [SIMULATOR_SCRIPT, ...args], {
+    env: childEnv,
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -64,19 +73,26 @@ describe('Private per-user folder for the lock and the simulator', function () {
     fs.rmSync(shared, { recursive: true, force: true });
   });
 
-  it('uses $XDG_RUNTIME_DIR/camera-tether (mode 0700) when XDG_RUNTIME_DIR is the user\'s own', () => {
+  it("uses $XDG_RUNTIME_DIR/camera-tether (mode 0700) when XDG_RUNTIME_DIR is the user's own", () => {
     const xdg = fs.mkdtempSync(path.join(shared, 'run-user-'));
     fs.chmodSync(xdg, 0o700);
     const dir = privateRuntimeDir({ env: { XDG_RUNTIME_DIR: xdg }, tmpDir: shared });
     assert.strictEqual(dir, path.join(xdg, 'camera-tether'));
     assert.strictEqual(mode(dir), 0o700);
-    assert.strictEqual(privateRuntimeDir({ env: { XDG_RUNTIME_DIR: xdg }, tmpDir: shared }), dir, 'two windows of the user agree on it');
+    assert.strictEqual(
+      privateRuntimeDir({ env: { XDG_RUNTIME_DIR: xdg }, tmpDir: shared }),
+      dir,
+      'two windows of the user agree on it',
+    );
   });
 
   it('refuses an XDG_RUNTIME_DIR that others can write to, naming it and the fix', () => {
     const xdg = fs.mkdtempSync(path.join(shared, 'run-user-'));
     fs.chmodSync(xdg, 0o777);
-    assert.throws(() => privateRuntimeDir({ env: { XDG_RUNTIME_DIR: xdg }, tmpDir: shared }), refusedWith(`XDG_RUNTIME_DIR (${xdg})`, 'can be written by other users (mode 0777)', 'unset it'));
+    assert.throws(
+      () => privateRuntimeDir({ env: { XDG_RUNTIME_DIR: xdg }, tmpDir: shared }),
+      refusedWith(`XDG_RUNTIME_DIR (${xdg})`, 'can be written by other users (mode 0777)', 'unset it'),
+    );
   });
 
   it('without XDG_RUNTIME_DIR creates <tmp>/camera-tether-<uid> with mode 0700, and fixes a too-open mode of its own folder', () => {
@@ -92,12 +108,18 @@ describe('Private per-user folder for the lock and the simulator', function () {
     const dir = path.join(shared, `camera-tether-${uid}`);
     fs.mkdirSync(dir);
     fs.chmodSync(dir, 0o777);
-    assert.throws(() => privateRuntimeDir({ env: {}, tmpDir: shared }), refusedWith(dir, 'can be written by other users (mode 0777)', `rm -r "${dir}"`));
+    assert.throws(
+      () => privateRuntimeDir({ env: {}, tmpDir: shared }),
+      refusedWith(dir, 'can be written by other users (mode 0777)', `rm -r "${dir}"`),
+    );
   });
 
   it('refuses a temp folder that everyone can write to without the sticky bit', () => {
     fs.chmodSync(shared, 0o777);
-    assert.throws(() => privateRuntimeDir({ env: {}, tmpDir: shared }), refusedWith(shared, 'lacks the sticky bit', 'XDG_RUNTIME_DIR'));
+    assert.throws(
+      () => privateRuntimeDir({ env: {}, tmpDir: shared }),
+      refusedWith(shared, 'lacks the sticky bit', 'XDG_RUNTIME_DIR'),
+    );
   });
 
   describe('as a second local user', () => {
@@ -122,8 +144,12 @@ describe('Private per-user folder for the lock and the simulator', function () {
 
     const victimFile = (): string => path.join(victim, 'thesis.txt');
     const assertVictimIntact = (): void => {
-      assert.deepStrictEqual(fs.readdirSync(victim), ['thesis.txt'], 'nothing was written into the victim\'s folder');
-      assert.strictEqual(fs.readFileSync(victimFile(), 'utf8'), 'precious work\n', 'the victim\'s file was neither truncated nor overwritten');
+      assert.deepStrictEqual(fs.readdirSync(victim), ['thesis.txt'], "nothing was written into the victim's folder");
+      assert.strictEqual(
+        fs.readFileSync(victimFile(), 'utf8'),
+        'precious work\n',
+        "the victim's file was neither truncated nor overwritten",
+      );
     };
 
     it('a folder the other user planted at the fallback path is refused with the fix, and nothing is written into it', async () => {
@@ -138,10 +164,21 @@ describe('Private per-user folder for the lock and the simulator', function () {
         victimFile(),
       );
       const before = fs.readdirSync(planted).sort();
-      await assert.rejects(new CameraLock(undefined, 'victim window').acquire(), refusedWith(planted, `is owned by uid ${other?.uid}, not by you (uid ${uid})`, `sudo rm -r "${planted}"`, 'XDG_RUNTIME_DIR'));
+      await assert.rejects(
+        new CameraLock(undefined, 'victim window').acquire(),
+        refusedWith(
+          planted,
+          `is owned by uid ${other?.uid}, not by you (uid ${uid})`,
+          `sudo rm -r "${planted}"`,
+          'XDG_RUNTIME_DIR',
+        ),
+      );
       const sim = simulator(['--auto-detect'], { TMPDIR: shared, XDG_RUNTIME_DIR: undefined });
       assert.strictEqual(sim.status, 2, `the simulator refuses to start: ${sim.stderr}`);
-      assert.ok(sim.stderr.includes(`${planted} for its lock and private files: it is owned by uid ${other?.uid}`), sim.stderr);
+      assert.ok(
+        sim.stderr.includes(`${planted} for its lock and private files: it is owned by uid ${other?.uid}`),
+        sim.stderr,
+      );
       assert.ok(!sim.stdout.includes('Planted Cam'), 'the planted config.json was not read');
       assert.deepStrictEqual(fs.readdirSync(planted).sort(), before, 'nothing was created in the planted folder');
       assertVictimIntact();
@@ -150,7 +187,10 @@ describe('Private per-user folder for the lock and the simulator', function () {
     it('a symlink the other user planted at the fallback path is refused, and nothing is written through it', async () => {
       const planted = path.join(shared, `camera-tether-${uid}`);
       other?.run(`const fs = require('fs'); fs.symlinkSync(process.argv[1], process.argv[2]);`, victim, planted);
-      await assert.rejects(new CameraLock(undefined, 'victim window').acquire(), refusedWith(planted, 'is a symbolic link', `rm "${planted}"`));
+      await assert.rejects(
+        new CameraLock(undefined, 'victim window').acquire(),
+        refusedWith(planted, 'is a symbolic link', `rm "${planted}"`),
+      );
       const sim = simulator(['--auto-detect'], { TMPDIR: shared, XDG_RUNTIME_DIR: undefined });
       assert.strictEqual(sim.status, 2, sim.stderr);
       assert.ok(sim.stderr.includes('is a symbolic link'), sim.stderr);
@@ -160,7 +200,10 @@ describe('Private per-user folder for the lock and the simulator', function () {
     it('an XDG_RUNTIME_DIR owned by the other user is refused', () => {
       const xdg = path.join(shared, 'run-user-other');
       other?.run(`require('fs').mkdirSync(process.argv[1], { mode: 0o700 });`, xdg);
-      assert.throws(() => privateRuntimeDir({ env: { XDG_RUNTIME_DIR: xdg } }), refusedWith(`XDG_RUNTIME_DIR (${xdg})`, `is owned by uid ${other?.uid}`));
+      assert.throws(
+        () => privateRuntimeDir({ env: { XDG_RUNTIME_DIR: xdg } }),
+        refusedWith(`XDG_RUNTIME_DIR (${xdg})`, `is owned by uid ${other?.uid}`),
+      );
     });
 
     it('the simulator never reads a config.json planted at its old predictable state folder', () => {
@@ -199,7 +242,7 @@ describe('Private per-user folder for the lock and the simulator', function () {
       );
     };
 
-    it('symlinks planted at the old lock\'s guessable names cannot make us overwrite a victim file (default folder)', async () => {
+    it("symlinks planted at the old lock's guessable names cannot make us overwrite a victim file (default folder)", async () => {
       console.log(`      (fs.protected_symlinks = ${protectedSymlinks()})`);
       plantStagingSymlinks(path.join(shared, 'camera-tether.lock'));
       const lock = new CameraLock(undefined, 'victim window');

@@ -7,7 +7,9 @@ import { ProcessRunner } from '../../src/camera/processRunner';
 /** A process whose exact name is `name` (Node sets /proc/PID/comm from process.title). */
 function startNamed(name: string, ignoreTerm = false, asUser?: string): ChildProcess {
   const script = `process.title=${JSON.stringify(name)};${ignoreTerm ? "process.on('SIGTERM',()=>{});" : ''}setInterval(()=>{},1000);console.log('ready')`;
-  const argv = asUser ? ['runuser', '-u', asUser, '--', process.execPath, '-e', script] : [process.execPath, '-e', script];
+  const argv = asUser
+    ? ['runuser', '-u', asUser, '--', process.execPath, '-e', script]
+    : [process.execPath, '-e', script];
   // Its own process group, so the afterEach can kill runuser AND the process it started as the user.
   return spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 }
@@ -69,7 +71,10 @@ describe('ProcessReaper (real processes)', () => {
     children.push(c);
     await ready(c);
     const report = await reaper([name], 150).cleanup();
-    assert.deepStrictEqual(report.ended.map((e) => e.how), ['killed']);
+    assert.deepStrictEqual(
+      report.ended.map((e) => e.how),
+      ['killed'],
+    );
     assert.strictEqual((await new LinuxProcessTable().list(new Set([name]))).length, 0);
   });
 
@@ -91,7 +96,10 @@ describe('ProcessReaper (real processes)', () => {
     children.push(c);
     await ready(c);
     const report = await reaper([name]).cleanup();
-    assert.deepStrictEqual(report.found.map((f) => f.pid), [c.pid]);
+    assert.deepStrictEqual(
+      report.found.map((f) => f.pid),
+      [c.pid],
+    );
   });
 
   it('never touches excluded pids (our own tracked child)', async () => {
@@ -111,7 +119,11 @@ describe('ProcessReaper (real processes)', () => {
     const c = startNamed(name, false, 'nobody');
     children.push(c);
     await ready(c);
-    assert.strictEqual((await new LinuxProcessTable().list(new Set([name]))).length, 1, 'the other user\'s process is visible');
+    assert.strictEqual(
+      (await new LinuxProcessTable().list(new Set([name]))).length,
+      1,
+      "the other user's process is visible",
+    );
     const report = await reaper([name]).cleanup();
     assert.deepStrictEqual(report.found, []);
     assert.strictEqual((await new LinuxProcessTable().list(new Set([name]))).length, 1, 'and still alive');
@@ -124,13 +136,23 @@ describe('ProcessReaper (real processes)', () => {
     await ready(c);
     const runner = new ProcessRunner();
     const found = await new PsProcessTable(runner).list(new Set([name]));
-    assert.deepStrictEqual(found.map((p) => p.pid), [c.pid]);
+    assert.deepStrictEqual(
+      found.map((p) => p.pid),
+      [c.pid],
+    );
     assert.strictEqual(await new PsProcessTable(runner).isAlive({ pid: c.pid as number }), true);
   });
 
   it('parses ps output with start times, paths and zombies', () => {
-    const out = '  101     1   501 Ss   Mon Dec  1 10:00:00 2026 /System/Library/Image Capture/Support/PTPCamera.app/Contents/MacOS/PTPCamera\n  102     1   501 Z    Mon Dec  1 10:00:01 2026 gphoto2\n  103   101   501 S    Tue Dec  2 09:59:59 2026 ptpcamerad\n';
-    assert.deepStrictEqual(parsePsOutput(out).map((p) => [p.pid, p.name, p.startTime]), [[101, 'PTPCamera', 'Mon Dec 1 10:00:00 2026'], [103, 'ptpcamerad', 'Tue Dec 2 09:59:59 2026']]);
+    const out =
+      '  101     1   501 Ss   Mon Dec  1 10:00:00 2026 /System/Library/Image Capture/Support/PTPCamera.app/Contents/MacOS/PTPCamera\n  102     1   501 Z    Mon Dec  1 10:00:01 2026 gphoto2\n  103   101   501 S    Tue Dec  2 09:59:59 2026 ptpcamerad\n';
+    assert.deepStrictEqual(
+      parsePsOutput(out).map((p) => [p.pid, p.name, p.startTime]),
+      [
+        [101, 'PTPCamera', 'Mon Dec 1 10:00:00 2026'],
+        [103, 'ptpcamerad', 'Tue Dec 2 09:59:59 2026'],
+      ],
+    );
   });
 
   it('the ps-based table tells a reused pid by its start time (lstart)', async () => {
@@ -142,6 +164,10 @@ describe('ProcessReaper (real processes)', () => {
     const [info] = await table.list(new Set([name]));
     assert.ok(info.startTime, 'ps reports a start time');
     assert.strictEqual(await table.isAlive(info), true);
-    assert.strictEqual(await table.isAlive({ ...info, startTime: 'Thu Jan  1 00:00:00 1970' }), false, 'another start time is another process');
+    assert.strictEqual(
+      await table.isAlive({ ...info, startTime: 'Thu Jan  1 00:00:00 1970' }),
+      false,
+      'another start time is another process',
+    );
   });
 });

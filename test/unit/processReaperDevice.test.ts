@@ -27,7 +27,7 @@ const PORT = 'usb:001,004';
 const SLEEP = ['/usr/bin/sleep', '/bin/sleep'].find((p) => spawnSync('test', ['-x', p]).status === 0) ?? '/bin/sleep';
 const unique = (): string => `ct${process.pid % 1000}${Math.random().toString(36).slice(2, 6)}`; // < 15 characters
 
-describe('ProcessReaper: holders of the camera\'s device node (real processes)', function () {
+describe("ProcessReaper: holders of the camera's device node (real processes)", function () {
   this.timeout(30_000);
   const children: ChildProcess[] = [];
   const scratch: string[] = [];
@@ -95,13 +95,27 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
     }
   }
 
-  function reaper(names: string[], port: string | undefined, root: string | undefined, table: ProcessTable = new LinuxProcessTable()): reap.ProcessReaper {
-    return new ProcessReaper(table, { names, termTimeoutMs: 2000, killTimeoutMs: 2000, settleMs: 0, port, usbDeviceRoot: root } as reap.ReaperOptions);
+  function reaper(
+    names: string[],
+    port: string | undefined,
+    root: string | undefined,
+    table: ProcessTable = new LinuxProcessTable(),
+  ): reap.ProcessReaper {
+    return new ProcessReaper(table, {
+      names,
+      termTimeoutMs: 2000,
+      killTimeoutMs: 2000,
+      settleMs: 0,
+      port,
+      usbDeviceRoot: root,
+    } as reap.ReaperOptions);
   }
 
   /** Still running: cleanup waits for whatever it signalled to be gone, so a signalled process reads as dead here. */
   async function running(c: ChildProcess): Promise<boolean> {
-    return c.exitCode === null && c.signalCode === null && (await new LinuxProcessTable().isAlive({ pid: c.pid as number }));
+    return (
+      c.exitCode === null && c.signalCode === null && (await new LinuxProcessTable().isAlive({ pid: c.pid as number }))
+    );
   }
 
   async function exited(c: ChildProcess, timeoutMs = 5000): Promise<boolean> {
@@ -123,7 +137,9 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) {
         // Seen on a shared machine: another test run's cleanup by NAME (the old way) ended it.
-        assert.fail(`pid ${pid} ended (${child.exitCode ?? child.signalCode}) before it held ${device}; did another test run stop every gphoto2-sim of this user?`);
+        assert.fail(
+          `pid ${pid} ended (${child.exitCode ?? child.signalCode}) before it held ${device}; did another test run stop every gphoto2-sim of this user?`,
+        );
       }
       // The file appears when the simulator claims the camera: until then there is nothing to scan.
       const scan = await table.holdersOf(device).catch((err: NodeJS.ErrnoException) => {
@@ -155,7 +171,10 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       const unrelated = await startProgram('gphoto2');
       const report = await reaper(['gphoto2', SIMULATOR_PROCESS_NAME], PORT, root).cleanup();
       assert.deepStrictEqual(pids(report.found), [holder.pid], JSON.stringify(report));
-      assert.deepStrictEqual(report.ended.map((e) => e.how), ['terminated']);
+      assert.deepStrictEqual(
+        report.ended.map((e) => e.how),
+        ['terminated'],
+      );
       assert.ok(await exited(holder), 'the holder is gone');
       assert.ok(await running(unrelated), 'the gphoto2 that does not hold the camera still runs');
       assert.deepStrictEqual(report.others, []);
@@ -167,7 +186,10 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       const elsewhere = await SimulatorHarness.create({ lingerMs: -1 });
       sims.push(mine, elsewhere);
       const start = (sim: SimulatorHarness): ChildProcess => {
-        const c = spawn(sim.program.command, [...sim.program.prefixArgs, '--summary'], { env: { ...process.env, ...sim.program.env }, stdio: 'ignore' });
+        const c = spawn(sim.program.command, [...sim.program.prefixArgs, '--summary'], {
+          env: { ...process.env, ...sim.program.env },
+          stdio: 'ignore',
+        });
         children.push(c);
         return c;
       };
@@ -179,10 +201,16 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
 
       const report = await reaper([SIMULATOR_PROCESS_NAME], PORT, root).cleanup();
       assert.deepStrictEqual(report.found, [{ pid: stray.pid, name: SIMULATOR_PROCESS_NAME }], JSON.stringify(report));
-      assert.deepStrictEqual(report.ended.map((e) => e.how), ['terminated']);
+      assert.deepStrictEqual(
+        report.ended.map((e) => e.how),
+        ['terminated'],
+      );
       assert.ok(await exited(stray), 'the simulator holding the camera is gone');
       assert.ok(await running(other), 'the simulator of the other device still runs');
-      assert.match(reap.describeCleanup(report), new RegExp(`Stopped 1 process: gphoto2-sim \\(pid ${stray.pid}\\) terminated`));
+      assert.match(
+        reap.describeCleanup(report),
+        new RegExp(`Stopped 1 process: gphoto2-sim \\(pid ${stray.pid}\\) terminated`),
+      );
     });
 
     it('names a foreign holder (darktable) in the report and does not stop it', async () => {
@@ -194,10 +222,13 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       assert.ok(await running(darktable), 'darktable still runs');
       const text = reap.describeCleanup(report);
       assert.ok(text.includes(`darktable (pid ${darktable.pid}) holds the camera; close it.`), text);
-      assert.strictEqual(reap.describeHolders(report.others), `darktable (pid ${darktable.pid}) holds the camera; close it.`);
+      assert.strictEqual(
+        reap.describeHolders(report.others),
+        `darktable (pid ${darktable.pid}) holds the camera; close it.`,
+      );
     });
 
-    it('names another user\'s holder, even one with a listed name, and does not stop it', async function () {
+    it("names another user's holder, even one with a listed name, and does not stop it", async function () {
       if (!isRoot || spawnSync('id', ['nobody']).status !== 0) {
         console.log('    (skipped: needs root and the user "nobody" to start a process as another user)');
         this.skip();
@@ -209,10 +240,13 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       assert.deepStrictEqual(report.found, []);
       assert.deepStrictEqual(report.others, [{ pid: foreign.pid, name, otherUser: true }], JSON.stringify(report));
       assert.ok(await running(foreign));
-      assert.match(reap.describeCleanup(report), /another user's\) holds the camera; close it \(another user's program can only be closed by that user or an administrator\)/);
+      assert.match(
+        reap.describeCleanup(report),
+        /another user's\) holds the camera; close it \(another user's program can only be closed by that user or an administrator\)/,
+      );
     });
 
-    it('as another user, the scan finds that user\'s holder and only counts processes it may not inspect', async function () {
+    it("as another user, the scan finds that user's holder and only counts processes it may not inspect", async function () {
       if (!isRoot || spawnSync('id', ['nobody']).status !== 0) {
         console.log('    (skipped: needs root and the user "nobody" to scan as another user)');
         this.skip();
@@ -224,7 +258,11 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       const r = spawnSync(process.execPath, [scanner, device], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: '/' });
       assert.strictEqual(r.status, 0, r.stderr);
       const scan = JSON.parse(r.stdout) as { holders: { pid: number; name: string }[]; uninspected: number };
-      assert.deepStrictEqual(scan.holders.map((h) => [h.pid, h.name]), [[theirs.pid, 'darktable']], 'root\'s holder is invisible to nobody');
+      assert.deepStrictEqual(
+        scan.holders.map((h) => [h.pid, h.name]),
+        [[theirs.pid, 'darktable']],
+        "root's holder is invisible to nobody",
+      );
       assert.ok(scan.uninspected >= 1, `root's processes are counted as uninspected (${scan.uninspected})`);
       assert.ok(await running(rootsOwn));
     });
@@ -241,8 +279,12 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       const otherMount = await startProgram('gvfsd-gphoto2');
       const ourMount = await startProgram('gvfsd-gphoto2', { holding: device });
       const report = await reaper(gvfsNames, PORT, root).cleanup();
-      assert.deepStrictEqual(pids(report.found), pids([monitor, ourMount] as { pid: number }[]), JSON.stringify(report));
-      assert.ok(await exited(monitor) && (await exited(ourMount)));
+      assert.deepStrictEqual(
+        pids(report.found),
+        pids([monitor, ourMount] as { pid: number }[]),
+        JSON.stringify(report),
+      );
+      assert.ok((await exited(monitor)) && (await exited(ourMount)));
       assert.ok(await running(otherMount), 'the gvfsd-gphoto2 of another camera still runs');
     });
 
@@ -275,7 +317,10 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
     }
 
     it('the settings still accept camera programs (gphoto2, entangle) and the defaults', () => {
-      const s = parseSettings((key) => (key === 'cleanup.processNames' ? ['gphoto2', 'gvfsd-gphoto2', 'my-camera-daemon'] : undefined), CTX);
+      const s = parseSettings(
+        (key) => (key === 'cleanup.processNames' ? ['gphoto2', 'gvfsd-gphoto2', 'my-camera-daemon'] : undefined),
+        CTX,
+      );
       assert.deepStrictEqual(s.cleanupProcessNames, ['gphoto2', 'gvfsd-gphoto2', 'my-camera-daemon']);
     });
 
@@ -317,7 +362,11 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       const table: ProcessTable = { list: async () => [listed], isAlive: (p) => new LinuxProcessTable().isAlive(p) };
       const report = await reaper([name], undefined, undefined, table).cleanup();
       assert.deepStrictEqual(report.found, [{ pid: child.pid, name }]);
-      assert.deepStrictEqual(report.ended.map((e) => e.how), ['alreadyGone'], JSON.stringify(report));
+      assert.deepStrictEqual(
+        report.ended.map((e) => e.how),
+        ['alreadyGone'],
+        JSON.stringify(report),
+      );
       assert.ok(await running(child), 'the process now holding that pid got no signal');
     });
 
@@ -328,13 +377,20 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
       const [info] = await real.list(new Set([name]));
       let startTimeNow = info.startTime;
       // The boundary: a table whose view of the pid's start time the test changes.
-      const stub: ProcessTable = { list: async () => [info], isAlive: async (p) => p.startTime === startTimeNow && (await real.isAlive({ pid: p.pid })) };
+      const stub: ProcessTable = {
+        list: async () => [info],
+        isAlive: async (p) => p.startTime === startTimeNow && (await real.isAlive({ pid: p.pid })),
+      };
       startTimeNow = `${info.startTime}-reused`;
       assert.strictEqual(await reap.signalIfSame(stub, info, 'SIGKILL'), 'gone');
       assert.ok(await running(child), 'a reused pid gets no signal');
       for (const pid of [0, -1, 1, process.pid]) {
         // SIGCONT harms nobody should the guard ever break; the stub says these pids are alive.
-        assert.strictEqual(await reap.signalIfSame({ list: async () => [], isAlive: async () => true }, { pid }, 'SIGCONT'), 'gone', `pid ${pid}`);
+        assert.strictEqual(
+          await reap.signalIfSame({ list: async () => [], isAlive: async () => true }, { pid }, 'SIGCONT'),
+          'gone',
+          `pid ${pid}`,
+        );
       }
       startTimeNow = info.startTime;
       assert.strictEqual(await reap.signalIfSame(stub, info, 'SIGTERM'), 'sent');
@@ -343,7 +399,7 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
   });
 
   describe('falls back to names when the device cannot be used', () => {
-    it('port unknown: this user\'s processes with the exact name are stopped, as before', async () => {
+    it("port unknown: this user's processes with the exact name are stopped, as before", async () => {
       const name = unique();
       const stray = await startProgram(name);
       const report = await reaper([name], undefined, undefined).cleanup();
@@ -355,7 +411,13 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
 
     it('a port that is not usb:BBB,DDD (ptpip:...) and a device node that does not exist fall back to names and say why', async () => {
       const { root } = await fakeUsbRoot();
-      for (const [port, why] of [['ptpip:192.168.1.10', /not a USB bus address/], ['usb:001,009', /001\/009 does not exist \(the camera is unplugged, or it got a new address: detect it again\)/]] as const) {
+      for (const [port, why] of [
+        ['ptpip:192.168.1.10', /not a USB bus address/],
+        [
+          'usb:001,009',
+          /001\/009 does not exist \(the camera is unplugged, or it got a new address: detect it again\)/,
+        ],
+      ] as const) {
         const name = unique();
         const stray = await startProgram(name);
         const report = await reaper([name], port, root).cleanup();
@@ -371,13 +433,23 @@ describe('ProcessReaper: holders of the camera\'s device node (real processes)',
   it('usbDevicePath maps gphoto2 ports to device nodes and refuses other forms', () => {
     assert.strictEqual(reap.usbDevicePath('usb:001,004'), '/dev/bus/usb/001/004');
     assert.strictEqual(reap.usbDevicePath('usb:1,4', '/x'), '/x/001/004');
-    for (const p of [undefined, '', 'usb:', 'usb:001', 'usb:001,004,5', 'usb:../../etc,1', 'ptpip:1.2.3.4', 'disk:/media/cam', 'usb:0001,004']) {
+    for (const p of [
+      undefined,
+      '',
+      'usb:',
+      'usb:001',
+      'usb:001,004,5',
+      'usb:../../etc,1',
+      'ptpip:1.2.3.4',
+      'disk:/media/cam',
+      'usb:0001,004',
+    ]) {
       assert.strictEqual(reap.usbDevicePath(p), undefined, String(p));
     }
   });
 });
 
-describe('the simulator\'s device file', function () {
+describe("the simulator's device file", function () {
   this.timeout(20_000);
   let sim: SimulatorHarness | undefined;
   afterEach(async () => {
@@ -395,19 +467,42 @@ describe('the simulator\'s device file', function () {
       if (kind === 'a FIFO') assert.strictEqual(spawnSync('mkfifo', [node]).status, 0);
       else await fs.symlink(elsewhere, node);
       await sim.configure({ usbDeviceRoot: root } as Parameters<SimulatorHarness['configure']>[0]);
-      const r = spawnSync(sim.program.command, [...sim.program.prefixArgs, '--summary'], { env: { ...process.env, ...sim.program.env }, encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(sim.program.command, [...sim.program.prefixArgs, '--summary'], {
+        env: { ...process.env, ...sim.program.env },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       assert.strictEqual(r.status, 70, `exit ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
-      assert.match(r.stderr, kind === 'a FIFO' ? /004 is not a plain file; the simulated USB device must be one/ : /cannot open the simulated USB device file .*004: ELOOP/);
+      assert.match(
+        r.stderr,
+        kind === 'a FIFO'
+          ? /004 is not a plain file; the simulated USB device must be one/
+          : /cannot open the simulated USB device file .*004: ELOOP/,
+      );
       await assert.rejects(fs.stat(elsewhere), 'nothing was created through the symlink');
     });
   }
 });
 
 describe('describeCleanup / describeHolders wording', () => {
-  const base: CleanupReport = { found: [], ended: [], others: [], method: 'device', device: '/dev/bus/usb/001/004', uninspected: 0, refused: [], names: ['gphoto2'], durationMs: 12, settledMs: 0 };
+  const base: CleanupReport = {
+    found: [],
+    ended: [],
+    others: [],
+    method: 'device',
+    device: '/dev/bus/usb/001/004',
+    uninspected: 0,
+    refused: [],
+    names: ['gphoto2'],
+    durationMs: 12,
+    settledMs: 0,
+  };
 
   it('says nothing of ours held the device, and mentions uninspected processes only then', () => {
-    assert.strictEqual(reap.describeCleanup(base), 'Nothing of ours was holding the camera (/dev/bus/usb/001/004; 12 ms).');
+    assert.strictEqual(
+      reap.describeCleanup(base),
+      'Nothing of ours was holding the camera (/dev/bus/usb/001/004; 12 ms).',
+    );
     assert.strictEqual(
       reap.describeCleanup({ ...base, uninspected: 3 }),
       'Nothing of ours was holding the camera (/dev/bus/usb/001/004; 12 ms). 3 processes of other users could not be checked; if the camera stays busy, one of them may hold it, and only that user or an administrator can close it.',
@@ -415,7 +510,14 @@ describe('describeCleanup / describeHolders wording', () => {
   });
 
   it('names several holders in one sentence', () => {
-    assert.strictEqual(reap.describeHolders([{ pid: 1234, name: 'darktable' }, { pid: 99, name: 'entangle' }, { pid: 7, name: 'shotwell' }]), 'darktable (pid 1234), entangle (pid 99) and shotwell (pid 7) hold the camera; close them.');
+    assert.strictEqual(
+      reap.describeHolders([
+        { pid: 1234, name: 'darktable' },
+        { pid: 99, name: 'entangle' },
+        { pid: 7, name: 'shotwell' },
+      ]),
+      'darktable (pid 1234), entangle (pid 99) and shotwell (pid 7) hold the camera; close them.',
+    );
     assert.strictEqual(reap.describeHolders([]), '');
   });
 });

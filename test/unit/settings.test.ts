@@ -6,7 +6,13 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseSettings, SettingError, type RawSettings, type SettingsContext, type TetherSettings } from '../../src/config/settings';
+import {
+  parseSettings,
+  SettingError,
+  type RawSettings,
+  type SettingsContext,
+  type TetherSettings,
+} from '../../src/config/settings';
 import { DEFAULT_LINUX_NAMES, DEFAULT_MACOS_NAMES } from '../../src/camera/processReaper';
 import { PROJECT_ROOT } from '../support/simulatorHarness';
 
@@ -54,9 +60,15 @@ function rejects(key: string, value: unknown, ctx: SettingsContext = CTX): Setti
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof SettingError, `${key} = ${JSON.stringify(value)} is rejected with a SettingError (got ${caught === undefined ? 'no error' : String(caught)})`);
+  assert.ok(
+    caught instanceof SettingError,
+    `${key} = ${JSON.stringify(value)} is rejected with a SettingError (got ${caught === undefined ? 'no error' : String(caught)})`,
+  );
   assert.strictEqual(caught.setting, `${SECTION}.${key}`, `the error names the setting: ${caught.message}`);
-  assert.ok(caught.message.includes(`${SECTION}.${key}`) || key === 'filenamePattern', `the message names ${SECTION}.${key}: ${caught.message}`);
+  assert.ok(
+    caught.message.includes(`${SECTION}.${key}`) || key === 'filenamePattern',
+    `the message names ${SECTION}.${key}: ${caught.message}`,
+  );
   return caught;
 }
 
@@ -66,11 +78,35 @@ function rejects(key: string, value: unknown, ctx: SettingsContext = CTX): Setti
  */
 const INVALID_VALUES: Record<string, unknown[]> = {
   source: ['Gphoto2', 'camera', ''],
-  gphoto2Path: ['', '   ', 'gphoto2\n--version', 'gph\0oto2', '${env:HOME}/gphoto2', 'bin/gphoto2', './bin/gphoto2', '../gphoto2', '${workspaceFolder}/bin/gphoto2', '.', 'C:gphoto2'],
+  gphoto2Path: [
+    '',
+    '   ',
+    'gphoto2\n--version',
+    'gph\0oto2',
+    '${env:HOME}/gphoto2',
+    'bin/gphoto2',
+    './bin/gphoto2',
+    '../gphoto2',
+    '${workspaceFolder}/bin/gphoto2',
+    '.',
+    'C:gphoto2',
+  ],
   camera: ['Nikon\nD750', 'Nikon\0'],
   port: ['001,004', 'usb 001,004', '/dev/bus/usb/001/004', 'usb:001\n,004', 'usb:001\0'],
   outputFolder: ['', '   ', 'a\nb', '${workspaceFolderBasename}/x', '${env:HOME}/scans'],
-  filenamePattern: ['', 'frame', '{frame}{frame}', '{frame:04', 'frame-{frame}-{nope}', '../{frame}', 'a/{frame}', '{frame}.', '.{frame}', 'con', 'x\u0007{frame}'],
+  filenamePattern: [
+    '',
+    'frame',
+    '{frame}{frame}',
+    '{frame:04',
+    'frame-{frame}-{nope}',
+    '../{frame}',
+    'a/{frame}',
+    '{frame}.',
+    '.{frame}',
+    'con',
+    'x\u0007{frame}',
+  ],
   keepOnCamera: [],
   commandTimeoutSeconds: [0, -1, Number.NaN, Number.POSITIVE_INFINITY],
   previewTimeoutSeconds: [0, Number.NaN],
@@ -86,9 +122,17 @@ const INVALID_VALUES: Record<string, unknown[]> = {
 
 /** A value of another JSON type than the schema's. */
 function wrongTypes(schema: PropertySchema): unknown[] {
-  const all: Record<string, unknown> = { string: 'text', number: 12, boolean: true, array: ['gphoto2'], object: { a: 1 } };
+  const all: Record<string, unknown> = {
+    string: 'text',
+    number: 12,
+    boolean: true,
+    array: ['gphoto2'],
+    object: { a: 1 },
+  };
   const own = schema.type === 'integer' ? 'number' : schema.type;
-  return Object.entries(all).filter(([t]) => t !== own).map(([, v]) => v);
+  return Object.entries(all)
+    .filter(([t]) => t !== own)
+    .map(([, v]) => v);
 }
 
 /** The setting's value as parseSettings returns it, for comparing with package.json's default. */
@@ -129,7 +173,9 @@ function parsedValue(s: TetherSettings, key: string): unknown {
     case 'liveView.maxFps':
       return s.liveViewMaxFps;
     default:
-      throw new Error(`settings.test.ts does not know how to read "${key}" from TetherSettings: add it to parsedValue()`);
+      throw new Error(
+        `settings.test.ts does not know how to read "${key}" from TetherSettings: add it to parsedValue()`,
+      );
   }
 }
 
@@ -146,22 +192,38 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       asked.add(key);
       return undefined;
     }, CTX);
-    assert.deepStrictEqual([...SETTINGS.keys()].filter((k) => !asked.has(k)), [], 'settings never read');
-    assert.deepStrictEqual([...asked].filter((k) => !SETTINGS.has(k)), [], 'settings read but not contributed in package.json');
+    assert.deepStrictEqual(
+      [...SETTINGS.keys()].filter((k) => !asked.has(k)),
+      [],
+      'settings never read',
+    );
+    assert.deepStrictEqual(
+      [...asked].filter((k) => !SETTINGS.has(k)),
+      [],
+      'settings read but not contributed in package.json',
+    );
   });
 
-  it('the defaults in the code equal package.json\'s defaults', () => {
+  it("the defaults in the code equal package.json's defaults", () => {
     const fallback = parse({});
     const explicit = parseSettings((key) => SETTINGS.get(key)?.default, CTX);
     for (const [key, schema] of SETTINGS) {
-      assert.deepStrictEqual(parsedValue(explicit, key), parsedValue(fallback, key), `${key}: package.json's default gives what an unset value gives`);
+      assert.deepStrictEqual(
+        parsedValue(explicit, key),
+        parsedValue(fallback, key),
+        `${key}: package.json's default gives what an unset value gives`,
+      );
       if (key === 'outputFolder') {
         assert.strictEqual(fallback.outputFolder, path.join(WORKSPACE, 'captures'));
       } else if (key === 'cleanup.processNames') {
         assert.deepStrictEqual(schema.default, []);
         assert.deepStrictEqual(fallback.cleanupProcessNames, DEFAULT_LINUX_NAMES, 'empty means the OS defaults');
       } else {
-        assert.deepStrictEqual(parsedValue(fallback, key), schema.default, `${key}: the code's fallback is package.json's default`);
+        assert.deepStrictEqual(
+          parsedValue(fallback, key),
+          schema.default,
+          `${key}: the code's fallback is package.json's default`,
+        );
       }
     }
   });
@@ -185,10 +247,14 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       it(`${SECTION}.${key}`, () => {
         for (const value of INVALID_VALUES[key] ?? []) rejects(key, value);
         if (schema.enum) {
-          for (const value of schema.enum) assert.strictEqual(parsedValue(parse({ [key]: value }), key), value, `${key} accepts "${value}"`);
+          for (const value of schema.enum)
+            assert.strictEqual(parsedValue(parse({ [key]: value }), key), value, `${key} accepts "${value}"`);
         }
         if (schema.type === 'number' || schema.type === 'integer') {
-          assert.ok(schema.minimum !== undefined && schema.maximum !== undefined, `${key} declares its range in package.json`);
+          assert.ok(
+            schema.minimum !== undefined && schema.maximum !== undefined,
+            `${key} declares its range in package.json`,
+          );
           const [min, max] = [schema.minimum, schema.maximum];
           const step = schema.type === 'integer' ? 1 : 0.001;
           rejects(key, min - step);
@@ -197,7 +263,12 @@ describe('settings (src/config/settings.ts) against package.json', () => {
           assert.doesNotThrow(() => parse({ [key]: min }), `${key} accepts its minimum ${min}`);
           assert.doesNotThrow(() => parse({ [key]: max }), `${key} accepts its maximum ${max}`);
           if (schema.type === 'integer') rejects(key, min + 0.5);
-          else assert.strictEqual(parsedValue(parse({ [key]: min + 0.5 }), key), min + 0.5, `${key} takes fractions of a second`);
+          else
+            assert.strictEqual(
+              parsedValue(parse({ [key]: min + 0.5 }), key),
+              min + 0.5,
+              `${key} takes fractions of a second`,
+            );
         }
       });
     }
@@ -222,7 +293,11 @@ describe('settings (src/config/settings.ts) against package.json', () => {
     });
 
     it('~ only at the start and only as a whole component', () => {
-      assert.strictEqual(outputOf('~scans'), path.join(WORKSPACE, '~scans'), '"~scans" is a relative folder, not a user\'s home');
+      assert.strictEqual(
+        outputOf('~scans'),
+        path.join(WORKSPACE, '~scans'),
+        '"~scans" is a relative folder, not a user\'s home',
+      );
       assert.strictEqual(outputOf('/data/~/x'), path.normalize('/data/~/x'));
     });
 
@@ -230,7 +305,10 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       assert.strictEqual(outputOf('${workspaceFolder}/captures'), path.join(WORKSPACE, 'captures'));
       assert.strictEqual(outputOf('${userHome}/scans'), path.join(HOME, 'scans'));
       assert.strictEqual(outputOf('${workspaceFolder}/${userHome}'), path.normalize(`${WORKSPACE}/${HOME}`));
-      assert.strictEqual(parse({ gphoto2Path: '${userHome}/bin/gphoto2' }).gphoto2Path, path.join(HOME, 'bin', 'gphoto2'));
+      assert.strictEqual(
+        parse({ gphoto2Path: '${userHome}/bin/gphoto2' }).gphoto2Path,
+        path.join(HOME, 'bin', 'gphoto2'),
+      );
     });
 
     it('a relative output folder is taken from the workspace folder and normalised', () => {
@@ -247,8 +325,15 @@ describe('settings (src/config/settings.ts) against package.json', () => {
     it('${workspaceFolder} without an open folder is refused (also in the default)', () => {
       const noFolder: SettingsContext = { homeDir: HOME, platform: 'linux' };
       assert.match(rejects('outputFolder', '${workspaceFolder}/captures', noFolder).message, /no folder is open/);
-      assert.throws(() => parse({}, noFolder), (e: unknown) => e instanceof SettingError && e.setting === `${SECTION}.outputFolder`);
-      assert.strictEqual(outputOf('~/scans', noFolder), path.join(HOME, 'scans'), 'an absolute folder needs no workspace');
+      assert.throws(
+        () => parse({}, noFolder),
+        (e: unknown) => e instanceof SettingError && e.setting === `${SECTION}.outputFolder`,
+      );
+      assert.strictEqual(
+        outputOf('~/scans', noFolder),
+        path.join(HOME, 'scans'),
+        'an absolute folder needs no workspace',
+      );
     });
 
     it('an unknown ${var} is refused and named', () => {
@@ -261,13 +346,34 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       assert.strictEqual(parse({ gphoto2Path: 'gphoto2' }).gphoto2Path, 'gphoto2');
       assert.strictEqual(parse({ gphoto2Path: 'gphoto2-2.5' }).gphoto2Path, 'gphoto2-2.5');
       assert.strictEqual(parse({ gphoto2Path: '/usr/local/bin/gphoto2' }).gphoto2Path, '/usr/local/bin/gphoto2');
-      assert.strictEqual(parse({ gphoto2Path: '/opt/gp/../bin/gphoto2' }).gphoto2Path, path.normalize('/opt/bin/gphoto2'));
-      assert.strictEqual(parse({ gphoto2Path: '~/bin/gphoto2', outputFolder: '~/scans' }, { homeDir: HOME, platform: 'linux' }).gphoto2Path, path.join(HOME, 'bin', 'gphoto2'), 'no open folder needed');
+      assert.strictEqual(
+        parse({ gphoto2Path: '/opt/gp/../bin/gphoto2' }).gphoto2Path,
+        path.normalize('/opt/bin/gphoto2'),
+      );
+      assert.strictEqual(
+        parse({ gphoto2Path: '~/bin/gphoto2', outputFolder: '~/scans' }, { homeDir: HOME, platform: 'linux' })
+          .gphoto2Path,
+        path.join(HOME, 'bin', 'gphoto2'),
+        'no open folder needed',
+      );
     });
 
     it('gphoto2Path: never a program from the open folder (a relative path or ${workspaceFolder} is refused, naming the setting and the fix)', () => {
       // A cloned repository could ship its own "gphoto2"; Camera Tether would run it with the user's rights.
-      for (const value of ['bin/gphoto2', './bin/gphoto2', './gphoto2', '../tools/gphoto2', 'bin\\gphoto2', '.', '..', '~bin/gphoto2', 'C:gphoto2', '${workspaceFolder}/bin/gphoto2', '${workspaceFolder}', '${userHome}/../${workspaceFolder}/gphoto2']) {
+      for (const value of [
+        'bin/gphoto2',
+        './bin/gphoto2',
+        './gphoto2',
+        '../tools/gphoto2',
+        'bin\\gphoto2',
+        '.',
+        '..',
+        '~bin/gphoto2',
+        'C:gphoto2',
+        '${workspaceFolder}/bin/gphoto2',
+        '${workspaceFolder}',
+        '${userHome}/../${workspaceFolder}/gphoto2',
+      ]) {
         for (const ctx of [CTX, { homeDir: HOME, platform: 'linux' as const }]) {
           const e = rejects('gphoto2Path', value, ctx);
           assert.match(e.message, /open folder/, `${value}: says why`);
@@ -278,7 +384,10 @@ describe('settings (src/config/settings.ts) against package.json', () => {
     });
 
     it('the home folder comes from the OS when the context gives none', () => {
-      assert.strictEqual(parse({ outputFolder: '~/x' }, { workspaceFolder: WORKSPACE }).outputFolder, path.join(os.homedir(), 'x'));
+      assert.strictEqual(
+        parse({ outputFolder: '~/x' }, { workspaceFolder: WORKSPACE }).outputFolder,
+        path.join(os.homedir(), 'x'),
+      );
     });
   });
 
@@ -298,8 +407,14 @@ describe('settings (src/config/settings.ts) against package.json', () => {
     });
 
     it('cleanup.processNames: a list replaces the OS defaults; empty gives them per platform', () => {
-      assert.deepStrictEqual(parse({ 'cleanup.processNames': ['gphoto2', 'my-daemon'] }).cleanupProcessNames, ['gphoto2', 'my-daemon']);
-      assert.deepStrictEqual(parse({ 'cleanup.processNames': [] }, { ...CTX, platform: 'darwin' }).cleanupProcessNames, DEFAULT_MACOS_NAMES);
+      assert.deepStrictEqual(parse({ 'cleanup.processNames': ['gphoto2', 'my-daemon'] }).cleanupProcessNames, [
+        'gphoto2',
+        'my-daemon',
+      ]);
+      assert.deepStrictEqual(
+        parse({ 'cleanup.processNames': [] }, { ...CTX, platform: 'darwin' }).cleanupProcessNames,
+        DEFAULT_MACOS_NAMES,
+      );
       assert.deepStrictEqual(parse({}, { ...CTX, platform: 'linux' }).cleanupProcessNames, DEFAULT_LINUX_NAMES);
     });
 
@@ -308,7 +423,7 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       assert.deepStrictEqual([s.commandTimeoutMs, s.previewTimeoutMs, s.captureTimeoutMs], [1235, 600_000, 3_600_000]);
     });
 
-    it('the filename pattern error keeps the pattern\'s own explanation', () => {
+    it("the filename pattern error keeps the pattern's own explanation", () => {
       const e = rejects('filenamePattern', '{frame}{nope}');
       assert.match(e.message, /unknown token \{nope\}/);
     });
@@ -320,12 +435,15 @@ describe('settings (src/config/settings.ts) against package.json', () => {
      * Mode VS Code ignores the workspace's values of the restricted ones (only user settings apply).
      */
     const RESTRICTED: Record<string, string> = {
-      source: 'switch the simulator for a real camera, whose downloads delete the images from its card (or the other way round: simulated images taken for real ones)',
-      gphoto2Path: 'choose the program that is run (machine-scoped, so no workspace can set it; listed in case that ever changes)',
+      source:
+        'switch the simulator for a real camera, whose downloads delete the images from its card (or the other way round: simulated images taken for real ones)',
+      gphoto2Path:
+        'choose the program that is run (machine-scoped, so no workspace can set it; listed in case that ever changes)',
       camera: 'choose the libgphoto2 driver that talks to the device',
       port: 'choose the device or network host gphoto2 opens (ptpip:<their host> feeds libgphoto2 and our parsers whatever they like; disk:<folder> reads a folder)',
       outputFolder: 'choose where files are written and folders created, anywhere the user can write',
-      filenamePattern: 'rename the user\'s captures (the names are checked to stay inside the output folder and never overwrite, so this matters least)',
+      filenamePattern:
+        "rename the user's captures (the names are checked to stay inside the output folder and never overwrite, so this matters least)",
       keepOnCamera: 'turn off the user\'s "keep on camera", so originals are deleted from the card',
       'cleanup.processNames': 'choose which processes cleanup stops (machine-scoped too)',
     };
@@ -346,22 +464,39 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       untrustedWorkspaces?: { supported?: unknown; description?: unknown; restrictedConfigurations?: unknown };
       virtualWorkspaces?: unknown;
     }
-    const capabilities = (): Capabilities => (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { capabilities?: Capabilities }).capabilities ?? {};
+    const capabilities = (): Capabilities =>
+      (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { capabilities?: Capabilities })
+        .capabilities ?? {};
 
     it('an untrusted workspace cannot set what a hostile repository could abuse (untrustedWorkspaces: limited, restrictedConfigurations)', () => {
       const untrusted = capabilities().untrustedWorkspaces;
       assert.ok(untrusted, 'package.json declares capabilities.untrustedWorkspaces');
       assert.strictEqual(untrusted.supported, 'limited');
-      assert.ok(typeof untrusted.description === 'string' && /Restricted Mode/.test(untrusted.description), 'the description tells the user what Restricted Mode changes');
+      assert.ok(
+        typeof untrusted.description === 'string' && /Restricted Mode/.test(untrusted.description),
+        'the description tells the user what Restricted Mode changes',
+      );
       assert.ok(Array.isArray(untrusted.restrictedConfigurations), 'restrictedConfigurations is a list');
-      assert.deepStrictEqual([...(untrusted.restrictedConfigurations as unknown[])].sort(), Object.keys(RESTRICTED).map((k) => `${SECTION}.${k}`).sort());
+      assert.deepStrictEqual(
+        [...(untrusted.restrictedConfigurations as unknown[])].sort(),
+        Object.keys(RESTRICTED)
+          .map((k) => `${SECTION}.${k}`)
+          .sort(),
+      );
     });
 
     it('every setting is either restricted or judged harmless here (a new setting needs a decision)', () => {
       for (const key of SETTINGS.keys()) {
-        assert.ok((key in RESTRICTED) !== (key in NOT_RESTRICTED), `${SECTION}.${key}: decide whether an untrusted workspace may set it (RESTRICTED or NOT_RESTRICTED in this test, and package.json)`);
+        assert.ok(
+          key in RESTRICTED !== key in NOT_RESTRICTED,
+          `${SECTION}.${key}: decide whether an untrusted workspace may set it (RESTRICTED or NOT_RESTRICTED in this test, and package.json)`,
+        );
       }
-      assert.deepStrictEqual([...Object.keys(RESTRICTED), ...Object.keys(NOT_RESTRICTED)].filter((k) => !SETTINGS.has(k)), [], 'no stale names');
+      assert.deepStrictEqual(
+        [...Object.keys(RESTRICTED), ...Object.keys(NOT_RESTRICTED)].filter((k) => !SETTINGS.has(k)),
+        [],
+        'no stale names',
+      );
     });
 
     it('virtual workspaces are not supported (Camera Tether needs local files and local processes)', () => {

@@ -171,7 +171,14 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       const r = await sim.run([...SELECT, '--summary']);
       assert.strictEqual(r.code, 0, r.stderr);
       const out = r.stdout.toString();
-      for (const line of ['Camera summary:', `Model: ${MODEL}`, 'Manufacturer: ', '  Serial Number: ', 'Capture Formats: ', 'Device Capabilities:']) {
+      for (const line of [
+        'Camera summary:',
+        `Model: ${MODEL}`,
+        'Manufacturer: ',
+        '  Serial Number: ',
+        'Capture Formats: ',
+        'Device Capabilities:',
+      ]) {
         assert.ok(out.includes(line), `summary lacks "${line}"`);
       }
       assert.ok(!lockExists(sim), 'device.lock left behind');
@@ -190,7 +197,11 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual(port.code, 1);
       assert.ok(port.stderr.startsWith("The port you specified ('foo:bar') can not be found."), port.stderr);
       assert.ok(port.stderr.includes("*** Error (-5: 'Unknown port') ***"));
-      assert.ok(port.stdout.toString().includes('    env LANG=C gphoto2 --debug --debug-logfile=my-logfile.txt --port foo:bar --summary\n'));
+      assert.ok(
+        port.stdout
+          .toString()
+          .includes('    env LANG=C gphoto2 --debug --debug-logfile=my-logfile.txt --port foo:bar --summary\n'),
+      );
       const model = await sim.run(['--camera', 'Nikon DSC D750', '--summary']);
       assert.strictEqual(model.code, 1);
       assert.strictEqual(model.stderr, "*** Error (-105: 'Unknown model') ***       \n\n");
@@ -206,7 +217,11 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual(model.code, 1);
       assert.strictEqual(model.stderr, "*** Error (-105: 'Unknown model') ***       \n\n");
       assert.doesNotMatch(model.stdout.toString(), /^gphoto2 \d/m, 'not the --version option');
-      assert.ok(model.stdout.toString().includes('    env LANG=C gphoto2 --debug --debug-logfile=my-logfile.txt --camera=--version --summary\n'));
+      assert.ok(
+        model.stdout
+          .toString()
+          .includes('    env LANG=C gphoto2 --debug --debug-logfile=my-logfile.txt --camera=--version --summary\n'),
+      );
       const port = await sim.run([`--camera=${MODEL}`, '--port=--help', '--summary']);
       assert.strictEqual(port.code, 1);
       assert.strictEqual(port.stderr, "*** Error (-5: 'Unknown port') ***       \n\n");
@@ -226,7 +241,12 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       sim.configure({ noCamera: true });
       const capture = await sim.run([...SELECT, '--capture-image-and-download']);
       assert.strictEqual(capture.code, 0, 'gphoto2 exits 0: -2 is not one of the errors that end capture_generic()');
-      assert.ok(capture.stderr.endsWith("('Bad parameters'): No error description available\nERROR: Could not capture image.\nERROR: Could not capture.\n"), capture.stderr);
+      assert.ok(
+        capture.stderr.endsWith(
+          "('Bad parameters'): No error description available\nERROR: Could not capture image.\nERROR: Could not capture.\n",
+        ),
+        capture.stderr,
+      );
       assert.deepStrictEqual(fs.readdirSync(sim.cwd), []);
     });
 
@@ -258,13 +278,18 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
 
       const second = await sim.run([...SELECT, '--capture-image-and-download', '--filename', `${out}/%f.%C`, '--keep']);
       assert.strictEqual(second.code, 0, second.stderr);
-      assert.ok(second.stdout.toString().includes('Keeping file /store_00010001/DCIM/100SIMUL/IMG_0002.JPG on the camera\n'));
+      assert.ok(
+        second.stdout.toString().includes('Keeping file /store_00010001/DCIM/100SIMUL/IMG_0002.JPG on the camera\n'),
+      );
       assert.deepStrictEqual(fs.readdirSync(out).sort(), ['IMG_0001.JPG', 'IMG_0002.JPG']);
       const piped = await sim.run([...SELECT, '--capture-image-and-download', '--stdout']);
       assert.strictEqual(piped.code, 0);
       assert.strictEqual(decode(piped.stdout).width, 320, '--stdout: nothing but the JPEG on stdout');
       const third = await sim.run([...SELECT, '--capture-image']);
-      assert.strictEqual(third.stdout.toString(), 'New file is in location /store_00010001/DCIM/100SIMUL/IMG_0004.JPG on the camera\n');
+      assert.strictEqual(
+        third.stdout.toString(),
+        'New file is in location /store_00010001/DCIM/100SIMUL/IMG_0004.JPG on the camera\n',
+      );
       assert.ok(!lockExists(sim));
     });
 
@@ -280,14 +305,20 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.strictEqual((r.stdout.toString().match(/^Saving file as /gm) ?? []).length, 2);
     });
 
-    it('rawJpegGapMs: the JPEG comes that long after the NEF, with all of the NEF\'s lines first (capture_generic\'s order); over gphoto2\'s 3 s wait it stays on the card', async () => {
+    it("rawJpegGapMs: the JPEG comes that long after the NEF, with all of the NEF's lines first (capture_generic's order); over gphoto2's 3 s wait it stays on the card", async () => {
       const sim = newSim({ raw: true, rawJpegGapMs: 400, captureWidth: 64, captureHeight: 48 });
       const p = sim.start([...SELECT, '--capture-image-and-download', '--filename', `${sim.cwd}/%f.%C`]);
-      await until('the NEF', () => p.stdout().toString().includes('Deleting file /store_00010001/DCIM/100SIMUL/IMG_0001.NEF on the camera\n'));
+      await until('the NEF', () =>
+        p.stdout().toString().includes('Deleting file /store_00010001/DCIM/100SIMUL/IMG_0001.NEF on the camera\n'),
+      );
       assert.ok(!p.stdout().toString().includes('IMG_0001.JPG'), 'the JPEG is not announced during the pause');
       const r = await p.done;
       assert.strictEqual(r.code, 0, r.stderr);
-      const lines = r.stdout.toString().trim().split('\n').map((l) => l.replace(sim.cwd, '<CWD>'));
+      const lines = r.stdout
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(sim.cwd, '<CWD>'));
       assert.deepStrictEqual(lines, [
         'New file is in location /store_00010001/DCIM/100SIMUL/IMG_0001.NEF on the camera',
         'Saving file as <CWD>/IMG_0001.NEF',
@@ -299,38 +330,66 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       sim.configure({ raw: true, rawJpegGapMs: 3500, captureWidth: 64, captureHeight: 48 });
       const late = await sim.run([...SELECT, '--capture-image-and-download', '--filename', `${sim.cwd}/late-%f.%C`]);
       assert.strictEqual(late.code, 0, late.stderr);
-      assert.ok(!late.stdout.toString().includes('IMG_0002.JPG'), 'gphoto2 stopped waiting before the camera reported the JPEG');
-      assert.deepStrictEqual(fs.readdirSync(sim.cwd).filter((n) => n.startsWith('late-')), ['late-IMG_0002.NEF']);
+      assert.ok(
+        !late.stdout.toString().includes('IMG_0002.JPG'),
+        'gphoto2 stopped waiting before the camera reported the JPEG',
+      );
+      assert.deepStrictEqual(
+        fs.readdirSync(sim.cwd).filter((n) => n.startsWith('late-')),
+        ['late-IMG_0002.NEF'],
+      );
     });
 
     it('expands %n, %% and date fields of --filename like gphoto2', async () => {
       const sim = newSim({ captureWidth: 64, captureHeight: 48 });
-      const r = await sim.run([...SELECT, '--capture-image-and-download', '--filenumber', '7', '--filename', `${sim.cwd}/%Y-%m-%d_%03n_%%_%f.%C`]);
+      const r = await sim.run([
+        ...SELECT,
+        '--capture-image-and-download',
+        '--filenumber',
+        '7',
+        '--filename',
+        `${sim.cwd}/%Y-%m-%d_%03n_%%_%f.%C`,
+      ]);
       assert.strictEqual(r.code, 0, r.stderr);
       const [name] = fs.readdirSync(sim.cwd);
       assert.match(name, /^\d{4}-\d\d-\d\d_007_%_IMG_0001\.JPG$/);
       const bad = await sim.run([...SELECT, '--capture-image-and-download', '--filename', `${sim.cwd}/%Q`]);
       assert.strictEqual(bad.code, 0);
-      assert.ok(bad.stderr.includes(`Invalid format '${sim.cwd}/%Q' (error at position ${sim.cwd.length + 3}).`), bad.stderr);
+      assert.ok(
+        bad.stderr.includes(`Invalid format '${sim.cwd}/%Q' (error at position ${sim.cwd.length + 3}).`),
+        bad.stderr,
+      );
       assert.ok(bad.stderr.includes('ERROR: Could not get image.'));
     });
 
-    it('expands % codes in the WHOLE --filename, folders too, with gphoto2 2.5.28\'s texts (real: vcamera-filename-*.json)', async () => {
+    it("expands % codes in the WHOLE --filename, folders too, with gphoto2 2.5.28's texts (real: vcamera-filename-*.json)", async () => {
       const sim = newSim({ captureWidth: 64, captureHeight: 48 });
       // "%/" in a folder is an invalid code; gphoto2 counts the position in bytes of the UTF-8 value.
       const bad = `${sim.cwd}/Film ß ø 日本 100%/st/%f.%C`;
       const r = await sim.run([...SELECT, '--capture-image-and-download', `--filename=${bad}`]);
       assert.strictEqual(r.code, 0);
       const at = Buffer.byteLength(`${sim.cwd}/Film ß ø 日本 100%`) + 1;
-      assert.strictEqual(r.stderr, `\n*** Error ***              \nInvalid format '${Buffer.from(bad).toString('latin1')}' (error at position ${at}).\nERROR: Could not get image.\n`);
+      assert.strictEqual(
+        r.stderr,
+        `\n*** Error ***              \nInvalid format '${Buffer.from(bad).toString('latin1')}' (error at position ${at}).\nERROR: Could not get image.\n`,
+      );
       assert.ok(!r.stdout.toString().includes('Deleting file'), 'the image stays on the card');
       assert.deepStrictEqual(fs.readdirSync(sim.cwd), [], 'nothing saved, no folder made');
       // %% is a literal %, and missing folders are created; %d in a folder is the day of the month.
       const dayBefore = String(new Date().getDate()).padStart(2, '0');
-      const ok = await sim.run([...SELECT, '--capture-image-and-download', `--filename=${sim.cwd}/Film ß ø 日本 100%%/st-%d/%f.%C`]);
+      const ok = await sim.run([
+        ...SELECT,
+        '--capture-image-and-download',
+        `--filename=${sim.cwd}/Film ß ø 日本 100%%/st-%d/%f.%C`,
+      ]);
       assert.strictEqual(ok.code, 0, ok.stderr);
-      const day = fs.existsSync(path.join(sim.cwd, 'Film ß ø 日本 100%', `st-${dayBefore}`)) ? dayBefore : String(new Date().getDate()).padStart(2, '0');
-      assert.ok(ok.stdout.toString().includes(`Saving file as ${sim.cwd}/Film ß ø 日本 100%/st-${day}/IMG_0002.JPG\n`), ok.stdout.toString());
+      const day = fs.existsSync(path.join(sim.cwd, 'Film ß ø 日本 100%', `st-${dayBefore}`))
+        ? dayBefore
+        : String(new Date().getDate()).padStart(2, '0');
+      assert.ok(
+        ok.stdout.toString().includes(`Saving file as ${sim.cwd}/Film ß ø 日本 100%/st-${day}/IMG_0002.JPG\n`),
+        ok.stdout.toString(),
+      );
       assert.ok(fs.existsSync(path.join(sim.cwd, 'Film ß ø 日本 100%', `st-${day}`, 'IMG_0002.JPG')));
     });
 
@@ -340,7 +399,10 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       fs.writeFileSync(target, 'original');
       const r = await sim.run([...SELECT, '--capture-image-and-download', '--filename', target]);
       assert.strictEqual(r.code, 0);
-      assert.ok(r.stdout.toString().endsWith(`\x07File ${target} exists. Overwrite? [y|n] `), JSON.stringify(r.stdout.toString()));
+      assert.ok(
+        r.stdout.toString().endsWith(`\x07File ${target} exists. Overwrite? [y|n] `),
+        JSON.stringify(r.stdout.toString()),
+      );
       assert.ok(!r.stdout.toString().includes('Deleting file'));
       assert.strictEqual(r.stderr, 'ERROR: Could not get image.\n');
       assert.strictEqual(fs.readFileSync(target, 'utf8'), 'original');
@@ -378,7 +440,10 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       const sim = newSim({ noCamera: true });
       const none = await sim.run(['--summary']);
       assert.strictEqual(none.code, 1);
-      assert.strictEqual(none.stderr, "\n*** Error ***              \nCould not detect any camera\n*** Error (-105: 'Unknown model') ***       \n\n");
+      assert.strictEqual(
+        none.stderr,
+        "\n*** Error ***              \nCould not detect any camera\n*** Error (-105: 'Unknown model') ***       \n\n",
+      );
       assert.ok(none.stdout.toString().startsWith('For debugging messages, please use the --debug option.\n'));
       const detect = await sim.run(['--auto-detect']);
       assert.strictEqual(detect.stdout.toString().split('\n').length, 3, 'header, dashes, nothing else');
@@ -386,7 +451,10 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       sim.configure({ busy: true });
       const busy = await sim.run([...SELECT, '--capture-image']);
       assert.strictEqual(busy.code, 1);
-      assert.match(busy.stderr, /\*\*\* Error \*\*\* +\nPTP Device Busy\nERROR: Could not capture image\.\nERROR: Could not capture\.\n\*\*\* Error \(-110: 'I\/O in progress'\) \*\*\*/);
+      assert.match(
+        busy.stderr,
+        /\*\*\* Error \*\*\* +\nPTP Device Busy\nERROR: Could not capture image\.\nERROR: Could not capture\.\n\*\*\* Error \(-110: 'I\/O in progress'\) \*\*\*/,
+      );
       assert.ok(!lockExists(sim));
     });
 
@@ -417,7 +485,13 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.ok(lockExists(sim), 'a SIGKILLed process cannot release its claim');
 
       sim.configure({ captureWidth: 64, captureHeight: 48 });
-      const next = await sim.run([...SELECT, '--capture-image-and-download', '--force-overwrite', '--filename', `${sim.cwd}/%f.%C`]);
+      const next = await sim.run([
+        ...SELECT,
+        '--capture-image-and-download',
+        '--force-overwrite',
+        '--filename',
+        `${sim.cwd}/%f.%C`,
+      ]);
       assert.strictEqual(next.code, 0, next.stderr);
       assert.ok(next.stdout.toString().includes('IMG_0002.JPG'));
       assert.ok(!lockExists(sim));
@@ -427,11 +501,18 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       const sim = newSim({ noLiveView: true });
       const preview = await sim.run([...SELECT, '--capture-preview']);
       assert.strictEqual(preview.code, 1);
-      assert.ok(preview.stderr.includes("Sorry, your Nikon camera does not support LiveView mode\n*** Error (-6: 'Unsupported operation') ***"));
+      assert.ok(
+        preview.stderr.includes(
+          "Sorry, your Nikon camera does not support LiveView mode\n*** Error (-6: 'Unsupported operation') ***",
+        ),
+      );
       const movie = await sim.run([...SELECT, '--capture-movie', '--stdout']);
       assert.strictEqual(movie.code, 0);
       assert.strictEqual(movie.stdout.length, 0);
-      assert.ok(movie.stderr.endsWith('ERROR: Movie capture error... Exiting.\nMovie capture finished (0 frames)\n'), movie.stderr);
+      assert.ok(
+        movie.stderr.endsWith('ERROR: Movie capture error... Exiting.\nMovie capture finished (0 frames)\n'),
+        movie.stderr,
+      );
     });
   });
 
@@ -439,7 +520,9 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
     it('a second simulator fails with the -53 claim error while the first lingers; SIGINT ends the linger and frees the lock', async () => {
       const sim = newSim({ lingerMs: -1 });
       const holder = sim.start([...SELECT, '--summary']);
-      await until('the first simulator to finish its output', () => holder.stdout().toString().includes('Camera summary:'));
+      await until('the first simulator to finish its output', () =>
+        holder.stdout().toString().includes('Camera summary:'),
+      );
       assert.strictEqual(lockPid(sim), holder.child.pid);
 
       sim.configure({});
@@ -484,7 +567,10 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       p.child.kill('SIGTERM');
       const r = await p.done;
       assert.strictEqual(r.code, 1);
-      assert.ok(r.stdout.toString().endsWith('\nCancelling...\n\nAborting...\nAborted.\n'), JSON.stringify(r.stdout.toString()));
+      assert.ok(
+        r.stdout.toString().endsWith('\nCancelling...\n\nAborting...\nAborted.\n'),
+        JSON.stringify(r.stdout.toString()),
+      );
       assert.strictEqual(fs.readFileSync(target, 'utf8'), 'original');
       assert.ok(!lockExists(sim));
     });
@@ -499,14 +585,22 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
 
       sim.configure({ lingerMs: 1500 });
       // Each racer pauses 400 ms between finding the stale lock and acting on it, so all four act on the same stale lock.
-      const racers = [0, 1, 2, 3].map(() => sim.start([...SELECT, '--summary'], { env: { CAMERA_TETHER_SIM_LOCK_RACE_MS: '400' } }));
+      const racers = [0, 1, 2, 3].map(() =>
+        sim.start([...SELECT, '--summary'], { env: { CAMERA_TETHER_SIM_LOCK_RACE_MS: '400' } }),
+      );
       const results = await Promise.all(racers.map((r) => r.done));
       const winners = results.filter((r) => r.code === 0);
-      const losers = results.filter((r) => r.code === 1 && r.stderr.includes("*** Error (-53: 'Could not claim the USB device') ***"));
+      const losers = results.filter(
+        (r) => r.code === 1 && r.stderr.includes("*** Error (-53: 'Could not claim the USB device') ***"),
+      );
       assert.strictEqual(winners.length, 1, results.map((r) => `${r.code}: ${r.stderr}`).join('\n'));
       assert.strictEqual(losers.length, 3);
       assert.ok(!lockExists(sim));
-      assert.deepStrictEqual(fs.readdirSync(sim.home).filter((f) => f.startsWith('device.lock')), [], 'no takeover or temp files left');
+      assert.deepStrictEqual(
+        fs.readdirSync(sim.home).filter((f) => f.startsWith('device.lock')),
+        [],
+        'no takeover or temp files left',
+      );
     });
 
     it('the takeover sweeps temp files a killed owner left between linking and unlinking, not those of live pids', async () => {
@@ -521,7 +615,10 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       fs.writeFileSync(path.join(sim.home, liveTemp), `${process.pid}\n`);
       const r = await sim.run([...SELECT, '--summary']);
       assert.strictEqual(r.code, 0, r.stderr);
-      assert.deepStrictEqual(fs.readdirSync(sim.home).filter((f) => f.startsWith('device.lock')), [liveTemp]);
+      assert.deepStrictEqual(
+        fs.readdirSync(sim.home).filter((f) => f.startsWith('device.lock')),
+        [liveTemp],
+      );
     });
 
     it('a download cancelled mid-transfer leaves no file and exits 1', async () => {
@@ -567,15 +664,22 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       const r = await p.done;
       assert.strictEqual(r.code, 0);
       const frames = splitJpegs(r.stdout);
-      assert.strictEqual(r.stderr.split('\n')[0], "Capturing preview frames as movie to 'stdout'. Press Ctrl-C to abort.");
-      assert.ok(r.stderr.endsWith(`Ctrl-C pressed ... Exiting.\nMovie capture finished (${frames.length} frames)\n`), r.stderr);
+      assert.strictEqual(
+        r.stderr.split('\n')[0],
+        "Capturing preview frames as movie to 'stdout'. Press Ctrl-C to abort.",
+      );
+      assert.ok(
+        r.stderr.endsWith(`Ctrl-C pressed ... Exiting.\nMovie capture finished (${frames.length} frames)\n`),
+        r.stderr,
+      );
       assert.ok(!r.stdout.toString('latin1').includes('Cancelling'), '--stdout is quiet: nothing but frames on stdout');
       const pixels = frames.slice(0, 5).map((f) => {
         const img = decode(f);
         assert.deepStrictEqual([img.width, img.height], [160, 120]);
         return Buffer.from(img.data);
       });
-      for (let i = 1; i < pixels.length; i++) assert.ok(!pixels[i].equals(pixels[i - 1]), `frames ${i - 1} and ${i} are identical`);
+      for (let i = 1; i < pixels.length; i++)
+        assert.ok(!pixels[i].equals(pixels[i - 1]), `frames ${i - 1} and ${i} are identical`);
       assert.ok(!lockExists(sim));
     });
 
@@ -597,12 +701,15 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.deepStrictEqual(decodable, [true, true, false, true, true, false, true, true, false]);
     });
 
-    it('--capture-movie=N stops by itself after gphoto2\'s N+1 frames', async () => {
+    it("--capture-movie=N stops by itself after gphoto2's N+1 frames", async () => {
       const sim = newSim({ liveViewWidth: 64, liveViewHeight: 48, liveViewFps: 100 });
       const r = await sim.run([...SELECT, '--capture-movie=3', '--stdout']);
       assert.strictEqual(r.code, 0);
       assert.strictEqual(splitJpegs(r.stdout).length, 4);
-      assert.strictEqual(r.stderr, "Capturing 3 preview frames as movie to 'stdout'.\nMovie capture finished (4 frames)\n");
+      assert.strictEqual(
+        r.stderr,
+        "Capturing 3 preview frames as movie to 'stdout'.\nMovie capture finished (4 frames)\n",
+      );
     });
   });
 });

@@ -38,7 +38,10 @@ async function startTimeOf(pid: number): Promise<string> {
 
 /** A long-lived child (a live window, or a gphoto2 still writing when `cwd` is a staging folder). */
 async function liveChild(cwd?: string): Promise<ChildProcess & { pid: number }> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); process.stdout.write("up\\n")'], { stdio: ['ignore', 'pipe', 'ignore'], cwd });
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000); process.stdout.write("up\\n")'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    cwd,
+  });
   await new Promise((resolve) => child.stdout.once('data', resolve));
   children.push(child);
   return child as ChildProcess & { pid: number };
@@ -77,7 +80,11 @@ describe('staging recovery (crashed windows)', () => {
     return dir;
   }
 
-  const exists = (p: string) => fs.lstat(p).then(() => true, () => false);
+  const exists = (p: string) =>
+    fs.lstat(p).then(
+      () => true,
+      () => false,
+    );
 
   it('new staging folders carry their owner: pid, start time, boot id, host', async () => {
     const dir = await store.newStagingDir();
@@ -91,15 +98,18 @@ describe('staging recovery (crashed windows)', () => {
     }
   });
 
-  it('a dead owner: the complete JPEG, the incomplete JPEG and gphoto2\'s unfinished tmpfile all go to recovered/, and staging is emptied', async () => {
+  it("a dead owner: the complete JPEG, the incomplete JPEG and gphoto2's unfinished tmpfile all go to recovered/, and staging is emptied", async () => {
     const pid = await deadPid();
-    const dir = await leftBy({ ...me, pid, startTime: linux ? '12345' : '' }, {
-      'IMG_0001.JPG': jpeg('complete one'),
-      'IMG_0001.NEF': Buffer.from('II*\0 raw bytes'),
-      'IMG_0002.JPG': truncatedJpeg('cut short'),
-      tmpfileQw3rTy: truncatedJpeg('still arriving'),
-      tmpfileZz9Yy8: Buffer.alloc(0),
-    });
+    const dir = await leftBy(
+      { ...me, pid, startTime: linux ? '12345' : '' },
+      {
+        'IMG_0001.JPG': jpeg('complete one'),
+        'IMG_0001.NEF': Buffer.from('II*\0 raw bytes'),
+        'IMG_0002.JPG': truncatedJpeg('cut short'),
+        tmpfileQw3rTy: truncatedJpeg('still arriving'),
+        tmpfileZz9Yy8: Buffer.alloc(0),
+      },
+    );
     const report = await store.recoverOrphans();
     assert.strictEqual(report.recovered.length, 1, JSON.stringify(report));
     const r = report.recovered[0];
@@ -107,14 +117,31 @@ describe('staging recovery (crashed windows)', () => {
     assert.match(path.basename(r.folder), /^\d{4}-\d{2}-\d{2}-\d{6}-[0-9a-f]{8}$/);
     assert.strictEqual(r.from, dir);
     assert.match(r.reason, new RegExp(`process ${pid} no longer exists`));
-    assert.deepStrictEqual(r.files.map((f) => path.basename(f)), ['IMG_0001.JPG', 'IMG_0001.NEF']);
-    assert.deepStrictEqual(r.incomplete.map((f) => path.basename(f)), ['IMG_0002-incomplete.JPG', 'tmpfileQw3rTy-incomplete.JPG']);
-    assert.deepStrictEqual((await fs.readdir(r.folder)).sort(), ['IMG_0001.JPG', 'IMG_0001.NEF', 'IMG_0002-incomplete.JPG', 'tmpfileQw3rTy-incomplete.JPG']);
+    assert.deepStrictEqual(
+      r.files.map((f) => path.basename(f)),
+      ['IMG_0001.JPG', 'IMG_0001.NEF'],
+    );
+    assert.deepStrictEqual(
+      r.incomplete.map((f) => path.basename(f)),
+      ['IMG_0002-incomplete.JPG', 'tmpfileQw3rTy-incomplete.JPG'],
+    );
+    assert.deepStrictEqual((await fs.readdir(r.folder)).sort(), [
+      'IMG_0001.JPG',
+      'IMG_0001.NEF',
+      'IMG_0002-incomplete.JPG',
+      'tmpfileQw3rTy-incomplete.JPG',
+    ]);
     // Every byte kept, as it was.
     assert.deepStrictEqual(await fs.readFile(path.join(r.folder, 'IMG_0001.JPG')), jpeg('complete one'));
     assert.ok(await isCompleteJpeg(path.join(r.folder, 'IMG_0001.JPG')));
-    assert.deepStrictEqual(await fs.readFile(path.join(r.folder, 'IMG_0002-incomplete.JPG')), truncatedJpeg('cut short'));
-    assert.deepStrictEqual(await fs.readFile(path.join(r.folder, 'tmpfileQw3rTy-incomplete.JPG')), truncatedJpeg('still arriving'));
+    assert.deepStrictEqual(
+      await fs.readFile(path.join(r.folder, 'IMG_0002-incomplete.JPG')),
+      truncatedJpeg('cut short'),
+    );
+    assert.deepStrictEqual(
+      await fs.readFile(path.join(r.folder, 'tmpfileQw3rTy-incomplete.JPG')),
+      truncatedJpeg('still arriving'),
+    );
     assert.strictEqual(await exists(dir), false, 'the emptied staging folder is removed');
     assert.deepStrictEqual(await fs.readdir(path.join(out, STAGING_FOLDER)), []);
     assert.deepStrictEqual((await store.recoverOrphans()).recovered, [], 'a second pass finds nothing');
@@ -123,14 +150,20 @@ describe('staging recovery (crashed windows)', () => {
   it('a tmpfile that holds a whole JPEG (gphoto2 killed between writing and renaming) is kept as a complete .JPG', async () => {
     const dir = await leftBy({ ...me, pid: await deadPid() }, { tmpfileAa1Bb2: jpeg('whole') });
     const [r] = (await store.recoverOrphans()).recovered;
-    assert.deepStrictEqual(r.files.map((f) => path.basename(f)), ['tmpfileAa1Bb2.JPG']);
+    assert.deepStrictEqual(
+      r.files.map((f) => path.basename(f)),
+      ['tmpfileAa1Bb2.JPG'],
+    );
     assert.deepStrictEqual(r.incomplete, []);
     assert.strictEqual(await exists(dir), false);
   });
 
   it('a live pid with another start time is a reused pid: its folder is recovered', async function () {
     if (!linux) return this.skip(); // start times come from /proc
-    const dir = await leftBy({ ...me, startTime: String(Number(await startTimeOf(process.pid)) + 1) }, { 'IMG_0007.JPG': jpeg('seven') });
+    const dir = await leftBy(
+      { ...me, startTime: String(Number(await startTimeOf(process.pid)) + 1) },
+      { 'IMG_0007.JPG': jpeg('seven') },
+    );
     const report = await store.recoverOrphans();
     assert.strictEqual(report.recovered.length, 1);
     assert.match(report.recovered[0].reason, /reused/);
@@ -147,14 +180,20 @@ describe('staging recovery (crashed windows)', () => {
     assert.strictEqual(await exists(dir), false);
   });
 
-  it('never touches a live window\'s folder (a capture in progress), this window\'s own, or another machine\'s', async function () {
+  it("never touches a live window's folder (a capture in progress), this window's own, or another machine's", async function () {
     if (!linux) return this.skip();
     const window = await liveChild();
-    const live = await leftBy({ ...me, pid: window.pid, startTime: await startTimeOf(window.pid) }, { 'IMG_0003.JPG': jpeg('live') });
+    const live = await leftBy(
+      { ...me, pid: window.pid, startTime: await startTimeOf(window.pid) },
+      { 'IMG_0003.JPG': jpeg('live') },
+    );
     const own = await store.newStagingDir();
     await fs.writeFile(path.join(own, 'IMG_0004.JPG'), truncatedJpeg('arriving now'));
     // Another host's pid means nothing here, even one that does not exist on this machine.
-    const foreign = await leftBy({ ...me, pid: await deadPid(), host: me.host === 'deadbeef' ? 'feedface' : 'deadbeef' }, { 'IMG_0005.JPG': jpeg('theirs') });
+    const foreign = await leftBy(
+      { ...me, pid: await deadPid(), host: me.host === 'deadbeef' ? 'feedface' : 'deadbeef' },
+      { 'IMG_0005.JPG': jpeg('theirs') },
+    );
     const report = await store.recoverOrphans();
     assert.deepStrictEqual(report.recovered, []);
     assert.deepStrictEqual(report.leftAlone.map((l) => l.folder).sort(), [live, own, foreign].sort());
@@ -170,32 +209,59 @@ describe('staging recovery (crashed windows)', () => {
     const dead = await leftBy(`${await deadPid()}-3-Xy12Zw`, { 'IMG_0009.JPG': jpeg('old format') });
     const alive = await leftBy(`${process.pid}-4-Xy12Zw`, { 'IMG_0010.JPG': jpeg('old but alive') });
     const report = await store.recoverOrphans();
-    assert.deepStrictEqual(report.recovered.map((r) => r.from), [dead]);
-    assert.deepStrictEqual(report.recovered[0].files.map((f) => path.basename(f)), ['IMG_0009.JPG']);
+    assert.deepStrictEqual(
+      report.recovered.map((r) => r.from),
+      [dead],
+    );
+    assert.deepStrictEqual(
+      report.recovered[0].files.map((f) => path.basename(f)),
+      ['IMG_0009.JPG'],
+    );
     assert.deepStrictEqual(await fs.readdir(alive), ['IMG_0010.JPG']);
   });
 
-  it('a dead window\'s folder that a process still writes into (a gphoto2 that outlived it) waits until that process ends', async function () {
+  it("a dead window's folder that a process still writes into (a gphoto2 that outlived it) waits until that process ends", async function () {
     if (!linux) return this.skip(); // who uses a folder is read from /proc
-    const dir = await leftBy({ ...me, pid: await deadPid() }, { 'IMG_0011.JPG': jpeg('eleven'), tmpfileAb12Cd: truncatedJpeg('coming') });
+    const dir = await leftBy(
+      { ...me, pid: await deadPid() },
+      { 'IMG_0011.JPG': jpeg('eleven'), tmpfileAb12Cd: truncatedJpeg('coming') },
+    );
     const stray = await liveChild(dir);
     const first = await store.recoverOrphans();
     assert.deepStrictEqual(first.recovered, []);
-    assert.match(first.leftAlone.find((l) => l.folder === dir)?.reason ?? '', new RegExp(`no longer exists, but node \\(pid ${stray.pid}\\) still uses it`));
+    assert.match(
+      first.leftAlone.find((l) => l.folder === dir)?.reason ?? '',
+      new RegExp(`no longer exists, but node \\(pid ${stray.pid}\\) still uses it`),
+    );
     assert.deepStrictEqual((await fs.readdir(dir)).sort(), ['IMG_0011.JPG', 'tmpfileAb12Cd']);
     await stopChild(stray);
     const second = await store.recoverOrphans();
     assert.strictEqual(second.recovered.length, 1);
-    assert.deepStrictEqual(second.recovered[0].files.map((f) => path.basename(f)), ['IMG_0011.JPG']);
+    assert.deepStrictEqual(
+      second.recovered[0].files.map((f) => path.basename(f)),
+      ['IMG_0011.JPG'],
+    );
   });
 
   it('two windows recovering at once move each folder once, and every file arrives once', async () => {
-    const dirs = await Promise.all([1, 2, 3].map(async (seq) => leftBy({ ...me, pid: await deadPid() }, { [`IMG_000${seq}.JPG`]: jpeg(`n${seq}`) }, seq)));
+    const dirs = await Promise.all(
+      [1, 2, 3].map(async (seq) =>
+        leftBy({ ...me, pid: await deadPid() }, { [`IMG_000${seq}.JPG`]: jpeg(`n${seq}`) }, seq),
+      ),
+    );
     const other = new CaptureStore(out, parseFilenamePattern('frame-{frame:04}'), 'roll-1');
     const [a, b] = await Promise.all([store.recoverOrphans(), other.recoverOrphans()]);
     const all = [...a.recovered, ...b.recovered];
     assert.deepStrictEqual(all.map((r) => r.from).sort(), dirs.sort());
-    const files = (await Promise.all((await fs.readdir(path.join(out, RECOVERED_FOLDER))).map((f) => fs.readdir(path.join(out, RECOVERED_FOLDER, f))))).flat().sort();
+    const files = (
+      await Promise.all(
+        (await fs.readdir(path.join(out, RECOVERED_FOLDER))).map((f) =>
+          fs.readdir(path.join(out, RECOVERED_FOLDER, f)),
+        ),
+      )
+    )
+      .flat()
+      .sort();
     assert.deepStrictEqual(files, ['IMG_0001.JPG', 'IMG_0002.JPG', 'IMG_0003.JPG']);
     assert.deepStrictEqual([...a.errors, ...b.errors], []);
   });
@@ -204,7 +270,10 @@ describe('staging recovery (crashed windows)', () => {
     const strange = await leftBy('holiday photos', { 'IMG_0012.JPG': jpeg('not ours') });
     const report = await store.recoverOrphans();
     assert.deepStrictEqual(report.recovered, []);
-    assert.deepStrictEqual(report.leftAlone.map((l) => l.folder), [strange]);
+    assert.deepStrictEqual(
+      report.leftAlone.map((l) => l.folder),
+      [strange],
+    );
     assert.deepStrictEqual(await fs.readdir(strange), ['IMG_0012.JPG']);
   });
 

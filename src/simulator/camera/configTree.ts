@@ -19,12 +19,37 @@ function tree(gp: GpContext): Widget[] {
   const c = gp.camera.config;
   const now = Math.floor(Date.now() / 1000);
   return [
-    { path: '/main/actions/autofocusdrive', label: 'Drive Nikon DSLR Autofocus', type: 'TOGGLE', readonly: false, current: '0' },
+    {
+      path: '/main/actions/autofocusdrive',
+      label: 'Drive Nikon DSLR Autofocus',
+      type: 'TOGGLE',
+      readonly: false,
+      current: '0',
+    },
     { path: '/main/actions/viewfinder', label: 'Nikon Viewfinder', type: 'TOGGLE', readonly: false, current: '0' },
-    { path: '/main/settings/datetime', label: 'Camera Date and Time', type: 'DATE', readonly: false, current: String(now) },
-    { path: '/main/settings/capturetarget', label: 'Capture Target', type: 'RADIO', readonly: false, current: 'Memory card', choices: ['Internal RAM', 'Memory card'] },
+    {
+      path: '/main/settings/datetime',
+      label: 'Camera Date and Time',
+      type: 'DATE',
+      readonly: false,
+      current: String(now),
+    },
+    {
+      path: '/main/settings/capturetarget',
+      label: 'Capture Target',
+      type: 'RADIO',
+      readonly: false,
+      current: 'Memory card',
+      choices: ['Internal RAM', 'Memory card'],
+    },
     { path: '/main/status/serialnumber', label: 'Serial Number', type: 'TEXT', readonly: true, current: 'SIM00000001' },
-    { path: '/main/status/manufacturer', label: 'Camera Manufacturer', type: 'TEXT', readonly: true, current: 'Camera Tether' },
+    {
+      path: '/main/status/manufacturer',
+      label: 'Camera Manufacturer',
+      type: 'TEXT',
+      readonly: true,
+      current: 'Camera Tether',
+    },
     { path: '/main/status/cameramodel', label: 'Camera Model', type: 'TEXT', readonly: true, current: c.model },
     { path: '/main/status/batterylevel', label: 'Battery Level', type: 'TEXT', readonly: true, current: '100%' },
     {
@@ -35,9 +60,30 @@ function tree(gp: GpContext): Widget[] {
       current: c.raw ? 'NEF+Fine' : 'JPEG Fine',
       choices: ['JPEG Basic', 'JPEG Normal', 'JPEG Fine', 'NEF (Raw)', 'NEF+Basic', 'NEF+Normal', 'NEF+Fine'],
     },
-    { path: '/main/imgsettings/iso', label: 'ISO Speed', type: 'RADIO', readonly: false, current: '100', choices: ['100', '200', '400', '800', '1600', '3200'] },
-    { path: '/main/capturesettings/f-number', label: 'F-Number', type: 'RADIO', readonly: false, current: 'f/5.6', choices: ['f/3.5', 'f/4', 'f/5.6', 'f/8', 'f/11'] },
-    { path: '/main/capturesettings/shutterspeed', label: 'Shutter Speed', type: 'RADIO', readonly: false, current: '1/60', choices: ['1/250', '1/125', '1/60', '1/30', '1/15'] },
+    {
+      path: '/main/imgsettings/iso',
+      label: 'ISO Speed',
+      type: 'RADIO',
+      readonly: false,
+      current: '100',
+      choices: ['100', '200', '400', '800', '1600', '3200'],
+    },
+    {
+      path: '/main/capturesettings/f-number',
+      label: 'F-Number',
+      type: 'RADIO',
+      readonly: false,
+      current: 'f/5.6',
+      choices: ['f/3.5', 'f/4', 'f/5.6', 'f/8', 'f/11'],
+    },
+    {
+      path: '/main/capturesettings/shutterspeed',
+      label: 'Shutter Speed',
+      type: 'RADIO',
+      readonly: false,
+      current: '1/60',
+      choices: ['1/250', '1/125', '1/60', '1/30', '1/15'],
+    },
   ];
 }
 

@@ -25,7 +25,13 @@ export interface CameraFileRef {
 /** Throws GpError on failure (an unreadable pattern, stdin closed at the overwrite question). */
 export async function saveCameraFileToFile(gp: GpContext, file: CameraFileRef, kind: FileKind): Promise<void> {
   const { session, flags } = gp;
-  const expanded = expandPattern({ pattern: gp.filename, folder: file.folder, name: file.name, mtime: file.mtime, takeNumber: gp.takeNumber });
+  const expanded = expandPattern({
+    pattern: gp.filename,
+    folder: file.folder,
+    name: file.name,
+    mtime: file.mtime,
+    takeNumber: gp.takeNumber,
+  });
   if (!expanded.ok) throw new GpError(GP_ERROR_BAD_PARAMETERS, expanded.message);
   let target = expanded.path;
   if (kind === 'preview' && gp.filename && gp.camera.config.previewThumbPrefix) target = thumbName(target);

@@ -48,7 +48,8 @@ export async function captureMovie(gp: GpContext, arg: string | undefined): Prom
   }
   const mode = parseMovieArg(arg);
   if (mode.kind === 'endless') session.err(`Capturing preview frames as movie to '${xname}'. Press Ctrl-C to abort.\n`);
-  else if (mode.kind === 'seconds') session.err(`Capturing preview frames as movie to '${xname}' for ${mode.seconds} seconds.\n`);
+  else if (mode.kind === 'seconds')
+    session.err(`Capturing preview frames as movie to '${xname}' for ${mode.seconds} seconds.\n`);
   else session.err(`Capturing ${mode.count} preview frames as movie to '${xname}'.\n`);
 
   const started = Date.now();
@@ -64,7 +65,12 @@ export async function captureMovie(gp: GpContext, arg: string | undefined): Prom
       // The camera delivers frames at its own rate; the frame in flight completes even after Ctrl-C.
       await session.wait(Math.max(0, started + captured * interval - Date.now()));
       const corrupt = config.liveViewCorruptEvery > 0 && (captured + 1) % config.liveViewCorruptEvery === 0;
-      jpeg = corrupt ? CORRUPT_FRAME : encodeJpeg(renderLiveFrame(config.liveViewWidth, config.liveViewHeight, captured, new Date()), config.jpegQuality);
+      jpeg = corrupt
+        ? CORRUPT_FRAME
+        : encodeJpeg(
+            renderLiveFrame(config.liveViewWidth, config.liveViewHeight, captured, new Date()),
+            config.jpegQuality,
+          );
     } catch (err) {
       if (err instanceof GpError) gp.printContext(err);
       else if (!(err instanceof CancelledError)) throw err;

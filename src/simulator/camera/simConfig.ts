@@ -95,7 +95,8 @@ export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): S
   try {
     fileText = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SimConfigError(`cannot read ${file}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new SimConfigError(`cannot read ${file}: ${(err as Error).message}`);
   }
   if (fileText !== undefined && fileText.trim() !== '') applyJson(merged, fileText, file);
   const fromEnv = env.CAMERA_TETHER_SIM_CONFIG;
@@ -119,21 +120,33 @@ function applyJson(target: SimConfig, text: string, source: string): void {
     if (value === null || value === undefined) continue;
     const expected = typeof (DEFAULT_CONFIG as unknown as Record<string, unknown>)[key];
     if (typeof value !== expected) throw new SimConfigError(`${source}: "${key}" must be a ${expected}`);
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new SimConfigError(`${source}: "${key}" must be finite`);
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new SimConfigError(`${source}: "${key}" must be finite`);
     record[key] = value;
   }
   validate(target, source);
 }
 
 function validate(c: SimConfig, source: string): void {
-  for (const key of ['captureWidth', 'captureHeight', 'previewWidth', 'previewHeight', 'liveViewWidth', 'liveViewHeight'] as const) {
-    if (!Number.isInteger(c[key]) || c[key] < 16 || c[key] > 8192) throw new SimConfigError(`${source}: "${key}" must be an integer from 16 to 8192`);
+  for (const key of [
+    'captureWidth',
+    'captureHeight',
+    'previewWidth',
+    'previewHeight',
+    'liveViewWidth',
+    'liveViewHeight',
+  ] as const) {
+    if (!Number.isInteger(c[key]) || c[key] < 16 || c[key] > 8192)
+      throw new SimConfigError(`${source}: "${key}" must be an integer from 16 to 8192`);
   }
-  if (c.liveViewFps <= 0 || c.liveViewFps > 240) throw new SimConfigError(`${source}: "liveViewFps" must be above 0 and at most 240`);
-  if (c.jpegQuality < 1 || c.jpegQuality > 100) throw new SimConfigError(`${source}: "jpegQuality" must be from 1 to 100`);
+  if (c.liveViewFps <= 0 || c.liveViewFps > 240)
+    throw new SimConfigError(`${source}: "liveViewFps" must be above 0 and at most 240`);
+  if (c.jpegQuality < 1 || c.jpegQuality > 100)
+    throw new SimConfigError(`${source}: "jpegQuality" must be from 1 to 100`);
   for (const key of ['startupMs', 'transferMs', 'rawJpegGapMs'] as const) {
     if (c[key] < 0) throw new SimConfigError(`${source}: "${key}" must not be negative`);
   }
-  if (!Number.isInteger(c.liveViewCorruptEvery) || c.liveViewCorruptEvery < 0) throw new SimConfigError(`${source}: "liveViewCorruptEvery" must be 0 (never) or a whole number of frames`);
+  if (!Number.isInteger(c.liveViewCorruptEvery) || c.liveViewCorruptEvery < 0)
+    throw new SimConfigError(`${source}: "liveViewCorruptEvery" must be 0 (never) or a whole number of frames`);
   if (c.lingerMs < -1) throw new SimConfigError(`${source}: "lingerMs" must be -1 (forever) or more`);
 }

@@ -35,11 +35,15 @@ export function holdUsbDevice(file: string): number {
     // O_NONBLOCK: a FIFO planted there must not hang the open; it is refused just below.
     fd = fs.openSync(file, O_RDONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
   } catch (err) {
-    throw new SimConfigError(`cannot open the simulated USB device file ${file}: ${(err as Error).message} (set "usbDeviceRoot" to a folder of your own)`);
+    throw new SimConfigError(
+      `cannot open the simulated USB device file ${file}: ${(err as Error).message} (set "usbDeviceRoot" to a folder of your own)`,
+    );
   }
   if (!fs.fstatSync(fd).isFile()) {
     fs.closeSync(fd);
-    throw new SimConfigError(`${file} is not a plain file; the simulated USB device must be one (set "usbDeviceRoot" to a folder of your own, not /dev)`);
+    throw new SimConfigError(
+      `${file} is not a plain file; the simulated USB device must be one (set "usbDeviceRoot" to a folder of your own, not /dev)`,
+    );
   }
   return fd;
 }

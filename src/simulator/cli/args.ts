@@ -152,7 +152,12 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   return { kind: 'ok', options };
 }
 
-function takeValue(spec: OptionSpec, inline: string | undefined, argv: readonly string[], next: number): { value?: string; next: number } | 'error' {
+function takeValue(
+  spec: OptionSpec,
+  inline: string | undefined,
+  argv: readonly string[],
+  next: number,
+): { value?: string; next: number } | 'error' {
   switch (spec.kind) {
     case 'none':
       return inline === undefined ? { next } : 'error';

@@ -19,7 +19,20 @@ export interface PatternInput {
 export type PatternResult = { ok: true; path: string } | { ok: false; message?: string };
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 export function expandPattern(input: PatternInput): PatternResult {
   const { pattern, name } = input;
@@ -44,7 +57,8 @@ export function expandPattern(input: PatternInput): PatternResult {
     if (digits) {
       precision = Math.min(20, Math.max(1, Number(digits[0])));
       i += digits[0].length;
-      if (pattern[i] !== 'n') return { ok: false, message: 'Zero padding numbers in file names is only possible with %n.' };
+      if (pattern[i] !== 'n')
+        return { ok: false, message: 'Zero padding numbers in file names is only possible with %n.' };
     } else if (precision && pattern[i] !== 'n') {
       return { ok: false, message: 'You cannot use %n zero padding without a precision value!' };
     }
@@ -57,7 +71,8 @@ export function expandPattern(input: PatternInput): PatternResult {
       }
       case 'C': {
         const dot = name.lastIndexOf('.');
-        if (dot < 0) return { ok: false, message: `The filename provided by the camera ('${name}') does not contain a suffix!` };
+        if (dot < 0)
+          return { ok: false, message: `The filename provided by the camera ('${name}') does not contain a suffix!` };
         out += name.slice(dot + 1);
         break;
       }
@@ -80,7 +95,10 @@ export function expandPattern(input: PatternInput): PatternResult {
       default: {
         if (!'aAbBdHkIljmMSyY'.includes(ch) || ch === '') {
           // gphoto2 counts bytes of the UTF-8 value (a C string), not characters.
-          return { ok: false, message: `Invalid format '${pattern}' (error at position ${Buffer.byteLength(pattern.slice(0, i)) + 1}).` };
+          return {
+            ok: false,
+            message: `Invalid format '${pattern}' (error at position ${Buffer.byteLength(pattern.slice(0, i)) + 1}).`,
+          };
         }
         if (!input.mtime) return { ok: false };
         out += strftimeField(ch, input.mtime);

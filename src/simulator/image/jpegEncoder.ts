@@ -8,17 +8,20 @@ import type { RgbaImage } from './rgbaImage';
 
 // Annex K.1 quantisation tables, natural (row-major) order.
 const LUMA_Q = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22,
-  37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51,
+  87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101,
+  72, 92, 95, 98, 112, 100, 103, 99,
 ];
 const CHROMA_Q = [
-  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99,
-  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99,
+  99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+  99, 99, 99, 99, 99, 99,
 ];
 /** ZIGZAG[k] = natural index of the k-th coefficient in zigzag order. */
 const ZIGZAG = [
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56,
-  57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+  35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47,
+  55, 62, 63,
 ];
 
 // Annex K.3 Huffman tables: code counts per length 1..16, then the symbols.
@@ -85,7 +88,8 @@ function scaledTables(base: readonly number[], quality: number): { zigzag: Uint8
   for (let k = 0; k < 64; k++) zigzag[k] = natural[ZIGZAG[k]];
   const divisors = new Float32Array(64);
   for (let row = 0; row < 8; row++) {
-    for (let col = 0; col < 8; col++) divisors[row * 8 + col] = 1 / (natural[row * 8 + col] * AAN_SCALE[row] * AAN_SCALE[col] * 8);
+    for (let col = 0; col < 8; col++)
+      divisors[row * 8 + col] = 1 / (natural[row * 8 + col] * AAN_SCALE[row] * AAN_SCALE[col] * 8);
   }
   return { zigzag, divisors };
 }
@@ -183,7 +187,14 @@ function fdctQuantise(divisors: Float32Array): void {
 }
 
 /** Entropy-codes `quantised` (or a flat block's DC only); returns the new DC predictor. */
-function encodeBlock(w: BitWriter, prevDc: number, dc: number, flat: boolean, dcTable: HuffTable, acTable: HuffTable): number {
+function encodeBlock(
+  w: BitWriter,
+  prevDc: number,
+  dc: number,
+  flat: boolean,
+  dcTable: HuffTable,
+  acTable: HuffTable,
+): number {
   const diff = dc - prevDc;
   const dcCat = category(diff);
   w.bits(dcTable.code[dcCat], dcTable.size[dcCat]);
@@ -281,7 +292,16 @@ export function encodeJpegFast(img: RgbaImage, quality: number): Buffer {
   let dcY = 0;
   let dcCb = 0;
   let dcCr = 0;
-  const coded = (plane: Uint8Array, stride: number, x: number, y: number, t: { divisors: Float32Array }, prev: number, dcT: HuffTable, acT: HuffTable): number => {
+  const coded = (
+    plane: Uint8Array,
+    stride: number,
+    x: number,
+    y: number,
+    t: { divisors: Float32Array },
+    prev: number,
+    dcT: HuffTable,
+    acT: HuffTable,
+  ): number => {
     const flat = loadBlock(plane, stride, x, y);
     let dc: number;
     if (flat) dc = flatDc(t.divisors);
@@ -314,7 +334,27 @@ function writeHeaders(w: BitWriter, width: number, height: number, lumaQ: Uint8A
   w.bytes([1]);
   w.bytes(chromaQ);
   // SOF0: 8-bit, 3 components, Y sampled 2x2, Cb and Cr 1x1.
-  w.bytes([0xff, 0xc0, 0, 17, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
+  w.bytes([
+    0xff,
+    0xc0,
+    0,
+    17,
+    8,
+    height >> 8,
+    height & 0xff,
+    width >> 8,
+    width & 0xff,
+    3,
+    1,
+    0x22,
+    0,
+    2,
+    0x11,
+    1,
+    3,
+    0x11,
+    1,
+  ]);
   const dht = (cls: number, bits: readonly number[], vals: readonly number[]): void => {
     w.bytes([0xff, 0xc4, 0, 3 + 16 + vals.length, cls]);
     w.bytes(bits);

@@ -85,7 +85,13 @@ export function renderStill(width: number, height: number, title: string, when: 
   const img = cloneImage(background(width, height));
   const big = Math.max(1, Math.floor(height / 13));
   centredText(img, title, height * 0.4, big, width * 0.9);
-  centredText(img, `${dateText(when)} ${clockText(when, false)}`, height * 0.62, Math.max(1, Math.floor(big / 2)), width * 0.9);
+  centredText(
+    img,
+    `${dateText(when)} ${clockText(when, false)}`,
+    height * 0.62,
+    Math.max(1, Math.floor(big / 2)),
+    width * 0.9,
+  );
   return img;
 }
 

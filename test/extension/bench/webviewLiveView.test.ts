@@ -33,7 +33,8 @@ interface Phase {
   browserCpuSecondsPerSecond: number;
 }
 
-const live = async () => (await run<{ panel: { live?: Live } }>('getState')).panel.live ?? { delivered: 0, dropped: 0, broken: 0, fps: 0 };
+const live = async () =>
+  (await run<{ panel: { live?: Live } }>('getState')).panel.live ?? { delivered: 0, dropped: 0, broken: 0, fps: 0 };
 /** Seconds measured per phase; the pump keeps the latencies of its last 300 acks, 10 s at 30 fps. */
 const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 10);
 const ORDER: LiveFrameEncoding[] = ['typed', 'base64', 'typed', 'base64'];
@@ -136,9 +137,13 @@ describe('Bench: live view displayed in the webview', function () {
       phases,
     };
     console.log(`webview live view: ${JSON.stringify({ typed, base64, base64OverTyped: result.base64OverTyped })}`);
-    const outDir = process.env.CAMERA_TETHER_BENCH_RESULTS ?? path.resolve(__dirname, '..', '..', '..', '..', 'bench', 'results');
+    const outDir =
+      process.env.CAMERA_TETHER_BENCH_RESULTS ?? path.resolve(__dirname, '..', '..', '..', '..', 'bench', 'results');
     fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, `webview-${result.date.replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
+    fs.writeFileSync(
+      path.join(outDir, `webview-${result.date.replace(/[:.]/g, '-')}.json`),
+      JSON.stringify(result, null, 2),
+    );
     for (const p of phases) {
       assert.ok(p.displayedFps > 0, `the webview displayed frames in the ${p.encoding} phase`);
       assert.strictEqual(p.undecodable, 0, `every frame of the ${p.encoding} phase was decoded`);

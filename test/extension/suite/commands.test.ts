@@ -19,7 +19,11 @@ interface State {
 
 const getState = () => run<State>('getState');
 
-const rollFiles = (folder: string) => fs.readdirSync(folder).filter((n) => !n.startsWith('.')).sort();
+const rollFiles = (folder: string) =>
+  fs
+    .readdirSync(folder)
+    .filter((n) => !n.startsWith('.'))
+    .sort();
 
 describe('Commands with the simulated camera', function () {
   this.timeout(120_000);
@@ -41,10 +45,21 @@ describe('Commands with the simulated camera', function () {
   });
 
   it('capture x5 fired at once gives frames 1..5 and five distinct files; the status bar follows', async () => {
-    const results = await Promise.all(Array.from({ length: 5 }, () => run<{ frame: number; files: string[]; roll: string }>('capture')));
-    assert.deepStrictEqual(results.map((r) => r.frame), [1, 2, 3, 4, 5]);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => run<{ frame: number; files: string[]; roll: string }>('capture')),
+    );
+    assert.deepStrictEqual(
+      results.map((r) => r.frame),
+      [1, 2, 3, 4, 5],
+    );
     const s = await getState();
-    assert.deepStrictEqual(rollFiles(s.folder), ['frame-0001.JPG', 'frame-0002.JPG', 'frame-0003.JPG', 'frame-0004.JPG', 'frame-0005.JPG']);
+    assert.deepStrictEqual(rollFiles(s.folder), [
+      'frame-0001.JPG',
+      'frame-0002.JPG',
+      'frame-0003.JPG',
+      'frame-0004.JPG',
+      'frame-0005.JPG',
+    ]);
     const hashes = new Set(results.map((r) => fs.readFileSync(r.files[0]).toString('base64')));
     assert.strictEqual(hashes.size, 5, 'five different images');
     assert.strictEqual(s.nextFrame, 6);
@@ -121,6 +136,10 @@ describe('Commands with the simulated camera', function () {
     assert.strictEqual(after.state, 'error');
     assert.strictEqual(after.statusBar.error, true);
     simulatorConfig({});
-    assert.strictEqual((await run<{ frame: number }>('capture')).frame, before.nextFrame, 'works again once the camera is back');
+    assert.strictEqual(
+      (await run<{ frame: number }>('capture')).frame,
+      before.nextFrame,
+      'works again once the camera is back',
+    );
   });
 });

@@ -46,7 +46,12 @@ describe('Error actions', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     const mapped = Object.entries(RETRY_COMMANDS).filter((e): e is [string, string] => e[1] !== undefined);
     assert.ok(mapped.length >= 6, 'preview, capture, test capture, cleanup, detect and live view can be retried');
-    for (const [job, command] of mapped) assert.ok(registered.has(command), `${job} -> ${command} is a registered command`);
-    assert.strictEqual(RETRY_COMMANDS.liveView, 'cameraTether.startLiveView', 'live view is retried by starting it (was the nonexistent cameraTether.liveView)');
+    for (const [job, command] of mapped)
+      assert.ok(registered.has(command), `${job} -> ${command} is a registered command`);
+    assert.strictEqual(
+      RETRY_COMMANDS.liveView,
+      'cameraTether.startLiveView',
+      'live view is retried by starting it (was the nonexistent cameraTether.liveView)',
+    );
   });
 });

@@ -8,7 +8,10 @@ interface State {
   state: string;
   nextFrame: number;
   liveView: { running: boolean; wanted: boolean };
-  panel: { open: boolean; live?: { encoding: string; delivered: number; dropped: number; broken: number; fps: number } };
+  panel: {
+    open: boolean;
+    live?: { encoding: string; delivered: number; dropped: number; broken: number; fps: number };
+  };
 }
 
 const getState = () => run<State>('getState');
@@ -27,10 +30,14 @@ describe('Live view in the panel', function () {
   it('streams frames that the webview displays and acknowledges', async () => {
     const r = await run<{ running: boolean }>('startLiveView');
     assert.strictEqual(r.running, true);
-    const s = await until('30 frames displayed in the webview', async () => {
-      const st = await getState();
-      return (st.panel.live?.delivered ?? 0) >= 30 ? st : undefined;
-    }, 20_000);
+    const s = await until(
+      '30 frames displayed in the webview',
+      async () => {
+        const st = await getState();
+        return (st.panel.live?.delivered ?? 0) >= 30 ? st : undefined;
+      },
+      20_000,
+    );
     assert.strictEqual(s.state, 'live');
     assert.strictEqual(s.panel.open, true);
     assert.strictEqual(s.panel.live?.broken, 0, 'the browser decoded every frame it was sent');
@@ -46,10 +53,14 @@ describe('Live view in the panel', function () {
     const c = await run<{ frame: number; files: string[] }>('capture');
     assert.strictEqual(c.frame, 1);
     assert.ok(fs.existsSync(c.files[0]));
-    await until('live view to resume and deliver again', async () => {
-      const st = await getState();
-      return st.liveView.running && (st.panel.live?.delivered ?? 0) > before + 10 ? st : undefined;
-    }, 20_000);
+    await until(
+      'live view to resume and deliver again',
+      async () => {
+        const st = await getState();
+        return st.liveView.running && (st.panel.live?.delivered ?? 0) > before + 10 ? st : undefined;
+      },
+      20_000,
+    );
   });
 
   it('stop frees the camera: a capture right after succeeds; toggle starts it again', async () => {
@@ -66,10 +77,14 @@ describe('Live view in the panel', function () {
     try {
       const before = (await getState()).panel.live?.delivered ?? 0;
       await run('startLiveView');
-      const s = await until('20 base64 frames displayed', async () => {
-        const st = await getState();
-        return (st.panel.live?.delivered ?? 0) >= before + 20 ? st : undefined;
-      }, 20_000);
+      const s = await until(
+        '20 base64 frames displayed',
+        async () => {
+          const st = await getState();
+          return (st.panel.live?.delivered ?? 0) >= before + 20 ? st : undefined;
+        },
+        20_000,
+      );
       assert.strictEqual(s.panel.live?.encoding, 'base64');
       assert.strictEqual(s.panel.live?.broken, 0);
     } finally {
@@ -83,10 +98,14 @@ describe('Live view in the panel', function () {
     try {
       const before = (await getState()).panel.live ?? { delivered: 0, broken: 0 };
       await run('startLiveView');
-      const s = await until('30 more frames, some undecodable', async () => {
-        const live = (await getState()).panel.live;
-        return live && live.delivered >= before.delivered + 30 && live.broken > before.broken ? live : undefined;
-      }, 20_000);
+      const s = await until(
+        '30 more frames, some undecodable',
+        async () => {
+          const live = (await getState()).panel.live;
+          return live && live.delivered >= before.delivered + 30 && live.broken > before.broken ? live : undefined;
+        },
+        20_000,
+      );
       // Every third frame is corrupt; newest-first may skip some of either kind, so only bounds hold.
       const broken = s.broken - before.broken;
       const delivered = s.delivered - before.delivered;

@@ -9,7 +9,6 @@ import { isCompleteJpeg } from '../../../src/camera/downloadedFiles';
 import { LinuxProcessTable } from '../../../src/camera/processTable';
 import { run, simulatorConfig } from '../cameraCommands';
 
-
 /** Camera processes that are children of this extension host (ours, not other test runs'). */
 async function ours(table: LinuxProcessTable): Promise<number> {
   return (await table.list(new Set(['gphoto2-sim', 'gphoto2']))).filter((p) => p.ppid === process.pid).length;
@@ -22,7 +21,15 @@ describe('Load: 200 mixed commands at once against a lingering simulator', funct
   before(async () => {
     // Each simulator run stays alive 10 s after its work unless stopped; the manager stops it after
     // 100 ms of quiet once its files are complete.
-    simulatorConfig({ lingerMs: 10_000, captureWidth: 320, captureHeight: 200, previewWidth: 160, previewHeight: 106, liveViewWidth: 160, liveViewHeight: 106 });
+    simulatorConfig({
+      lingerMs: 10_000,
+      captureWidth: 320,
+      captureHeight: 200,
+      previewWidth: 160,
+      previewHeight: 106,
+      liveViewWidth: 160,
+      liveViewHeight: 106,
+    });
     await config.update('lingerMs', 100, vscode.ConfigurationTarget.Workspace);
     await run('newRoll', 'load-roll');
   });
@@ -61,23 +68,37 @@ describe('Load: 200 mixed commands at once against a lingering simulator', funct
       }
     })();
     const t0 = Date.now();
-    const results = await Promise.allSettled(mix.map((c) => (c === 'detectCamera' ? run(c, { interactive: false }) : run(c))));
+    const results = await Promise.allSettled(
+      mix.map((c) => (c === 'detectCamera' ? run(c, { interactive: false }) : run(c))),
+    );
     await run('stopLiveView');
     const wallMs = Date.now() - t0;
     sampling = false;
     await sampler;
 
     const failures = results.map((r, i) => ({ r, c: mix[i] })).filter((x) => x.r.status === 'rejected');
-    const captures = results.filter((r, i) => mix[i] === 'capture' && r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ frame: number; files: string[] }>).value);
+    const captures = results
+      .filter((r, i) => mix[i] === 'capture' && r.status === 'fulfilled')
+      .map((r) => (r as PromiseFulfilledResult<{ frame: number; files: string[] }>).value);
     const frames = captures.map((c) => c.frame).sort((a, b) => a - b);
     const files = captures.flatMap((c) => c.files);
     const left = await ours(table);
-    console.log(`load: ${mix.length} commands in ${wallMs} ms, ${samples} samples, max camera processes seen ${maxSeen}, failures ${failures.length}, frames ${frames.length}, left running ${left}`);
+    console.log(
+      `load: ${mix.length} commands in ${wallMs} ms, ${samples} samples, max camera processes seen ${maxSeen}, failures ${failures.length}, frames ${frames.length}, left running ${left}`,
+    );
 
-    assert.deepStrictEqual(failures.map((f) => `${f.c}: ${(f.r as PromiseRejectedResult).reason}`), [], 'no command failed');
+    assert.deepStrictEqual(
+      failures.map((f) => `${f.c}: ${(f.r as PromiseRejectedResult).reason}`),
+      [],
+      'no command failed',
+    );
     assert.ok(samples > 100, `the sampler ran (${samples})`);
     assert.ok(maxSeen <= 1, `at most one gphoto2/simulator at every sample, saw ${maxSeen}`);
-    assert.deepStrictEqual(frames, Array.from({ length: 60 }, (_, i) => i + 1), 'frame numbers exactly 1..60');
+    assert.deepStrictEqual(
+      frames,
+      Array.from({ length: 60 }, (_, i) => i + 1),
+      'frame numbers exactly 1..60',
+    );
     assert.strictEqual(new Set(files).size, files.length, 'every capture is a distinct file');
     for (const f of files) assert.ok(await isCompleteJpeg(f), `${f} is complete`);
     assert.strictEqual(left, 0, 'nothing left running');

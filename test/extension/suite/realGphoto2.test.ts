@@ -14,12 +14,11 @@ import { isCompleteJpeg } from '../../../src/camera/downloadedFiles';
 import { GPHOTO2_BINARY, vcameraGphoto2, vcameraUnavailableReason } from '../../support/vcamera';
 import { run } from '../cameraCommands';
 
-
 function sh(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-describe('Capture with the real gphoto2 and libgphoto2\'s virtual camera', function () {
+describe("Capture with the real gphoto2 and libgphoto2's virtual camera", function () {
   this.timeout(120_000);
   const config = () => vscode.workspace.getConfiguration('cameraTether');
   let dir: string;
@@ -72,7 +71,12 @@ describe('Capture with the real gphoto2 and libgphoto2\'s virtual camera', funct
     assert.strictEqual((await run<{ nextFrame: number }>('getState')).nextFrame, 2);
   });
 
-  it('preview on this body is a typed unsupported error with gphoto2\'s own words', async () => {
-    await assert.rejects(run('preview'), (e: unknown) => (e as { kind?: string }).kind === 'unsupported' && /does not support LiveView/.test(String((e as Error).message)));
+  it("preview on this body is a typed unsupported error with gphoto2's own words", async () => {
+    await assert.rejects(
+      run('preview'),
+      (e: unknown) =>
+        (e as { kind?: string }).kind === 'unsupported' &&
+        /does not support LiveView/.test(String((e as Error).message)),
+    );
   });
 });

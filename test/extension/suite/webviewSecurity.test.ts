@@ -66,7 +66,9 @@ function cspOf(html: string): Map<string, string[]> {
 }
 
 const nonceOf = (csp: Map<string, string[]>): string => {
-  const nonces = (csp.get('script-src') ?? []).map((s) => /^'nonce-([A-Za-z0-9+/=_-]+)'$/.exec(s)?.[1]).filter((n): n is string => n !== undefined);
+  const nonces = (csp.get('script-src') ?? [])
+    .map((s) => /^'nonce-([A-Za-z0-9+/=_-]+)'$/.exec(s)?.[1])
+    .filter((n): n is string => n !== undefined);
   assert.strictEqual(nonces.length, 1, 'one nonce in script-src');
   return nonces[0];
 };
@@ -83,7 +85,9 @@ describe('Preview panel webview security', function () {
     panel = await openFreshPanel();
     if (!panel) {
       // Fallback that needs a src hook: see the report (export the HTML builder from previewPanel.ts).
-      console.log('    (skipped: vscode.window.createWebviewPanel could not be wrapped in this host, so the panel\'s HTML is out of reach)');
+      console.log(
+        "    (skipped: vscode.window.createWebviewPanel could not be wrapped in this host, so the panel's HTML is out of reach)",
+      );
       this.skip();
     }
     html = panel.webview.html;
@@ -116,7 +120,8 @@ describe('Preview panel webview security', function () {
         assert.ok(!/unsafe-|strict-dynamic|wasm/.test(s), `${name} has no ${s}`);
         assert.ok(allowed.has(s), `${name}: "${s}" is one of the webview's own sources, blob:, data: or the nonce`);
       }
-      if (name !== 'img-src' && name !== 'media-src') for (const s of sources) assert.ok(s !== 'data:' && s !== 'blob:', `${name} does not allow ${s}`);
+      if (name !== 'img-src' && name !== 'media-src')
+        for (const s of sources) assert.ok(s !== 'data:' && s !== 'blob:', `${name} does not allow ${s}`);
     }
     assert.ok(!(csp.get('style-src') ?? []).some((s) => s.includes('unsafe-inline')), 'no inline styles');
   });
@@ -126,7 +131,11 @@ describe('Preview panel webview security', function () {
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
     assert.ok(scripts.length >= 1, 'the panel has its script');
     for (const [, attrs, body] of scripts) {
-      assert.match(attrs, new RegExp(`\\bnonce="${nonce.replace(/[+/=]/g, (c) => `\\${c}`)}"`), `script has the nonce: ${attrs}`);
+      assert.match(
+        attrs,
+        new RegExp(`\\bnonce="${nonce.replace(/[+/=]/g, (c) => `\\${c}`)}"`),
+        `script has the nonce: ${attrs}`,
+      );
       assert.strictEqual(body.trim(), '', 'no inline script code');
       const src = /\bsrc="([^"]+)"/.exec(attrs)?.[1] ?? '';
       assert.match(src, /dist\/webview\/panel\.js$/, `the bundled panel script: ${src}`);
@@ -157,17 +166,30 @@ describe('Preview panel webview security', function () {
     assert.ok(urls.length >= 2, `the page loads its script and stylesheet (${urls.join(', ')})`);
     for (const url of urls) {
       assert.doesNotMatch(url, /^(file:|http:)/i, url);
-      const expected = panel ? panel.webview.asWebviewUri(vscode.Uri.joinPath(vscode.extensions.getExtension('camera-tether.camera-tether')?.extensionUri ?? vscode.Uri.file('/'), url.includes('panel.css') ? 'media/panel.css' : 'dist/webview/panel.js')).toString() : '';
+      const expected = panel
+        ? panel.webview
+            .asWebviewUri(
+              vscode.Uri.joinPath(
+                vscode.extensions.getExtension('camera-tether.camera-tether')?.extensionUri ?? vscode.Uri.file('/'),
+                url.includes('panel.css') ? 'media/panel.css' : 'dist/webview/panel.js',
+              ),
+            )
+            .toString()
+        : '';
       assert.strictEqual(url, expected, 'made by asWebviewUri from the extension folder');
     }
   });
 
-  it('webview options: scripts on, command URIs off, resources only from the extension\'s media and bundle, the preview folder and the output folder', async () => {
+  it("webview options: scripts on, command URIs off, resources only from the extension's media and bundle, the preview folder and the output folder", async () => {
     assert.ok(panel);
     const options = panel.webview.options;
     assert.strictEqual(options.enableScripts, true);
     assert.notStrictEqual(options.enableCommandUris, true, 'command: links would let the page run any command');
-    assert.ok(options.enableCommandUris === undefined || options.enableCommandUris === false || (Array.isArray(options.enableCommandUris) && options.enableCommandUris.length === 0));
+    assert.ok(
+      options.enableCommandUris === undefined ||
+        options.enableCommandUris === false ||
+        (Array.isArray(options.enableCommandUris) && options.enableCommandUris.length === 0),
+    );
     const roots = (options.localResourceRoots ?? []).map((u) => u.fsPath);
     assert.ok(roots.length > 0, 'localResourceRoots is set (the default would be the whole workspace and extension)');
     const ext = vscode.extensions.getExtension('camera-tether.camera-tether')?.extensionUri.fsPath ?? '';
@@ -179,7 +201,11 @@ describe('Preview panel webview security', function () {
       for (const tooWide of ['/', home, ext, path.dirname(ext), ...(workspace ? [workspace] : [])]) {
         assert.notStrictEqual(path.resolve(root), path.resolve(tooWide), `${root} is not a whole tree like ${tooWide}`);
       }
-      const allowed = root === path.join(ext, 'media') || root === path.join(ext, 'dist', 'webview') || path.resolve(root) === path.resolve(output) || /[\\/]previews[\\/]\d+$/.test(root);
+      const allowed =
+        root === path.join(ext, 'media') ||
+        root === path.join(ext, 'dist', 'webview') ||
+        path.resolve(root) === path.resolve(output) ||
+        /[\\/]previews[\\/]\d+$/.test(root);
       assert.ok(allowed, `${root} is the extension's media or bundle folder, the output folder or the preview folder`);
     }
     assert.ok(roots.includes(path.join(ext, 'dist', 'webview')), 'the bundle folder is there (the script loads)');

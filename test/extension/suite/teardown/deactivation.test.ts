@@ -26,7 +26,8 @@ function ourStagedBytes(staging: string): number {
   let bytes = 0;
   const dirs = fs.existsSync(staging) ? fs.readdirSync(staging).filter((d) => d.startsWith(`${process.pid}-`)) : [];
   for (const dir of dirs) {
-    for (const name of fs.readdirSync(path.join(staging, dir))) bytes += fs.statSync(path.join(staging, dir, name)).size;
+    for (const name of fs.readdirSync(path.join(staging, dir)))
+      bytes += fs.statSync(path.join(staging, dir, name)).size;
   }
   return bytes;
 }
@@ -68,10 +69,22 @@ describe('Deactivation mid-job (runs last: it ends the extension)', function () 
 
     await loaded?.deactivate?.();
 
-    assert.throws(() => process.kill(child, 0), /ESRCH/, `the capture child ${child} is gone (killed and reaped) once deactivate() resolves`);
-    assert.deepStrictEqual(await ourCameraProcesses(), [], 'no camera process of ours is left, and live view did not resume');
+    assert.throws(
+      () => process.kill(child, 0),
+      /ESRCH/,
+      `the capture child ${child} is gone (killed and reaped) once deactivate() resolves`,
+    );
+    assert.deepStrictEqual(
+      await ourCameraProcesses(),
+      [],
+      'no camera process of ours is left, and live view did not resume',
+    );
     assert.notStrictEqual(lockOwnerPid(), process.pid, 'the camera lock is released');
-    assert.deepStrictEqual(fs.readdirSync(roll.folder).filter((n) => !n.startsWith('.')), [], 'no partial file in the roll');
+    assert.deepStrictEqual(
+      fs.readdirSync(roll.folder).filter((n) => !n.startsWith('.')),
+      [],
+      'no partial file in the roll',
+    );
     assert.strictEqual(ourStagedBytes(staging), 0, 'the partial download is not left in the staging folder');
     assert.match(await capture, /^rejected: /, 'the caller of the interrupted capture hears about it');
     assert.deepStrictEqual(await ourCameraProcesses(), [], 'still nothing running after the capture settled');
