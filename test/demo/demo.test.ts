@@ -81,14 +81,12 @@ async function runFromPalette(page: Page, title: string): Promise<void> {
     let picked = '';
     for (let i = 0; i < 20; i++) {
       await page.waitForTimeout(100);
-      const rows = await page
-        .locator('.quick-input-list .monaco-list-row')
-        .evaluateAll((els) =>
-          els.map((e) => ({
-            label: (e.getAttribute('aria-label') ?? '').split(',')[0] ?? '',
-            focused: e.classList.contains('focused'),
-          })),
-        );
+      const rows = await page.locator('.quick-input-list .monaco-list-row').evaluateAll((els) =>
+        els.map((e) => ({
+          label: (e.getAttribute('aria-label') ?? '').split(',')[0] ?? '',
+          focused: e.classList.contains('focused'),
+        })),
+      );
       const focused = rows.findIndex((r) => r.focused);
       const wanted = rows.findIndex((r) => r.label === title);
       picked = rows[focused]?.label ?? '';
