@@ -68,6 +68,8 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   private roll: RollInfo;
   private lastCapture: LastCapture | undefined;
   private lastPreview: PreviewResult | undefined;
+  /** Every folder this session recovered, in order (a handful per session at most). */
+  private readonly recoveredSoFar: RecoveredFolder[] = [];
   private readonly onState = (): void => this.emitChanged();
   private readonly onLive = (_status: LiveViewStatus): void => this.emitChanged();
   // A sweep that stopped something may have ended a gphoto2 a crashed window left writing into staging.
@@ -136,6 +138,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     for (const l of report.leftAlone)
       this.emit('log', { level: 'info', message: `Staging folder ${l.folder} left alone: ${l.reason}.` });
     for (const e of report.errors) this.emit('log', { level: 'error', message: e });
+    this.recoveredSoFar.push(...report.recovered);
     if (report.recovered.length > 0) this.emit('recovered', report.recovered);
     return report.recovered;
   }
@@ -262,17 +265,12 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   /** Stops stray camera processes, then recovers what crashed windows left in staging. */
   async cleanup(options?: JobOptions): Promise<SessionCleanupReport> {
-    // The sweep itself may start a recovery (it stopped a stray gphoto2): count that one too.
-    const recovered: RecoveredFolder[] = [];
-    const collect = (folders: RecoveredFolder[]): void => void recovered.push(...folders);
-    this.on('recovered', collect);
-    try {
-      const report = await this.manager.cleanup(options);
-      await this.recoverOrphans();
-      return { ...report, recovered };
-    } finally {
-      this.off('recovered', collect);
-    }
+    // The sweep itself may start a recovery (it stopped a stray gphoto2): count that one too. A
+    // position in the session's list, not a listener per call: many cleanups may be queued at once.
+    const from = this.recoveredSoFar.length;
+    const report = await this.manager.cleanup(options);
+    await this.recoverOrphans();
+    return { ...report, recovered: this.recoveredSoFar.slice(from) };
   }
 
   async newRoll(name: string): Promise<RollInfo> {

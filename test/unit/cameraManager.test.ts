@@ -316,6 +316,25 @@ describe('CameraManager against the simulator', function () {
     assert.deepStrictEqual(await rollFiles(r), []);
   });
 
+  it('twenty cleanups queued at once each report, with no listener build-up on the session', async () => {
+    r = await rig();
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const reports = await Promise.all(Array.from({ length: 20 }, () => r.session.cleanup()));
+      assert.strictEqual(reports.length, 20);
+      assert.ok(reports.every((rep) => Array.isArray(rep.recovered) && rep.recovered.length === 0));
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepStrictEqual(
+        warnings.filter((w) => /MaxListeners/.test(w)),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('a failing listener of the captured event does not report a filed capture as failed', async () => {
     r = await rig();
     r.manager.on('captured', () => {
