@@ -3,6 +3,7 @@
  * extension sends, sends commands for buttons and keys, and reports each preview it has displayed.
  */
 import {
+  ERROR_ACTION_LABELS,
   parseViewState,
   type HostMessage,
   type PanelCapture,
@@ -104,17 +105,9 @@ function renderError(error: PanelError | undefined): void {
   el('error-text').textContent = error.message;
   const actions = el('error-actions');
   actions.replaceChildren();
-  const labels: Record<string, string> = {
-    cleanup: 'Run Cleanup',
-    showLog: 'Show Log',
-    openSettings: 'Open Settings',
-    useSimulator: 'Use Simulated Camera',
-    retry: 'Try Again',
-    takeOver: 'Take Over…',
-  };
   for (const action of error.actions) {
     const b = document.createElement('button');
-    b.textContent = labels[action] ?? action;
+    b.textContent = ERROR_ACTION_LABELS[action];
     b.addEventListener('click', () => send({ type: 'errorAction', action }));
     actions.append(b);
   }

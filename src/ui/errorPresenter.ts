@@ -6,15 +6,9 @@
 import * as vscode from 'vscode';
 import { CameraError, type CameraErrorAction } from '../camera/errors';
 import { openSetting } from './config';
+import { ERROR_ACTION_LABELS } from './panelProtocol';
 
-const LABELS: Record<CameraErrorAction, string> = {
-  cleanup: 'Run Cleanup',
-  showLog: 'Show Log',
-  openSettings: 'Open Settings',
-  useSimulator: 'Use Simulated Camera',
-  retry: 'Try Again',
-  takeOver: 'Take Over…',
-};
+const LABELS: Readonly<Record<CameraErrorAction, string>> = ERROR_ACTION_LABELS;
 
 /** What the presenter needs to know about the camera right now. */
 export interface ErrorContext {

@@ -8,14 +8,16 @@ export type PanelCommand = 'preview' | 'capture' | 'testCapture' | 'cleanup' | '
 export const PANEL_COMMANDS: readonly PanelCommand[] = ['preview', 'capture', 'testCapture', 'cleanup', 'liveView'];
 
 export type PanelErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry' | 'takeOver';
-const ERROR_ACTIONS: readonly PanelErrorAction[] = [
-  'cleanup',
-  'showLog',
-  'openSettings',
-  'useSimulator',
-  'retry',
-  'takeOver',
-];
+/** The button label of each error action, the same in notifications and in the panel's banner. */
+export const ERROR_ACTION_LABELS: Readonly<Record<PanelErrorAction, string>> = {
+  cleanup: 'Run Cleanup',
+  showLog: 'Show Log',
+  openSettings: 'Open Settings',
+  useSimulator: 'Use Simulated Camera',
+  retry: 'Try Again',
+  takeOver: 'Take Over…',
+};
+const ERROR_ACTIONS = Object.keys(ERROR_ACTION_LABELS) as PanelErrorAction[];
 
 export interface PanelState {
   state: 'idle' | 'busy' | 'error' | 'live';
