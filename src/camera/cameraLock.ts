@@ -14,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CameraError } from './errors';
 import { privateRuntimeDir } from './privateDir';
+import { bootId, pidExists, processStartTime } from './processIdentity';
 
 export interface LockOwner {
   pid: number;
@@ -400,37 +401,4 @@ async function removeLeftoversOfDeadOwners(file: string): Promise<void> {
     // In a shared folder another user's leftovers cannot be removed (sticky bit); that is theirs to clean.
     if (pid > 0 && !pidExists(pid)) await fs.rm(path.join(dir, name), { force: true }).catch(() => undefined);
   }
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = fsSync.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: split after its last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-let cachedBootId: string | undefined | null = null;
-
-function bootId(): string | undefined {
-  if (cachedBootId === null) {
-    try {
-      cachedBootId = fsSync.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
-    } catch {
-      cachedBootId = undefined;
-    }
-  }
-  return cachedBootId;
 }

@@ -9,6 +9,7 @@ import { createHash } from 'crypto';
 import { promises as fs, readFileSync, readlinkSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { bootId } from '../camera/processIdentity';
 
 export interface OwnerIdentity {
   pid: number;
@@ -177,14 +178,8 @@ function parseStat(text: string): { state: string; startTime: string } | undefin
 }
 
 function readBootId(): string {
-  try {
-    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')
-      .replace(/[^0-9a-f]/gi, '')
-      .toLowerCase();
-    return id.length >= 8 ? id.slice(0, 8) : '';
-  } catch {
-    return '';
-  }
+  const id = (bootId() ?? '').replace(/[^0-9a-f]/gi, '').toLowerCase();
+  return id.length >= 8 ? id.slice(0, 8) : '';
 }
 
 /** Containers sharing a hostname (and a bind-mounted output folder) still have their own pids. */

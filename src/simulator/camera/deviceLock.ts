@@ -12,6 +12,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { pidExists, processStartTime } from '../../camera/processIdentity';
 
 export interface LockOwner {
   pid: number;
@@ -51,7 +52,7 @@ const MAX_ATTEMPTS = 50;
 const RACE_DELAY_MS = Number(process.env.CAMERA_TETHER_SIM_LOCK_RACE_MS) || 0;
 
 function claim(file: string, depth: number): ClaimResult {
-  const me: LockOwner = { pid: process.pid, start: processStart(process.pid) };
+  const me: LockOwner = { pid: process.pid, start: processStartTime(process.pid) };
   let lastHolder: LockOwner = me;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (createExclusive(file, me)) return { ok: true };
@@ -102,15 +103,6 @@ function removeDeadTempFiles(file: string): void {
     const m = /\.(\d+)\.[a-z0-9]*\.tmp$/.exec(name);
     // Any process with this pid may be writing it right now (pid reuse included): leave it alone.
     if (m && !pidExists(Number(m[1]))) fs.rmSync(path.join(dir, name), { force: true });
-  }
-}
-
-function pidExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -169,22 +161,10 @@ export function isAlive(owner: LockOwner): boolean {
   if (!pidExists(owner.pid)) return false;
   // Same pid but another start time: the owner died and the pid was reused.
   if (owner.start !== undefined) {
-    const now = processStart(owner.pid);
+    const now = processStartTime(owner.pid);
     if (now !== undefined && now !== owner.start) return false;
   }
   return true;
-}
-
-/** Field 22 of /proc/PID/stat (start time in clock ticks since boot); undefined off Linux. */
-function processStart(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: split after its last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
-  } catch {
-    return undefined;
-  }
 }
 
 function isOlderThan(file: string, ms: number): boolean {
