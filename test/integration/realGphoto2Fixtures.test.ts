@@ -8,7 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { GPHOTO2_BINARY, vcameraGphoto2, vcameraUnavailableReason, type VcameraGphoto2 } from '../support/vcamera';
+import {
+  GPHOTO2_BINARY,
+  vcameraDownloadsUnavailableReason,
+  vcameraGphoto2,
+  vcameraUnavailableReason,
+  type VcameraGphoto2,
+} from '../support/vcamera';
 
 interface KeyLines {
   stdout: string[];
@@ -381,6 +387,8 @@ describe('gphoto2 fixtures: live /usr/bin/gphoto2 against the virtual camera', f
   this.timeout(RUN_TIMEOUT_MS + 30_000);
   const fixtures = FIXTURES.filter((f) => f.produced && f.camera === 'vcamera');
   const runs = new Map<string, Promise<LiveRun>>();
+  /** Fixtures this user cannot run here, and why (printed with the skip). */
+  const cannotRun = new Map<string, string>();
   let unavailable: string | undefined;
 
   before(function () {
@@ -389,10 +397,21 @@ describe('gphoto2 fixtures: live /usr/bin/gphoto2 against the virtual camera', f
     // Each capture takes ~6.6 s inside the emulator; every process gets its own fresh virtual
     // camera and there is no USB claim, so start them all at once and let each test await its own.
     for (const fixture of fixtures) {
-      if (fixture.requiresRoot && process.getuid?.() !== 0) continue;
+      if (fixture.requiresRoot && process.getuid?.() !== 0) {
+        cannotRun.set(fixture.name, 'needs root: it runs as nobody or writes into a read-only folder');
+        continue;
+      }
       const home = tempDir('camera-tether-gp2-home-');
       const vcamera = vcameraGphoto2({ home });
       if (!vcamera) continue;
+      const downloads = /--capture-image-and-download|--capture-preview|--get-(?:file|all-files)/.test(
+        fixture.args.join(' '),
+      );
+      const noDownloads = downloads && !fixture.runAsNobody ? vcameraDownloadsUnavailableReason(vcamera) : undefined;
+      if (noDownloads !== undefined) {
+        cannotRun.set(fixture.name, noDownloads);
+        continue;
+      }
       runs.set(fixture.name, runLive(fixture, vcamera, home));
     }
   });
@@ -406,7 +425,9 @@ describe('gphoto2 fixtures: live /usr/bin/gphoto2 against the virtual camera', f
       if (unavailable !== undefined) this.skip(); // the reason is printed once by after()
       const pending = runs.get(fixture.name);
       if (!pending) {
-        console.log(`    (skipped ${fixture.name}: needs root, it runs as nobody or writes into a read-only folder)`);
+        console.log(
+          `    (skipped ${fixture.name}: ${cannotRun.get(fixture.name) ?? 'the virtual camera build was not found'})`,
+        );
         this.skip();
       }
       const run = await pending;

@@ -97,6 +97,26 @@ export function vcameraUnavailableReason(options: VcameraOptions = {}): string |
   return typeof build === 'string' ? build : undefined;
 }
 
+/**
+ * Why this user cannot DOWNLOAD from the virtual camera in its shared folder, or undefined when it can:
+ * gphoto2 creates each download's temp file (tmpfileXXXXXX) in its working folder, which a build made
+ * by another user (root, in CI) does not let this user write. Commands that only talk to the camera
+ * (summary, config, list) still work. Suites that run gphoto2 in a private folder of their own (the
+ * manager suites' wrapper) are not affected.
+ */
+export function vcameraDownloadsUnavailableReason(vc: VcameraGphoto2): string | undefined {
+  try {
+    fs.accessSync(vc.cwd, fs.constants.W_OK);
+    return undefined;
+  } catch {
+    return (
+      `${vc.cwd} is not writable by uid ${process.getuid?.() ?? '?'} and gphoto2 creates its download's temp file in its ` +
+      `working folder; build a virtual camera of your own: CAMERA_TETHER_VCAMERA_PREFIX=~/.cache/camera-tether-vcamera ` +
+      `bash test/setup/build-vcamera.sh`
+    );
+  }
+}
+
 export function isVcameraAvailable(options: VcameraOptions = {}): boolean {
   return vcameraUnavailableReason(options) === undefined;
 }
