@@ -3,6 +3,7 @@
 const esbuild = require('esbuild');
 const fs = require('fs');
 const path = require('path');
+const { createWatchReporter } = require('./esbuild-watch-reporter');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -69,13 +70,16 @@ if (tests) {
     // The extension host provides vscode; mocha and @vscode/test-electron load from node_modules as
     // they are. playwright-core and code-server are never imported: test/host loads them at run time
     // from the test host in .vscode-test/host (createRequire there).
-    external: ['vscode', 'mocha', '@vscode/test-electron'],
+    external: ['vscode', 'mocha', '@vscode/test-electron', 'esbuild'],
   });
 }
 
 async function main() {
   if (watch) {
-    const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+    const reporter = createWatchReporter();
+    const contexts = await Promise.all(
+      builds.map((b) => esbuild.context({ ...b, plugins: [...(b.plugins ?? []), reporter] })),
+    );
     await Promise.all(contexts.map((c) => c.watch()));
     console.log('[esbuild] watching');
     return;
