@@ -14,8 +14,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   host = await TetherHost.create(context, log);
   const tether = host;
   const presenter = new ErrorPresenter(log, {
-    currentError: () =>
-      tether.session.manager.state.kind === 'error' ? tether.session.manager.state.error : undefined,
+    currentError: () => tether.session.currentError()?.error,
     usingSimulator: () => tether.session.snapshot().source === 'simulator',
   });
   const panel = new PreviewPanel(context.extensionUri, host.session, host.previewDir, presenter, log);

@@ -150,18 +150,6 @@ export class CameraLock {
     if (raw !== undefined && owner?.token === this.token) await removeAside(file, raw, this.pid);
   }
 
-  /** Synchronous release for process exit paths where awaiting is not possible. */
-  releaseSync(): void {
-    if (!this.held || !this.heldPath) return;
-    this.held = false;
-    try {
-      const owner = parseOwner(fsSync.readFileSync(this.heldPath, 'utf8'));
-      if (owner?.token === this.token) fsSync.rmSync(this.heldPath, { force: true });
-    } catch {
-      // already gone
-    }
-  }
-
   async currentOwner(): Promise<LockOwner | undefined> {
     return (await readLock(this.file())).owner;
   }

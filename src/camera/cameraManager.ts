@@ -119,8 +119,6 @@ export interface ManagerEvents {
   liveView: [LiveViewStatus];
   state: [ManagerState];
   log: [LogEntry];
-  previewReady: [PreviewResult];
-  captured: [{ job: 'capture' | 'testCapture'; files: DownloadedFile[]; result: unknown; durationMs: number }];
   cleanup: [CleanupReport];
 }
 
@@ -209,11 +207,6 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     return this.settings.program.simulated;
   }
 
-  /** Jobs waiting or running. */
-  get queueLength(): number {
-    return this.pending;
-  }
-
   configure(update: Partial<ManagerSettings>): void {
     const programChanged = update.program !== undefined && update.program.command !== this.settings.program.command;
     const cameraChanged =
@@ -284,7 +277,6 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         await fs.rename(file.path, finalPath);
         await this.prunePreviews();
         const result: PreviewResult = { path: finalPath, bytes: file.bytes, durationMs: performance.now() - started };
-        this.emit('previewReady', result);
         return result;
       } finally {
         await fs.rm(staging, { recursive: true, force: true });
@@ -296,7 +288,6 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   capture<T>(request: CaptureRequest<T>, options: JobOptions = {}): Promise<T> {
     const label = request.job === 'capture' ? 'Capture' : 'Test capture';
     return this.enqueue(request.job, label, options, async (signal) => {
-      const started = performance.now();
       const stagingDir = await request.makeStagingDir();
       let keepStaging = false;
       const watch: JobWatch = { dir: stagingDir, expectedFiles: this.lastCaptureFiles, stdout: '' };
@@ -336,12 +327,6 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
         const result = await request.commit(files);
         this.lastCaptureFiles = files.length;
-        try {
-          this.emit('captured', { job: request.job, files, result, durationMs: performance.now() - started });
-        } catch (listenerErr) {
-          // The files are in the roll: a listener's failure must not report the capture as failed.
-          this.log('error', `${label}: a listener of the captured event failed: ${(listenerErr as Error).message}`);
-        }
         return result;
       } catch (err) {
         const failure = await this.afterFailedCapture(

@@ -3,7 +3,17 @@
  * the panel and the status bar talk to; it holds no VS Code types, so it is tested in plain Node.
  */
 import { EventEmitter } from 'events';
-import type { CameraManager, JobOptions, LiveViewStatus, ManagerState, PreviewResult } from '../camera/cameraManager';
+import type { CameraLock, LockOwner, LockVerdict } from '../camera/cameraLock';
+import type {
+  CameraManager,
+  JobName,
+  JobOptions,
+  LiveFrame,
+  LiveViewStatus,
+  ManagerSettings,
+  ManagerState,
+  PreviewResult,
+} from '../camera/cameraManager';
 import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
 import type { DetectedCamera } from '../camera/gphoto2';
@@ -15,7 +25,7 @@ import type {
   RecoveryReport,
   RollInfo,
 } from '../capture/captureStore';
-import { MAX_FRAME, NamingError } from '../capture/fileNaming';
+import { MAX_FRAME, NamingError, type FilenamePattern } from '../capture/fileNaming';
 import type { CameraSource } from '../config/settings';
 
 export interface CameraIdentity {
@@ -55,6 +65,10 @@ export interface SessionEvents {
   frameCaptured: [FrameResult];
   testCaptured: [{ files: CommittedFile[]; folder: string }];
   previewReady: [PreviewResult];
+  /** A live-view frame (forwarded from the manager; many per second while live view runs). */
+  liveFrame: [LiveFrame];
+  /** Live view started, paused (for a capture), resumed or stopped (forwarded from the manager). */
+  liveView: [LiveViewStatus];
   /** Files a crashed window left in staging were moved to recovered/ (at open, Cleanup, or after a sweep stopped a leftover gphoto2). */
   recovered: [RecoveredFolder[]];
   /** What the session (or its store) decided on its own; same shape as the manager's log. */
@@ -64,6 +78,21 @@ export interface SessionEvents {
 /** Cleanup's report plus the folders it recovered from crashed windows' staging. */
 export type SessionCleanupReport = CleanupReport & { recovered: RecoveredFolder[] };
 
+/** What changed settings give the session (see reconfigure). */
+export interface SessionSettings {
+  manager: Partial<ManagerSettings>;
+  outputFolder: string;
+  filenamePattern: FilenamePattern;
+  identity: CameraIdentity;
+}
+
+/** Who holds the cross-window camera lock and what we make of it (see inspectLock). */
+export interface LockInspection {
+  owner?: LockOwner;
+  verdict?: LockVerdict;
+  file: string;
+}
+
 export class TetherSession extends EventEmitter<SessionEvents> {
   private roll: RollInfo;
   private lastCapture: LastCapture | undefined;
@@ -71,7 +100,11 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   /** Every folder this session recovered, in order (a handful per session at most). */
   private readonly recoveredSoFar: RecoveredFolder[] = [];
   private readonly onState = (): void => this.emitChanged();
-  private readonly onLive = (_status: LiveViewStatus): void => this.emitChanged();
+  private readonly onLive = (status: LiveViewStatus): void => {
+    this.emit('liveView', status);
+    this.emitChanged();
+  };
+  private readonly onLiveFrame = (frame: LiveFrame): void => void this.emit('liveFrame', frame);
   // A sweep that stopped something may have ended a gphoto2 a crashed window left writing into staging.
   private readonly onSweep = (report: CleanupReport): void => {
     if (report.found.length > 0) void this.recoverOrphans();
@@ -79,16 +112,22 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   /** What start-up recovered (the host tells the user; listeners were not attached yet). */
   recoveredAtOpen: RecoveredFolder[] = [];
 
+  /**
+   * `manager` and `store` are public for the tests; the extension's UI talks to the session only.
+   * `lock` is the cross-window camera lock the manager uses (for inspectLock and takeOverLock).
+   */
   private constructor(
     readonly manager: CameraManager,
     readonly store: CaptureStore,
     private identity: CameraIdentity,
     roll: RollInfo,
+    private readonly lock: CameraLock | undefined,
   ) {
     super();
     this.roll = roll;
     manager.on('state', this.onState);
     manager.on('liveView', this.onLive);
+    manager.on('liveFrame', this.onLiveFrame);
     manager.on('cleanup', this.onSweep);
     store.log = (level, message) => this.emit('log', { level, message });
   }
@@ -98,10 +137,10 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     manager: CameraManager,
     store: CaptureStore,
     identity: CameraIdentity,
-    options: { log?: (entry: SessionEvents['log'][0]) => void } = {},
+    options: { log?: (entry: SessionEvents['log'][0]) => void; lock?: CameraLock } = {},
   ): Promise<TetherSession> {
     const roll = await store.openRoll(store.roll);
-    const session = new TetherSession(manager, store, identity, roll);
+    const session = new TetherSession(manager, store, identity, roll, options.lock);
     // Attached before recovery, so what start-up recovered or left alone reaches the log.
     if (options.log) session.on('log', options.log);
     session.recoveredAtOpen = await session.recoverOrphans();
@@ -152,6 +191,50 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     return this.identity;
   }
 
+  /** Where rolls are created (the output folder setting, resolved). */
+  get outputFolder(): string {
+    return this.store.output;
+  }
+
+  /** `running`: frames are flowing now; `wanted`: the user started it and has not stopped it (it may be paused for a capture). */
+  get liveView(): { running: boolean; wanted: boolean } {
+    return { running: this.manager.liveViewRunning, wanted: this.manager.liveViewWanted };
+  }
+
+  /** The error the last job ended in, and that job, while the session is in the error state. */
+  currentError(): { error: CameraError; job: JobName } | undefined {
+    const s = this.manager.state;
+    return s.kind === 'error' ? { error: s.error, job: s.job } : undefined;
+  }
+
+  /** Throws (with the reason) if `name` cannot be a new roll; returns the name as it would be used. */
+  checkNewRollName(name: string): string {
+    return this.store.checkNewRollName(name);
+  }
+
+  /** Applies changed settings to the manager and the store, then re-reads the roll. */
+  async reconfigure(settings: SessionSettings): Promise<RollInfo> {
+    this.manager.configure(settings.manager);
+    this.store.configure(settings.outputFolder, settings.filenamePattern);
+    this.setIdentity(settings.identity);
+    return this.refreshRoll();
+  }
+
+  /** Who holds the cross-window camera lock and what we make of it, for a confirmation before takeOverLock(). */
+  async inspectLock(): Promise<LockInspection> {
+    return this.requireLock().inspect();
+  }
+
+  /** Takes the camera lock from `owner` (as inspectLock saw it); returns the previous owner, undefined if nothing was taken. */
+  async takeOverLock(owner: LockOwner): Promise<LockOwner | undefined> {
+    return this.requireLock().takeOver(owner);
+  }
+
+  private requireLock(): CameraLock {
+    if (!this.lock) throw new Error('This session was opened without the camera lock.');
+    return this.lock;
+  }
+
   snapshot(): SessionSnapshot {
     const s = this.manager.state;
     return {
@@ -169,7 +252,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
       source: this.identity.source,
       lastCapture: this.lastCapture,
       lastPreview: this.lastPreview,
-      liveView: { running: this.manager.liveViewRunning, wanted: this.manager.liveViewWanted },
+      liveView: this.liveView,
     };
   }
 
@@ -295,9 +378,16 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   dispose(): void {
     this.manager.off('state', this.onState);
     this.manager.off('liveView', this.onLive);
+    this.manager.off('liveFrame', this.onLiveFrame);
     this.manager.off('cleanup', this.onSweep);
     this.store.log = () => undefined;
     this.removeAllListeners();
+  }
+
+  /** Detaches (see dispose), then stops the manager: the running gphoto2 is stopped and the camera lock released. */
+  async close(): Promise<void> {
+    this.dispose();
+    await this.manager.dispose();
   }
 
   private emitChanged(): void {

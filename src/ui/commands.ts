@@ -144,25 +144,25 @@ export function registerCommands(
           { location: vscode.ProgressLocation.Window, title: '$(sync~spin) Starting live view' },
           () => session.startLiveView(),
         );
-        return { running: session.manager.liveViewRunning };
+        return { running: session.liveView.running };
       },
       true,
     ),
 
     stopLiveView: guarded('Stop live view', async () => {
       await session.stopLiveView();
-      return { running: session.manager.liveViewRunning };
+      return { running: session.liveView.running };
     }),
 
     toggleLiveView: guarded(
       'Toggle live view',
       async () => {
-        if (session.manager.liveViewWanted) await session.stopLiveView();
+        if (session.liveView.wanted) await session.stopLiveView();
         else {
           if (!hooks.panelInfo().open) await hooks.openPanel();
           await session.startLiveView();
         }
-        return { running: session.manager.liveViewRunning };
+        return { running: session.liveView.running };
       },
       'startLiveView',
     ),
@@ -189,7 +189,7 @@ export function registerCommands(
      * camera now (the error button then runs the failed job again).
      */
     takeOverCamera: guarded('Take over camera', async (arg) => {
-      const { owner, verdict, file } = await host.lock.inspect();
+      const { owner, verdict, file } = await session.inspectLock();
       if (!owner || verdict === 'mine') {
         void vscode.window.showInformationMessage(
           owner ? 'This window already holds the camera.' : 'No other window holds the camera: nothing to take over.',
@@ -210,7 +210,7 @@ export function registerCommands(
         );
         if (picked !== 'Take Over') return { takenOver: false, cameraFree: false };
       }
-      const previous = await host.lock.takeOver(owner);
+      const previous = await session.takeOverLock(owner);
       host.log.warn(
         `Took over the camera lock ${file} from ${who}${where} (${verdict === 'stale' ? 'its owner was gone' : verdict === 'otherHost' ? 'another computer' : verdict === 'live' ? 'a live window, as the user chose' : 'an owner that could not be checked'}).`,
       );
@@ -231,7 +231,7 @@ export function registerCommands(
           title: 'New roll',
           prompt: 'Name of the new roll (a folder under the output folder)',
           value: await nextRollName(host),
-          validateInput: (v) => validationMessage(() => session.store.checkNewRollName(v)),
+          validateInput: (v) => validationMessage(() => session.checkNewRollName(v)),
         });
         if (name === undefined) throw new CameraError('cancelled', 'New roll was cancelled.');
       }
@@ -311,7 +311,7 @@ async function setSource(source: 'simulator' | 'gphoto2'): Promise<{ source: str
 async function nextRollName(host: TetherHost): Promise<string> {
   let highest = 0;
   try {
-    for (const [name] of await vscode.workspace.fs.readDirectory(vscode.Uri.file(host.session.store.output))) {
+    for (const [name] of await vscode.workspace.fs.readDirectory(vscode.Uri.file(host.session.outputFolder))) {
       const m = /^roll-(\d+)$/.exec(name);
       if (m) highest = Math.max(highest, Number(m[1]));
     }

@@ -95,25 +95,25 @@ export class PreviewPanel implements vscode.Disposable {
       else this.frameEncoding = liveFrameEncoding(process.env);
       // The badge counts from the user's Start, across the pauses for captures, until their Stop.
       if (s.running && !this.liveBaseline) this.liveBaseline = this.pump.stats();
-      if (!s.running && !this.session.manager.liveViewWanted) this.liveBaseline = undefined;
+      if (!s.running && !this.session.liveView.wanted) this.liveBaseline = undefined;
       this.postLiveStatus(s.running);
       if (s.running && !this.statusTimer)
-        this.statusTimer = setInterval(() => this.postLiveStatus(this.session.manager.liveViewRunning), 1000);
-      if (!s.running && !this.session.manager.liveViewWanted && this.statusTimer) {
+        this.statusTimer = setInterval(() => this.postLiveStatus(this.session.liveView.running), 1000);
+      if (!s.running && !this.session.liveView.wanted && this.statusTimer) {
         clearInterval(this.statusTimer);
         this.statusTimer = undefined;
       }
     };
-    session.manager.on('liveFrame', onLiveFrame);
-    session.manager.on('liveView', onLiveStatus);
+    session.on('liveFrame', onLiveFrame);
+    session.on('liveView', onLiveStatus);
     session.on('changed', onChanged);
     session.on('previewReady', onPreview);
     session.on('frameCaptured', frameListener);
     session.on('testCaptured', testListener);
     this.disposables.push(
       { dispose: () => session.off('changed', onChanged) },
-      { dispose: () => session.manager.off('liveFrame', onLiveFrame) },
-      { dispose: () => session.manager.off('liveView', onLiveStatus) },
+      { dispose: () => session.off('liveFrame', onLiveFrame) },
+      { dispose: () => session.off('liveView', onLiveStatus) },
       { dispose: () => this.statusTimer && clearInterval(this.statusTimer) },
       { dispose: () => session.off('previewReady', onPreview) },
       { dispose: () => session.off('frameCaptured', frameListener) },
@@ -161,7 +161,7 @@ export class PreviewPanel implements vscode.Disposable {
         vscode.Uri.joinPath(this.extensionUri, 'media'),
         vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'),
         vscode.Uri.file(this.previewDir),
-        vscode.Uri.file(this.session.store.output),
+        vscode.Uri.file(this.session.outputFolder),
       ],
     };
   }
@@ -182,17 +182,17 @@ export class PreviewPanel implements vscode.Disposable {
           this.queue.length = 0;
           this.pump.reset();
           // Nobody is watching: closing the panel stops live view (and frees the camera).
-          if (this.session.manager.liveViewWanted) void this.session.stopLiveView();
+          if (this.session.liveView.wanted) void this.session.stopLiveView();
         }
       }),
     ];
   }
 
   private errorMessage(): HostMessage {
-    const state = this.session.manager.state;
-    if (state.kind !== 'error') return { type: 'error', error: undefined };
-    const actions = this.presenter.actionsFor(state.error, RETRY_COMMANDS[state.job] !== undefined);
-    return { type: 'error', error: { kind: state.error.kind, message: state.error.message, actions } };
+    const current = this.session.currentError();
+    if (!current) return { type: 'error', error: undefined };
+    const actions = this.presenter.actionsFor(current.error, RETRY_COMMANDS[current.job] !== undefined);
+    return { type: 'error', error: { kind: current.error.kind, message: current.error.message, actions } };
   }
 
   private showCapture(capture: ShownCapture): void {
@@ -294,16 +294,16 @@ export class PreviewPanel implements vscode.Disposable {
         return;
       }
       case 'errorAction': {
-        const state = this.session.manager.state;
-        if (state.kind !== 'error') return;
-        const retryCommand = RETRY_COMMANDS[state.job];
-        if (!this.presenter.actionsFor(state.error, retryCommand !== undefined).includes(message.action)) {
+        const current = this.session.currentError();
+        if (!current) return;
+        const retryCommand = RETRY_COMMANDS[current.job];
+        if (!this.presenter.actionsFor(current.error, retryCommand !== undefined).includes(message.action)) {
           this.log.warn(`Preview panel: ignored the action "${message.action}", which this error does not offer.`);
           return;
         }
         void this.presenter.run(
           message.action,
-          state.error,
+          current.error,
           retryCommand ? () => vscode.commands.executeCommand(retryCommand) : undefined,
         );
         return;

@@ -32,13 +32,9 @@ export class TetherHost implements vscode.Disposable {
   private constructor(
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
-    readonly runner: ProcessRunner,
-    readonly manager: CameraManager,
     readonly session: TetherSession,
     private settings: TetherSettings,
     readonly previewDir: string,
-    /** The cross-window camera lock the manager uses; the UI reaches it only to Take Over. */
-    readonly lock: CameraLock,
   ) {}
 
   static async create(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<TetherHost> {
@@ -81,7 +77,7 @@ export class TetherHost implements vscode.Disposable {
     const sessionLog = (e: { level: 'info' | 'warn' | 'error'; message: string }): void => log[e.level](e.message);
     let session: TetherSession;
     try {
-      session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog });
+      session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog, lock });
     } catch (err) {
       log.error(`Cannot open the roll folder: ${(err as Error).message}`);
       settingsError ??= new CameraError(
@@ -91,11 +87,11 @@ export class TetherHost implements vscode.Disposable {
         ['openSettings'],
       );
       await store.openRoll(DEFAULT_ROLL).catch(() => undefined);
-      session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog }).catch(() => {
+      session = await TetherSession.open(manager, store, identityOf(settings), { log: sessionLog, lock }).catch(() => {
         throw settingsError;
       });
     }
-    const host = new TetherHost(context, log, runner, manager, session, settings, previewDir, lock);
+    const host = new TetherHost(context, log, session, settings, previewDir);
     host.settingsError = settingsError;
     if (settingsError) log.error(settingsError.message);
     host.disposables.push(vscode.workspace.onDidChangeConfiguration((e) => affectsTether(e) && void host.reload()));
@@ -129,15 +125,15 @@ export class TetherHost implements vscode.Disposable {
       const settings = readSettings();
       this.settingsError = undefined;
       this.settings = settings;
-      this.manager.configure(
-        managerSettingsFrom(settings, {
+      await this.session.reconfigure({
+        manager: managerSettingsFrom(settings, {
           simulatorScript: this.context.asAbsolutePath(path.join('dist', 'simulator.js')),
           previewDir: this.previewDir,
         }),
-      );
-      this.session.store.configure(settings.outputFolder, settings.filenamePattern);
-      this.session.setIdentity(identityOf(settings));
-      await this.session.refreshRoll();
+        outputFolder: settings.outputFolder,
+        filenamePattern: settings.filenamePattern,
+        identity: identityOf(settings),
+      });
       // A different output folder may hold what a crashed window left there (told via `recovered`).
       void this.session.recoverOrphans();
       this.reloaded.fire();
@@ -164,8 +160,7 @@ export class TetherHost implements vscode.Disposable {
     this.disposed ??= (async () => {
       for (const d of this.disposables) d.dispose();
       this.reloaded.dispose();
-      this.session.dispose();
-      await this.manager.dispose();
+      await this.session.close();
       await fs.promises.rm(this.previewDir, { recursive: true, force: true });
     })();
     return this.disposed;

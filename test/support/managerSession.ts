@@ -19,6 +19,8 @@ export interface ManagerSession {
   session: TetherSession;
   /** Every log line of the manager, as "level: message". */
   logs: string[];
+  /** The camera lock the manager uses (the session inspects and takes it over). */
+  lock: CameraLock;
   /** Disposes the session and the manager (its children killed and awaited, the lock released). */
   close(): Promise<void>;
 }
@@ -46,15 +48,13 @@ export async function openManagerSession(opts: {
   const logs: string[] = [];
   manager.on('log', (e) => logs.push(`${e.level}: ${e.message}`));
   const store = new CaptureStore(opts.output, parseFilenamePattern('frame-{frame:04}'), opts.roll ?? 'roll-1');
-  const session = await TetherSession.open(manager, store, opts.identity);
+  const session = await TetherSession.open(manager, store, opts.identity, { lock });
   return {
     runner,
     manager,
     session,
+    lock,
     logs,
-    close: async () => {
-      session.dispose();
-      await manager.dispose();
-    },
+    close: () => session.close(),
   };
 }

@@ -77,8 +77,9 @@ describe('Live view through the manager (simulator)', function () {
     );
     frames = [];
     statuses = [];
-    manager.on('liveFrame', (f) => frames.push(f));
-    manager.on('liveView', (s) => statuses.push(s));
+    // Through the session, as the panel gets them.
+    session.on('liveFrame', (f) => frames.push(f));
+    session.on('liveView', (s) => statuses.push(s));
     sampler = new ProcessSampler(NAMES).start();
   }
 
