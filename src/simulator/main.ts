@@ -22,6 +22,8 @@ import {
   GP_ERROR_UNKNOWN_PORT,
 } from './cli/gpError';
 import { captureMovie } from './camera/liveStream';
+import { pressShutter } from './camera/shutterPresses';
+import { waitEvent } from './camera/waitEvent';
 import {
   autoDetectText,
   contextErrorBlock,
@@ -108,6 +110,12 @@ async function main(argv: readonly string[]): Promise<never> {
   }
   if (config.garbage) {
     emitGarbage(session);
+    return session.exit(0);
+  }
+
+  // Simulator-only: the body's own shutter button, pressed without claiming the camera.
+  if (argv.length === 1 && argv[0] === '--press-shutter') {
+    pressShutter(dir);
     return session.exit(0);
   }
 
@@ -283,6 +291,11 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number> {
         return await captureImage(gp, true);
       case 'capture-movie':
         return await captureMovie(gp, o.value);
+      case 'wait-event':
+        return await waitEvent(gp, false, o.value);
+      case 'wait-event-and-download':
+      case 'capture-tethered':
+        return await waitEvent(gp, true, o.value);
       case 'list-config':
       case 'list-all-config':
         await listConfig(gp);

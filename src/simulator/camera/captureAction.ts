@@ -78,7 +78,7 @@ async function saveCaptured(gp: GpContext, file: CameraFile, download: boolean):
 }
 
 /** save_file_to_file(): the file's bytes to stdout (--stdout) or to a file named from --filename. */
-async function getFile(gp: GpContext, file: CameraFile): Promise<void> {
+export async function getFile(gp: GpContext, file: CameraFile): Promise<void> {
   // gphoto2 first downloads into a temp file made with mkstemp() in the working folder; where it
   // may not write, that fails before anything else (recorded on 2.5.28 as "Permission denied").
   if (!writable(process.cwd())) throw new GpError(GP_ERROR, 'Permission denied');

@@ -33,7 +33,7 @@ export class SimCamera {
   constructor(
     private readonly session: Session,
     readonly config: SimConfig,
-    private readonly dir: string,
+    readonly dir: string,
     private readonly selection: Selection,
   ) {}
 
@@ -68,12 +68,11 @@ export class SimCamera {
   }
 
   /** One exposure: the number is used up (and persisted) even if a later download fails, like on a real card. */
-  shoot(): CameraFile[] {
+  shoot(mtime: Date = new Date()): CameraFile[] {
     const n = this.current.nextImage;
     this.current.nextImage = n + 1;
     writeState(this.dir, this.current);
     const { folder, stem } = cameraFileFor(n);
-    const mtime = new Date();
     const { captureWidth: w, captureHeight: h, jpegQuality: q } = this.config;
     const jpg: CameraFile = { folder, name: `${stem}.JPG`, data: encodeJpeg(renderStill(w, h, stem, mtime), q), mtime };
     if (!this.config.raw) return [jpg];

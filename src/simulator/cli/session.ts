@@ -16,10 +16,25 @@ export class CancelledError extends Error {
 export class Session {
   quiet = false;
   lock: DeviceLock | undefined;
+  /** gphoto2's `capture_now`: set by SIGUSR1, read (and cleared) by the event wait. */
+  captureNow = false;
+  /** gphoto2's `end_next`: set by SIGUSR2, read (and cleared) by the event wait. */
+  endNext = false;
   private signals = 0;
   private readonly wakers = new Set<() => void>();
+  private readonly userSignalWakers = new Set<() => void>();
 
   constructor(readonly argv: readonly string[]) {
+    // gphoto2 installs its SIGUSR1/SIGUSR2 handlers first thing in main(): they only set a flag.
+    // (Node would otherwise start its inspector on SIGUSR1 and die on SIGUSR2.)
+    process.on('SIGUSR1', () => {
+      this.captureNow = true;
+      for (const wake of [...this.userSignalWakers]) wake();
+    });
+    process.on('SIGUSR2', () => {
+      this.endNext = true;
+      for (const wake of [...this.userSignalWakers]) wake();
+    });
     // Last resort for exits that bypass exit(): never leave our own lock behind.
     process.on('exit', () => this.lock?.release());
     // A reader that went away (closed pipe) must not crash us with an unhandled 'error' event.
@@ -81,6 +96,12 @@ export class Session {
       if (ms > 0) timer = setTimeout(done, ms);
       else timer = setInterval(() => undefined, 1 << 30); // keeps the event loop alive while waiting forever
     });
+  }
+
+  /** Calls `wake` at the next SIGUSR1/SIGUSR2; returns the function that unregisters it. */
+  onUserSignal(wake: () => void): () => void {
+    this.userSignalWakers.add(wake);
+    return () => this.userSignalWakers.delete(wake);
   }
 
   exit(code: number): never {
