@@ -27,8 +27,17 @@ interface FixtureFile {
   jpeg?: boolean;
 }
 
+/** A signal the recorder sent: after a stdout line appeared `count` times, or `afterMs` after the previous one. */
+interface FixtureSignal {
+  signal: NodeJS.Signals;
+  afterLine?: string;
+  count?: number;
+  afterMs?: number;
+}
+
 interface Fixture {
   name: string;
+  signals: FixtureSignal[];
   args: string[];
   exitCode: number | null;
   signal: string | null;
@@ -128,8 +137,19 @@ function parseFixture(name: string, raw: unknown): Fixture {
       return { path: f.path, type: f.type, ...(f.type === 'file' ? { jpeg: f.jpeg === true } : {}) };
     });
   }
+  const signals = raw.signals === undefined ? [] : raw.signals;
+  if (!Array.isArray(signals)) throw new Error(`${name}: signals`);
   return {
     name,
+    signals: signals.map((x: unknown, i): FixtureSignal => {
+      if (!isRecord(x) || typeof x.signal !== 'string') throw new Error(`${name}: signals[${i}]`);
+      return {
+        signal: x.signal as NodeJS.Signals,
+        afterLine: optional<string>(x.afterLine, 'string', `${name}: signals[${i}].afterLine`),
+        count: optional<number>(x.count, 'number', `${name}: signals[${i}].count`),
+        afterMs: optional<number>(x.afterMs, 'number', `${name}: signals[${i}].afterMs`),
+      };
+    }),
     args: stringArray(args, `${name}: args`),
     exitCode,
     signal,
@@ -207,6 +227,31 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
+/** Sends the fixture's signals the way capture-fixtures.mjs did. */
+function sendSignals(
+  child: { kill(signal: NodeJS.Signals): boolean; stdout: NodeJS.ReadableStream | null },
+  signals: readonly FixtureSignal[],
+): void {
+  let elapsed = 0;
+  for (const s of signals.filter((x) => x.afterMs !== undefined)) {
+    elapsed += s.afterMs ?? 0;
+    setTimeout(() => child.kill(s.signal), elapsed);
+  }
+  const byLine = signals.filter((x) => x.afterLine !== undefined);
+  if (byLine.length === 0 || !child.stdout) return;
+  let seen = '';
+  let next = 0;
+  child.stdout.on('data', (chunk: Buffer | string) => {
+    seen += chunk.toString();
+    while (next < byLine.length) {
+      const s = byLine[next];
+      if (seen.split(s.afterLine ?? '').length - 1 < (s.count ?? 1)) break;
+      child.kill(s.signal);
+      next++;
+    }
+  });
+}
+
 /** Runs one fixture's command live, the way capture-fixtures.mjs produced it. Never rejects. */
 async function runLive(fixture: Fixture, vcamera: VcameraGphoto2 | undefined, home: string): Promise<LiveRun> {
   const tmp = tempDir('camera-tether-gp2-live-');
@@ -227,9 +272,13 @@ async function runLive(fixture: Fixture, vcamera: VcameraGphoto2 | undefined, ho
       for (const p of [tmp, home, ...fs.readdirSync(tmp).map((f) => path.join(tmp, f))])
         fs.chownSync(p, NOBODY, NOBODY);
     }
-    const result = await execa(
-      GPHOTO2_BINARY,
-      fixture.args.map((a) => a.replaceAll('<TMP>', tmp)),
+    // Signalled fixtures wait for stdout lines, which gphoto2 only flushes into a pipe line by line
+    // under `stdbuf -oL` (as the recorder ran it).
+    const byLine = fixture.signals.some((x) => x.afterLine !== undefined);
+    const liveArgs = fixture.args.map((a) => a.replaceAll('<TMP>', tmp));
+    const subprocess = execa(
+      byLine ? '/usr/bin/stdbuf' : GPHOTO2_BINARY,
+      byLine ? ['-oL', GPHOTO2_BINARY, ...liveArgs] : liveArgs,
       {
         cwd: vcamera ? vcamera.cwd : tmp,
         env: {
@@ -249,6 +298,8 @@ async function runLive(fixture: Fixture, vcamera: VcameraGphoto2 | undefined, ho
         ...(fixture.runAsNobody ? { uid: NOBODY, gid: NOBODY } : {}),
       },
     );
+    sendSignals(subprocess, fixture.signals);
+    const result = await subprocess;
     const stdoutBytes = Buffer.from(result.stdout);
     const changedSetupFiles = [...setupHashes]
       .filter(([name, hash]) => sha256(fs.readFileSync(path.join(tmp, name))) !== hash)
@@ -404,9 +455,10 @@ describe('gphoto2 fixtures: live /usr/bin/gphoto2 against the virtual camera', f
       const home = tempDir('camera-tether-gp2-home-');
       const vcamera = vcameraGphoto2({ home });
       if (!vcamera) continue;
-      const downloads = /--capture-image-and-download|--capture-preview|--get-(?:file|all-files)/.test(
-        fixture.args.join(' '),
-      );
+      const downloads =
+        /--capture-image-and-download|--capture-preview|--capture-tethered|--get-(?:file|all-files)/.test(
+          fixture.args.join(' '),
+        );
       const noDownloads = downloads && !fixture.runAsNobody ? vcameraDownloadsUnavailableReason(vcamera) : undefined;
       if (noDownloads !== undefined) {
         cannotRun.set(fixture.name, noDownloads);
