@@ -108,14 +108,14 @@ async function main(argv: readonly string[]): Promise<never> {
     session.err(`gphoto2-sim: ${err instanceof SimConfigError ? err.message : (err as Error).message}\n`);
     return session.exit(2);
   }
-  if (config.garbage) {
-    emitGarbage(session);
-    return session.exit(0);
-  }
-
   // Simulator-only: the body's own shutter button, pressed without claiming the camera.
   if (argv.length === 1 && argv[0] === '--press-shutter') {
     pressShutter(dir);
+    return session.exit(0);
+  }
+
+  if (config.garbage) {
+    emitGarbage(session);
     return session.exit(0);
   }
 
