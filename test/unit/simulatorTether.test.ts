@@ -210,6 +210,22 @@ describe('gphoto2 simulator: tethered capture (--capture-tethered, --press-shutt
       });
     }
 
+    it('vcamera-capture-tethered-existing-target: a download that meets an existing file ends the wait with -1, exit 1', async () => {
+      const fixture = loadFixture('vcamera-capture-tethered-existing-target');
+      const sim = newSim();
+      fs.writeFileSync(path.join(sim.cwd, 'IMG_0001.JPG'), 'old contents\n');
+      const run = sim.start([...SELECT, '--capture-tethered', '--filename', `${sim.cwd}/%f.%C`]);
+      await replaySignals(run, fixture.signals ?? []);
+      const r = await run.done;
+      assert.strictEqual(r.code, fixture.exitCode, r.stderr);
+      // Up to the debug paragraph, whose echoed command line names another camera and port.
+      const head = (text: string): string => text.slice(0, text.indexOf('For debugging messages'));
+      assert.strictEqual(head(normalise(r.stdout, sim.cwd)), head(normalise(fixture.stdout, '<TMP>')));
+      assert.ok(r.stdout.includes('For debugging messages, please use the --debug option.'), r.stdout);
+      assert.strictEqual(r.stderr, fixture.stderr);
+      assert.strictEqual(fs.readFileSync(path.join(sim.cwd, 'IMG_0001.JPG'), 'utf8'), 'old contents\n');
+    });
+
     it('vcamera-capture-tethered-2s: the time-bounded form ends by itself after 2 s, exit 0', async () => {
       const fixture = loadFixture('vcamera-capture-tethered-2s');
       const sim = newSim();
