@@ -346,6 +346,20 @@ describe('gphoto2 simulator: tethered capture (--capture-tethered, --press-shutt
       assert.deepStrictEqual(files(sim.out), []);
       assert.deepStrictEqual(files(path.join(sim.home, 'card')), ['IMG_0001.JPG.json'], 'still on the card');
     });
+    it('SIGKILL mid-download: the picture is not lost, it stays on the card (not reported again)', async () => {
+      const sim = newSim({ transferMs: 5000 });
+      const run = sim.listen();
+      await until('the wait', () => run.stdout().includes(WAITING));
+      await sim.press();
+      await until('the download', () => run.stdout().includes('Saving file as'));
+      run.child.kill('SIGKILL');
+      await run.done;
+      assert.deepStrictEqual(files(path.join(sim.home, 'presses')), []);
+      assert.deepStrictEqual(files(path.join(sim.home, 'card')), ['IMG_0001.JPG.json']);
+      const next = await sim.run([...SELECT, '--capture-tethered=100ms', '--filename', `${sim.out}/%f.%C`]);
+      assert.strictEqual(next.code, 0, next.stderr);
+      assert.ok(!next.stdout.includes('Saving file as'), next.stdout);
+    });
   });
 
   describe('the body shutter (--press-shutter)', () => {

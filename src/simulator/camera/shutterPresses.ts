@@ -7,9 +7,9 @@
  * so it alone writes state.json) and reports its files as "file added" events. With no listener
  * running the records stay, like pictures on the card, and the next listener reports them.
  *
- * Files reported to a session that were not downloaded and deleted (`--keep`, `--keep-raw`,
- * `--wait-event`, a failed download) are recorded in `card/` and never reported again, as a real
- * body does not announce an old file twice.
+ * Each file reported to a session is recorded in `card/` until that session has downloaded and
+ * deleted it; what stays there (`--keep`, `--keep-raw`, `--wait-event`, a failed download, a killed
+ * session) is never reported again, as a real body does not announce an old file twice.
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -50,8 +50,8 @@ export function pendingPresses(stateDir: string): string[] {
   }
 }
 
-/** Takes one press out of the queue; returns when it was made (undefined if another took it). */
-export function takePress(stateDir: string, name: string): Date | undefined {
+/** When a queued press was made; undefined if it is gone (another session took it). */
+export function readPress(stateDir: string, name: string): Date | undefined {
   const file = path.join(pressesDir(stateDir), name);
   let time = Date.now();
   try {
@@ -60,16 +60,28 @@ export function takePress(stateDir: string, name: string): Date | undefined {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
   }
-  fs.rmSync(file, { force: true });
   return new Date(time);
 }
 
-/** Records a file reported to a session but left on the card (not downloaded and deleted). */
+export function removePress(stateDir: string, name: string): void {
+  fs.rmSync(path.join(pressesDir(stateDir), name), { force: true });
+}
+
+/**
+ * Records a file the camera has reported to a session: it is on the card until the session has
+ * downloaded and deleted it (then removeFromCard), so a session killed mid-download loses nothing.
+ */
 export function keepOnCard(stateDir: string, folder: string, name: string, mtime: Date): void {
   const dir = cardDir(stateDir);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const record = `${JSON.stringify({ folder, name, time: mtime.getTime() })}\n`;
-  fs.writeFileSync(path.join(dir, `${name}.json`), record, { mode: 0o600 });
+  const tmp = path.join(dir, `.${name}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, record, { mode: 0o600 });
+  fs.renameSync(tmp, path.join(dir, `${name}.json`));
+}
+
+export function removeFromCard(stateDir: string, name: string): void {
+  fs.rmSync(path.join(cardDir(stateDir), `${name}.json`), { force: true });
 }
 
 /**

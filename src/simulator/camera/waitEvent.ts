@@ -14,7 +14,7 @@ import { DEVICE_BUSY_MESSAGE, NO_FOCUS_MESSAGE, STORE_FULL_MESSAGE } from '../cl
 import { CancelledError } from '../cli/session';
 import { getFile } from './captureAction';
 import type { CameraFile } from './simCamera';
-import { keepOnCard, pendingPresses, takePress, watchPresses } from './shutterPresses';
+import { keepOnCard, pendingPresses, readPress, removeFromCard, removePress, watchPresses } from './shutterPresses';
 
 export type WaitMode =
   | { kind: 'events'; events: number }
@@ -131,7 +131,6 @@ export async function waitEvent(gp: GpContext, download: boolean, arg: string | 
     const isJpeg = file.name.includes('.jpg') || file.name.includes('.JPG');
     if (!download || (flags.keepRaw && !isJpeg)) {
       session.out(`FILEADDED ${file.name} ${file.folder}\n`);
-      keepOnCard(camera.dir, file.folder, file.name, file.mtime);
       if (found('FILEADDED')) {
         session.out(EVENT_FOUND);
         return 0;
@@ -141,7 +140,6 @@ export async function waitEvent(gp: GpContext, download: boolean, arg: string | 
     try {
       await getFile(gp, file);
     } catch (err) {
-      keepOnCard(camera.dir, file.folder, file.name, file.mtime);
       if (err instanceof CancelledError) {
         session.err('ERROR: Could not get image.\n');
         throw err;
@@ -152,7 +150,7 @@ export async function waitEvent(gp: GpContext, download: boolean, arg: string | 
       return err.code;
     }
     // Deleted from the card without a line (delete_file_action prints nothing); --keep keeps it.
-    if (flags.keep) keepOnCard(camera.dir, file.folder, file.name, file.mtime);
+    if (!flags.keep) removeFromCard(camera.dir, file.name);
     if (found('FILEADDED')) {
       session.out(EVENT_FOUND);
       return 0;
@@ -169,7 +167,7 @@ async function captureInWait(gp: GpContext): Promise<CameraFile[]> {
     if (camera.config.busy) throw new GpError(GP_ERROR_CAMERA_BUSY, DEVICE_BUSY_MESSAGE);
     if (camera.config.cardFull) throw new GpError(GP_ERROR_NO_MEMORY, STORE_FULL_MESSAGE);
     if (camera.config.captureFailsExitZero) throw new GpError(GP_ERROR, NO_FOCUS_MESSAGE);
-    return camera.shoot();
+    return onCard(gp, camera.shoot());
   } catch (err) {
     if (!(err instanceof GpError)) throw err;
     gp.printContext(err);
@@ -209,11 +207,19 @@ async function waitForEvent(gp: GpContext, ms: number, queued: CameraFile[]): Pr
 function takeOldestPress(gp: GpContext, queued: CameraFile[]): CameraFile | undefined {
   const { camera } = gp;
   for (const name of pendingPresses(camera.dir)) {
-    const when = takePress(camera.dir, name);
+    const when = readPress(camera.dir, name);
     if (when === undefined) continue;
-    const files = camera.shoot(when);
+    // Numbered, then on the card, then out of the queue: a kill in between never loses the picture.
+    const files = onCard(gp, camera.shoot(when));
+    removePress(camera.dir, name);
     queued.push(...files.slice(1));
     return files[0];
   }
   return undefined;
+}
+
+/** The files of one exposure, recorded on the card until downloaded and deleted. */
+function onCard(gp: GpContext, files: CameraFile[]): CameraFile[] {
+  for (const f of files) keepOnCard(gp.camera.dir, f.folder, f.name, f.mtime);
+  return files;
 }
