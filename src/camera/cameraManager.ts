@@ -644,42 +644,22 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     // Files gphoto2 saved outside the staging folder are rescued like those inside it.
     const complete = [...(await listDownloaded(stagingDir)), ...astray].filter((f) => f.complete);
     if (complete.length === 0) return { error: result, keepStaging: false };
-    if (!request.rescue)
-      return {
-        error: new CameraError(
-          result.kind,
-          `${result.message} The image that arrived stays in ${stagingDir}.`,
-          result.details,
-          [...result.actions],
-        ),
-        keepStaging: true,
-      };
+    // The same error, with where the images that arrived are now.
+    const saying = (where: string): CameraError =>
+      new CameraError(result.kind, `${result.message} ${where}`, result.details, [...result.actions]);
+    const staysInStaging = { error: saying(`The image that arrived stays in ${stagingDir}.`), keepStaging: true };
+    if (!request.rescue) return staysInStaging;
     try {
       const kept = await request.rescue(complete);
       this.log('warn', `Kept ${complete.length} downloaded file(s) of the failed capture in ${kept}.`);
-      return {
-        error: new CameraError(
-          result.kind,
-          `${result.message} The ${complete.length === 1 ? 'image that arrived was' : 'images that arrived were'} kept in ${kept}.`,
-          result.details,
-          [...result.actions],
-        ),
-        keepStaging: false,
-      };
+      const what = complete.length === 1 ? 'image that arrived was' : 'images that arrived were';
+      return { error: saying(`The ${what} kept in ${kept}.`), keepStaging: false };
     } catch (rescueErr) {
       this.log(
         'error',
         `Could not move the downloaded files out of ${stagingDir}: ${(rescueErr as Error).message}; they stay there.`,
       );
-      return {
-        error: new CameraError(
-          result.kind,
-          `${result.message} The image that arrived stays in ${stagingDir}.`,
-          result.details,
-          [...result.actions],
-        ),
-        keepStaging: true,
-      };
+      return staysInStaging;
     }
   }
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import type { FixtureSignal } from '../support/fixtures';
 import {
   GPHOTO2_BINARY,
   vcameraDownloadsUnavailableReason,
@@ -25,14 +26,6 @@ interface FixtureFile {
   path: string;
   type: 'dir' | 'file';
   jpeg?: boolean;
-}
-
-/** A signal the recorder sent: after a stdout line appeared `count` times, or `afterMs` after the previous one. */
-interface FixtureSignal {
-  signal: NodeJS.Signals;
-  afterLine?: string;
-  count?: number;
-  afterMs?: number;
 }
 
 interface Fixture {

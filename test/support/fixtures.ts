@@ -3,6 +3,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { PROJECT_ROOT } from './simulatorHarness';
 
+/** A signal the recorder sent: after a stdout line appeared `count` times, or `afterMs` after the previous one. */
+export interface FixtureSignal {
+  signal: NodeJS.Signals;
+  afterLine?: string;
+  count?: number;
+  afterMs?: number;
+}
+
 export interface Gphoto2Fixture {
   args: string[];
   exitCode: number | null;

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as jpeg from 'jpeg-js';
+import type { FixtureSignal } from '../support/fixtures';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 const SIMULATOR = path.join(PROJECT_ROOT, 'dist', 'simulator.js');
@@ -49,13 +50,6 @@ interface Sim {
   /** `--press-shutter`; resolves when the press is recorded (the process has exited 0). */
   press(): Promise<void>;
   listen(extra?: string[], opts?: { stdin?: string }): Running;
-}
-
-interface FixtureSignal {
-  signal: NodeJS.Signals;
-  afterLine?: string;
-  count?: number;
-  afterMs?: number;
 }
 
 interface Fixture {
