@@ -1,6 +1,7 @@
 /** Real gphoto2 output captured on Debian (test/fixtures/gphoto2, see its README). */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { ProcessOutcome } from '../../src/camera/gphoto2';
 import { PROJECT_ROOT } from './simulatorHarness';
 
 /** A signal the recorder sent: after a stdout line appeared `count` times, or `afterMs` after the previous one. */
@@ -27,14 +28,7 @@ export function fixture(name: string): Gphoto2Fixture {
 }
 
 /** The fixture as a finished process, for classifyOutcome. */
-export function outcomeOf(f: Gphoto2Fixture): {
-  exitCode?: number;
-  signal?: string;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  cancelled: boolean;
-} {
+export function outcomeOf(f: Gphoto2Fixture): ProcessOutcome {
   return {
     exitCode: f.exitCode ?? undefined,
     signal: f.signal ?? undefined,
