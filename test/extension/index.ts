@@ -26,7 +26,11 @@ export function run(): Promise<void> {
   // This file is out/test/extension/index.js; the suites are compiled next to it.
   // `npm run bench:webview` runs the benchmark suites in bench/ through the same host instead.
   const folder = path.join(__dirname, process.env.CAMERA_TETHER_TEST_SUITE === 'bench' ? 'bench' : 'suite');
-  const files = suiteFiles(folder);
+  // CAMERA_TETHER_TEST_FILES=liveView,commands runs only the suites whose file names contain one of these.
+  const only = (process.env.CAMERA_TETHER_TEST_FILES ?? '').split(',').filter((s) => s.trim() !== '');
+  const files = suiteFiles(folder).filter(
+    (f) => only.length === 0 || only.some((o) => path.basename(f).includes(o.trim())),
+  );
   if (files.length === 0) {
     return Promise.reject(new Error(`no test files (*.test.js) under ${folder}`));
   }
