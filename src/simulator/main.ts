@@ -10,6 +10,7 @@ import { randomBytes } from 'crypto';
 import { parseArgs } from './cli/args';
 import type { ParsedOption } from './cli/args';
 import { captureImage } from './camera/captureAction';
+import { getCardFile, listFiles } from './camera/cardFiles';
 import { getConfig, listConfig, setConfig } from './camera/configTree';
 import { GpContext } from './cli/gpContext';
 import type { Flags } from './cli/gpContext';
@@ -158,6 +159,7 @@ async function main(argv: readonly string[]): Promise<never> {
     skipExisting: false,
     keep: false,
     keepRaw: false,
+    parsable: false,
     debug,
   };
   const selection: Selection = {};
@@ -188,8 +190,10 @@ async function main(argv: readonly string[]): Promise<never> {
         flags.keepRaw = true;
         break;
       case 'quiet':
-      case 'parsable':
         flags.quiet = true;
+        break;
+      case 'parsable':
+        flags.quiet = flags.parsable = true;
         break;
       case 'stdout':
         flags.quiet = flags.stdout = true;
@@ -296,6 +300,17 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number> {
       case 'wait-event-and-download':
       case 'capture-tethered':
         return await waitEvent(gp, true, o.value);
+      case 'list-files':
+        await listFiles(gp, gp.flags.parsable);
+        return 0;
+      case 'get-file':
+        // A camera path (what Camera Tether passes); a number range is not modelled.
+        if (/^[\d-]+$/.test(o.value ?? '')) {
+          await camera.ensureOpen();
+          return GP_ERROR_NOT_SUPPORTED;
+        }
+        await getCardFile(gp, o.value ?? '');
+        return 0;
       case 'list-config':
       case 'list-all-config':
         await listConfig(gp);

@@ -373,21 +373,55 @@ describe('gphoto2 simulator: tethered capture (--capture-tethered, --press-shutt
       assert.ok(!r.stdout.includes('New file is in location') && !r.stdout.includes('Deleting file'), r.stdout);
     });
 
-    it('presses while nobody listens stay on the card (other commands leave them) and the next listener downloads them', async () => {
+    it('presses while nobody listens are on the card, never announced: the next listener ignores them; --list-files shows them and --get-file downloads them (they stay)', async () => {
       const sim = newSim();
       await sim.press();
       await sim.press();
       assert.strictEqual(files(path.join(sim.home, 'presses')).length, 2);
       const summary = await sim.run([...SELECT, '--summary']);
       assert.strictEqual(summary.code, 0, summary.stderr);
-      assert.strictEqual(files(path.join(sim.home, 'presses')).length, 2, 'still on the card');
-      const run = sim.listen();
-      await until('both files', () => count(run.stdout(), 'Saving file as') === 2);
-      run.child.kill('SIGUSR2');
+      // A real body sends no event to a USB session that did not exist when it shot.
+      const run = sim.start([...SELECT, '--capture-tethered=1s', '--filename', `${sim.out}/%f.%C`]);
       const r = await run.done;
       assert.strictEqual(r.code, 0, r.stderr);
-      assert.deepStrictEqual(files(sim.out), ['IMG_0001.JPG', 'IMG_0002.JPG']);
-      assert.deepStrictEqual(files(path.join(sim.home, 'presses')), [], 'downloaded and deleted');
+      assert.strictEqual(count(r.stdout, 'Saving file as'), 0, r.stdout);
+      assert.deepStrictEqual(files(path.join(sim.home, 'presses')), [], 'filed on the card');
+      const listed = await sim.run([...SELECT, '--quiet', '--list-files', '--parsable']);
+      assert.strictEqual(listed.code, 0, listed.stderr);
+      const lines = listed.stdout.trimEnd().split('\n');
+      assert.strictEqual(lines.length, 2, listed.stdout);
+      for (const [i, line] of lines.entries())
+        assert.match(
+          line,
+          new RegExp(
+            `^FILENAME='/store_00010001/DCIM/100SIMUL/IMG_000${i + 1}\\.JPG' PERMS=rd FILESIZE= *\\d+ FILETYPE=image/jpeg FILEMTIME=\\d+$`,
+          ),
+        );
+      const paths = lines.map((l) => l.slice(10, l.indexOf("'", 10)));
+      const got = await sim.run([...SELECT, '--filename', `${sim.out}/%f.%C`, ...paths.map((p) => `--get-file=${p}`)]);
+      assert.strictEqual(got.code, 0, got.stderr);
+      assert.strictEqual(
+        got.stdout,
+        `Saving file as ${sim.out}/IMG_0001.JPG\nSaving file as ${sim.out}/IMG_0002.JPG\n`,
+      );
+      assert.ok(isCompleteJpeg(path.join(sim.out, 'IMG_0002.JPG')));
+      const again = await sim.run([...SELECT, '--quiet', '--list-files', '--parsable']);
+      assert.strictEqual(again.stdout, listed.stdout, 'get-file leaves them on the card');
+    });
+
+    it('--get-file of a path not on the card: -108 File not found, exit 1 (as vcamera)', async () => {
+      const sim = newSim();
+      const r = await sim.run([...SELECT, '--get-file', '/store_00010001/DCIM/100SIMUL/IMG_0042.JPG']);
+      assert.strictEqual(r.code, 1);
+      assert.ok(r.stderr.startsWith("*** Error (-108: 'File not found') ***"), r.stderr);
+    });
+
+    it('vcamera-list-files-parsable / vcamera-get-file-by-path: the same line shapes as the real gphoto2', async () => {
+      const listed = loadFixture('vcamera-list-files-parsable');
+      for (const line of listed.stdout.trimEnd().split('\n'))
+        assert.match(line, /^FILENAME='[^']+' PERMS=rd FILESIZE= *\d+ FILETYPE=[a-z/.-]+ FILEMTIME=\d+$/);
+      const got = loadFixture('vcamera-get-file-by-path');
+      assert.match(got.stdout, /^Saving file as <TMP>\/IMG_0002\.JPG\nSaving file as <TMP>\/IMG_0003\.JPG\n$/);
     });
 
     it('20 presses in 5 s all arrive, each a distinct file, none overwritten', async () => {

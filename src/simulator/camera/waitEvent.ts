@@ -14,6 +14,7 @@ import { DEVICE_BUSY_MESSAGE, NO_FOCUS_MESSAGE, STORE_FULL_MESSAGE } from '../cl
 import { CancelledError } from '../cli/session';
 import { getFile } from './captureAction';
 import type { CameraFile } from './simCamera';
+import { fileStalePresses } from './cardFiles';
 import { keepOnCard, pendingPresses, readPress, removeFromCard, removePress, watchPresses } from './shutterPresses';
 
 export type WaitMode =
@@ -79,6 +80,8 @@ export async function waitEvent(gp: GpContext, download: boolean, arg: string | 
   // Files the camera has announced but this loop has not handled yet (a RAW+JPEG pair's second file).
   const queued: CameraFile[] = [];
   const started = Date.now();
+  // Presses before this wait began were made while no session listened: on the card, never announced.
+  const listeningSince = process.hrtime.bigint();
   let events = 0;
   let frames = 0;
   /** gphoto2 tests its WAIT_STRING with strstr(EVENTNAME, arg): the argument must be part of the name. */
@@ -111,7 +114,7 @@ export async function waitEvent(gp: GpContext, download: boolean, arg: string | 
         leftoverMs = Math.min(leftoverMs, mode.ms - x);
       }
       try {
-        event = await waitForEvent(gp, leftoverMs, queued);
+        event = await waitForEvent(gp, leftoverMs, queued, listeningSince);
       } catch (err) {
         if (!(err instanceof GpError)) throw err;
         gp.printContext(err);
@@ -181,9 +184,15 @@ async function captureInWait(gp: GpContext): Promise<CameraFile[]> {
  * the wait at once (as measured with libgphoto2's virtual camera; a real body may take up to the
  * full second before gphoto2 looks at its flags).
  */
-async function waitForEvent(gp: GpContext, ms: number, queued: CameraFile[]): Promise<CameraEvent> {
+async function waitForEvent(
+  gp: GpContext,
+  ms: number,
+  queued: CameraFile[],
+  listeningSince: bigint,
+): Promise<CameraEvent> {
   const { session, camera } = gp;
   await camera.ensureOpen();
+  fileStalePresses(gp, listeningSince);
   if (camera.config.busy) throw new GpError(GP_ERROR_CAMERA_BUSY, DEVICE_BUSY_MESSAGE);
   let wake: () => void = () => undefined;
   const woken = new Promise<void>((resolve) => (wake = resolve));

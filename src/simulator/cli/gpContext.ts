@@ -12,6 +12,8 @@ export interface Flags {
   skipExisting: boolean;
   keep: boolean;
   keepRaw: boolean;
+  /** --parsable: --list-files prints one FILENAME= line per file. */
+  parsable: boolean;
   debug: boolean;
 }
 

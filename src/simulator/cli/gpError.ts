@@ -15,6 +15,7 @@ export const GP_ERROR_UNKNOWN_PORT = -5;
 export const GP_ERROR_NOT_SUPPORTED = -6;
 export const GP_ERROR_IO_USB_CLAIM = -53;
 export const GP_ERROR_IO_LOCK = -60;
+export const GP_ERROR_FILE_NOT_FOUND = -108;
 export const GP_ERROR_MODEL_NOT_FOUND = -105;
 export const GP_ERROR_CAMERA_BUSY = -110;
 export const GP_ERROR_CANCEL = -112;

@@ -183,6 +183,7 @@ export const RESULT_TEXTS: Readonly<Record<number, string>> = {
   [-52]: 'Could not find the requested device on the USB port',
   [-53]: 'Could not claim the USB device',
   [-105]: 'Unknown model',
+  [-108]: 'File not found',
   [-110]: 'I/O in progress',
   [-112]: 'Operation cancelled',
 };
