@@ -77,7 +77,15 @@ function renderStatus(): void {
     status.textContent = `${state.job ?? 'Working'}… ${secs} s${state.queued > 0 ? ` (${state.queued} waiting)` : ''}`;
   } else {
     status.textContent =
-      state.state === 'error' ? 'Failed (see message above)' : state.state === 'live' ? 'Live view' : 'Idle';
+      state.state === 'error'
+        ? 'Failed (see message above)'
+        : state.state === 'live'
+          ? 'Live view'
+          : state.state === 'tethering'
+            ? 'Tethered: shoot with the camera'
+            : state.tethered
+              ? 'Tethered (paused)'
+              : 'Idle';
   }
 }
 
@@ -88,6 +96,7 @@ function renderState(s: PanelState): void {
   el('captured').textContent = `${s.captured} captured`;
   el('camera').textContent = `${s.cameraModel ?? 'first detected camera'}${s.cameraPort ? ` on ${s.cameraPort}` : ''}`;
   el('sim').hidden = !s.simulated;
+  el('btn-tether').setAttribute('aria-pressed', String(s.tethered));
   for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]'))
     b.classList.toggle('busy', s.state === 'busy');
   renderStatus();
@@ -243,6 +252,7 @@ const KEYS: Record<string, () => void> = {
   p: () => command('preview'),
   t: () => command('testCapture'),
   l: () => command('liveView'),
+  b: () => command('tether'),
   i: () => toggle('invert'),
   g: () => toggle('grid'),
   z: () => toggle('zoom'),

@@ -71,6 +71,33 @@ export function captureAndDownloadArgs(
   return args;
 }
 
+/**
+ * Tethered mode: wait for the body's shutter and download every new file into `stagingDir`
+ * (`--capture-tethered`; SIGUSR1 captures inside the wait, SIGUSR2 ends it after the current download).
+ */
+export function captureTetheredArgs(selection: CameraSelection, stagingDir: string, keepOnCamera: boolean): string[] {
+  return [
+    ...selectionArgs(selection),
+    '--capture-tethered',
+    keepOnCamera ? '--keep' : '--no-keep',
+    `--filename=${path.join(escapeFilenamePattern(stagingDir), '%f.%C')}`,
+  ];
+}
+
+/** Every file on the card, one `FILENAME='<folder>/<name>' ...` line each (gphoto2 >= 2.5.28). */
+export function listCardFilesArgs(selection: CameraSelection): string[] {
+  return [...selectionArgs(selection), '--quiet', '--list-files', '--parsable'];
+}
+
+/** Downloads card files by their full camera path into `dir` (they stay on the card). */
+export function getCardFilesArgs(selection: CameraSelection, cameraPaths: readonly string[], dir: string): string[] {
+  return [
+    ...selectionArgs(selection),
+    `--filename=${path.join(escapeFilenamePattern(dir), '%f.%C')}`,
+    ...cameraPaths.map((p) => `--get-file=${p}`),
+  ];
+}
+
 /** Live view: a stream of JPEG frames on stdout until SIGINT. */
 export function captureMovieArgs(selection: CameraSelection): string[] {
   return [...selectionArgs(selection), '--capture-movie', '--stdout'];
@@ -314,6 +341,24 @@ export function parseSavedFiles(stdout: string): string[] {
 }
 
 /** Camera-side paths from `New file is in location PATH on the camera`. */
+/** Camera paths from `--list-files --parsable` (`FILENAME='/store_00010001/DCIM/100CANON/IMG_0001.JPG' PERMS=rd ...`). */
+export function parseCardFiles(stdout: string): string[] {
+  // The whole listing (a card holds thousands of files; a cut list would make old files look new),
+  // still one linear pass with indexOf and lines over 1 KB skipped.
+  const files: string[] = [];
+  let start = 0;
+  while (start < stdout.length) {
+    let end = stdout.indexOf('\n', start);
+    if (end < 0) end = stdout.length;
+    if (end - start <= MAX_LINE_CHARS && stdout.startsWith("FILENAME='", start)) {
+      const close = stdout.indexOf("'", start + 10);
+      if (close > start + 10 && close < end) files.push(stdout.slice(start + 10, close));
+    }
+    start = end + 1;
+  }
+  return files;
+}
+
 export function parseNewCameraFiles(stdout: string): string[] {
   const suffix = ' on the camera';
   return linesAfter(stdout, 'New file is in location ')
@@ -360,7 +405,7 @@ export interface ClassifyContext {
  * process can tell. Callers still verify the files: gphoto2 exits 0 after some failed captures.
  */
 export function classifyOutcome(outcome: ProcessOutcome, ctx: ClassifyContext): CameraError | undefined {
-  const stderrTail = tail(outcome.stderr);
+  const stderrTail = outputTail(outcome.stderr);
   const base = { stderrTail, exitCode: outcome.exitCode, signal: outcome.signal };
   if (outcome.spawnErrorCode === 'ENOENT') {
     return new CameraError(
@@ -500,7 +545,7 @@ function errorFromGphoto2Code(
 }
 
 /** The last non-blank lines of a stream's bounded part, for the log; an overlong line is cut, not hidden. */
-function tail(text: string, lines = 8): string {
+export function outputTail(text: string, lines = 8): string {
   const part = lastPart(text);
   const out: string[] = [];
   let end = part.length;
@@ -525,4 +570,10 @@ function describeOutput(text: string): string {
   const t = firstPart(text).trim();
   if (t === '') return 'nothing';
   return `"${t.length > 120 ? `${t.slice(0, 120)}…` : t}"`;
+}
+
+/** ` (gphoto2: "<first failure line>")` for an error message, or nothing when gphoto2 printed none. */
+export function describeFailureLine(outcome: Pick<ProcessOutcome, 'stdout' | 'stderr'>): string {
+  const line = parseFailureLines(`${outcome.stderr}\n${outcome.stdout}`)[0];
+  return line ? ` (gphoto2: "${line}")` : '';
 }

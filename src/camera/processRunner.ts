@@ -12,7 +12,8 @@ import type { Readable } from 'stream';
 import { StringDecoder } from 'string_decoder';
 import type { ProcessOutcome } from './gphoto2';
 
-export type StopSignal = 'SIGTERM' | 'SIGINT';
+/** SIGUSR2 ends gphoto2's event wait (`--capture-tethered`) after the current download, without cancelling it. */
+export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGUSR2';
 
 export interface RunOptions {
   timeoutMs: number;
@@ -49,6 +50,8 @@ export interface RunningProcess {
   readonly result: Promise<RunResult>;
   /** Asks the child to stop (signal, then SIGKILL after the grace period) and waits for its exit. */
   stop(signal?: StopSignal): Promise<RunResult>;
+  /** Sends a signal that asks for something other than stopping (SIGUSR1: gphoto2's event wait captures); false once exited. */
+  notify(signal: 'SIGUSR1'): boolean;
 }
 
 const MAX_TEXT_BUFFER = 16 * 1024 * 1024;
@@ -168,6 +171,7 @@ export class ProcessRunner {
         requestStop(signal ?? killSignal);
         return result;
       },
+      notify: (signal) => !exited && child.kill(signal),
     };
     this.running.add(handle);
     void result.finally(() => this.running.delete(handle));

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'events';
 import type { CameraLock, LockOwner, LockVerdict } from '../camera/cameraLock';
+import type { ExposureSink } from '../camera/managerTypes';
 import type {
   CameraManager,
   JobName,
@@ -13,6 +14,7 @@ import type {
   ManagerSettings,
   ManagerState,
   PreviewResult,
+  TetherStatus,
 } from '../camera/cameraManager';
 import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
@@ -58,6 +60,8 @@ export interface SessionSnapshot {
   lastCapture?: LastCapture;
   lastPreview?: PreviewResult;
   liveView: { running: boolean; wanted: boolean };
+  /** Tethered mode: `running` the listener waits for the body's shutter now; `wanted` the user turned it on. */
+  tethering: { running: boolean; wanted: boolean; exposures: number };
 }
 
 export interface SessionEvents {
@@ -69,6 +73,10 @@ export interface SessionEvents {
   liveFrame: [LiveFrame];
   /** Live view started, paused (for a capture), resumed or stopped (forwarded from the manager). */
   liveView: [LiveViewStatus];
+  /** Tethered mode started, paused, resumed, stopped or failed. */
+  tether: [TetherStatus];
+  /** Pictures taken while tethered mode was paused, found on the card (downloaded into the roll unless `downloaded` is false). */
+  foundOnCard: [{ files: string[]; downloaded: boolean }];
   /** Files a crashed window left in staging were moved to recovered/ (at open, Cleanup, or after a sweep stopped a leftover gphoto2). */
   recovered: [RecoveredFolder[]];
   /** What the session (or its store) decided on its own; same shape as the manager's log. */
@@ -105,6 +113,12 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     this.emitChanged();
   };
   private readonly onLiveFrame = (frame: LiveFrame): void => void this.emit('liveFrame', frame);
+  private readonly onTether = (status: TetherStatus): void => {
+    this.emit('tether', status);
+    this.emitChanged();
+  };
+  private readonly onFoundOnCard = (found: { files: string[]; downloaded: boolean }): void =>
+    void this.emit('foundOnCard', found);
   // A sweep that stopped something may have ended a gphoto2 a crashed window left writing into staging.
   private readonly onSweep = (report: CleanupReport): void => {
     if (report.found.length > 0) void this.recoverOrphans();
@@ -128,6 +142,8 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     manager.on('state', this.onState);
     manager.on('liveView', this.onLive);
     manager.on('liveFrame', this.onLiveFrame);
+    manager.on('tether', this.onTether);
+    manager.on('foundOnCard', this.onFoundOnCard);
     manager.on('cleanup', this.onSweep);
     store.log = (level, message) => this.emit('log', { level, message });
   }
@@ -253,7 +269,13 @@ export class TetherSession extends EventEmitter<SessionEvents> {
       lastCapture: this.lastCapture,
       lastPreview: this.lastPreview,
       liveView: this.liveView,
+      tethering: this.tethering,
     };
+  }
+
+  get tethering(): { running: boolean; wanted: boolean; exposures: number } {
+    const t = this.manager.tetherStatus;
+    return { running: t.running, wanted: t.wanted, exposures: t.exposures };
   }
 
   async detect(options?: JobOptions): Promise<DetectedCamera[]> {
@@ -276,27 +298,32 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     if (this.roll.nextFrame > MAX_FRAME) await typedAsync(() => this.store.checkNextFrameFree());
     let result: FrameResult;
     try {
-      // Checked on disk when the job runs, before gphoto2 fires: captures queued ahead of this one
-      // may have used the last frame number, or the counter file changed.
-      const makeStagingDir = async (): Promise<string> => {
-        typed(() => this.store.checkFramesCanBeNamed());
-        await typedAsync(() => this.store.checkNextFrameFree());
-        return this.store.newStagingDir();
-      };
-      result = await this.manager.capture(
-        {
-          job: 'capture',
-          makeStagingDir,
-          commit: (files) => this.store.commitFrame(files),
-          rescue: (files) => this.store.rescue(files),
-        },
-        options,
-      );
+      result = await this.manager.capture({ job: 'capture', ...this.frameSink() }, options);
     } catch (err) {
       await this.refreshRollQuietly();
       throw err;
     }
-    // The files are in the roll: from here on nothing may report the capture as failed.
+    await this.framed(result);
+    return result;
+  }
+
+  /** Where an exposure for the roll goes, from an app capture or the body's shutter. */
+  private frameSink(): ExposureSink<FrameResult> {
+    return {
+      // Checked on disk when the job runs, before gphoto2 fires: captures queued ahead of this one
+      // may have used the last frame number, or the counter file changed.
+      makeStagingDir: async () => {
+        typed(() => this.store.checkFramesCanBeNamed());
+        await typedAsync(() => this.store.checkNextFrameFree());
+        return this.store.newStagingDir();
+      },
+      commit: (files) => this.store.commitFrame(files),
+      rescue: (files) => this.store.rescue(files),
+    };
+  }
+
+  /** The files are in the roll: from here on nothing may report the capture as failed. */
+  private async framed(result: FrameResult): Promise<void> {
     this.lastCapture = { frame: result.frame, files: result.files, test: false, at: new Date().toISOString() };
     try {
       this.emit('frameCaptured', result);
@@ -307,7 +334,33 @@ export class TetherSession extends EventEmitter<SessionEvents> {
       });
     }
     await this.refreshRollQuietly();
-    return result;
+  }
+
+  /**
+   * Tethered mode on: every picture taken with the body's shutter (or a cable release) lands in the
+   * roll with the next frame number, like an app capture. Live view stops first. Resolves once the
+   * camera is listened to.
+   */
+  startTethering(options?: JobOptions): Promise<void> {
+    const sink = this.frameSink();
+    return this.manager.startTethering(
+      {
+        makeStagingDir: () => this.store.newStagingDir(),
+        commit: async (files) => {
+          // A body exposure must never be refused: when the roll cannot name it, it is kept in recovered/.
+          await typedAsync(() => this.store.checkNextFrameFree());
+          const result = await sink.commit(files);
+          await this.framed(result);
+          return result;
+        },
+        rescue: sink.rescue,
+      },
+      options,
+    );
+  }
+
+  stopTethering(): Promise<void> {
+    return this.manager.stopTethering();
   }
 
   private async refreshRollQuietly(): Promise<void> {
@@ -379,6 +432,8 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     this.manager.off('state', this.onState);
     this.manager.off('liveView', this.onLive);
     this.manager.off('liveFrame', this.onLiveFrame);
+    this.manager.off('tether', this.onTether);
+    this.manager.off('foundOnCard', this.onFoundOnCard);
     this.manager.off('cleanup', this.onSweep);
     this.store.log = () => undefined;
     this.removeAllListeners();

@@ -167,6 +167,33 @@ export function registerCommands(
       'startLiveView',
     ),
 
+    startTethering: guarded(
+      'Start tethered mode',
+      async () => {
+        await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: '$(sync~spin) Starting tethered mode' },
+          () => session.startTethering(),
+        );
+        return session.tethering;
+      },
+      true,
+    ),
+
+    stopTethering: guarded('Stop tethered mode', async () => {
+      await session.stopTethering();
+      return session.tethering;
+    }),
+
+    toggleTethering: guarded(
+      'Toggle tethered mode',
+      async () => {
+        if (session.tethering.wanted) await session.stopTethering();
+        else await session.startTethering();
+        return session.tethering;
+      },
+      'startTethering',
+    ),
+
     cleanup: guarded('Cleanup', async () => {
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'Stopping camera processes' },

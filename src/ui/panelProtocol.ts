@@ -4,8 +4,15 @@
  * webview is checked here before the extension acts on it: unknown or malformed messages are dropped.
  */
 
-export type PanelCommand = 'preview' | 'capture' | 'testCapture' | 'cleanup' | 'liveView';
-export const PANEL_COMMANDS: readonly PanelCommand[] = ['preview', 'capture', 'testCapture', 'cleanup', 'liveView'];
+export type PanelCommand = 'preview' | 'capture' | 'testCapture' | 'cleanup' | 'liveView' | 'tether';
+export const PANEL_COMMANDS: readonly PanelCommand[] = [
+  'preview',
+  'capture',
+  'testCapture',
+  'cleanup',
+  'liveView',
+  'tether',
+];
 
 export type PanelErrorAction = 'cleanup' | 'showLog' | 'openSettings' | 'useSimulator' | 'retry' | 'takeOver';
 /** The button label of each error action, the same in notifications and in the panel's banner. */
@@ -20,7 +27,7 @@ export const ERROR_ACTION_LABELS: Readonly<Record<PanelErrorAction, string>> = {
 const ERROR_ACTIONS = Object.keys(ERROR_ACTION_LABELS) as PanelErrorAction[];
 
 export interface PanelState {
-  state: 'idle' | 'busy' | 'error' | 'live';
+  state: 'idle' | 'busy' | 'error' | 'live' | 'tethering';
   job?: string;
   busySince?: number;
   queued: number;
@@ -31,6 +38,9 @@ export interface PanelState {
   cameraPort?: string;
   simulated: boolean;
   outputFolder: string;
+  /** Tethered mode is on (`listening`: the listener waits for the body's shutter right now). */
+  tethered: boolean;
+  listening: boolean;
 }
 
 export interface PanelCapture {

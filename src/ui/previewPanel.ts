@@ -45,6 +45,7 @@ export const RETRY_COMMANDS: Readonly<Record<JobName, string | undefined>> = {
   testCapture: 'cameraTether.testCapture',
   cleanup: 'cameraTether.cleanup',
   liveView: 'cameraTether.startLiveView',
+  tether: 'cameraTether.startTethering',
 };
 
 export class PreviewPanel implements vscode.Disposable {
@@ -312,7 +313,12 @@ export class PreviewPanel implements vscode.Disposable {
   }
 
   private async run(command: PanelCommand): Promise<void> {
-    const id = command === 'liveView' ? 'cameraTether.toggleLiveView' : `cameraTether.${command}`;
+    const id =
+      command === 'liveView'
+        ? 'cameraTether.toggleLiveView'
+        : command === 'tether'
+          ? 'cameraTether.toggleTethering'
+          : `cameraTether.${command}`;
     // The command shows its own errors; the panel's banner follows the session state.
     await vscode.commands.executeCommand(id).then(undefined, () => undefined);
   }
@@ -342,6 +348,7 @@ export class PreviewPanel implements vscode.Disposable {
   <span class="group" role="group" aria-label="Camera">
   <button id="btn-preview" data-command="preview" title="Preview (P)" aria-keyshortcuts="P">Preview</button>
   <button id="btn-liveView" data-command="liveView" class="toggle" aria-pressed="false" title="Live view on/off (L)" aria-keyshortcuts="L">Live view</button>
+  <button id="btn-tether" data-command="tether" class="toggle" aria-pressed="false" title="Tethered mode on/off: pictures taken with the camera's own shutter land in the roll (B)" aria-keyshortcuts="B">Tethered</button>
   <button id="btn-capture" data-command="capture" class="primary" title="Capture (Space)" aria-keyshortcuts="Space">Capture</button>
   <button id="btn-testCapture" data-command="testCapture" title="Test capture, counter unchanged (T)" aria-keyshortcuts="T">Test capture</button>
   <button id="btn-cleanup" data-command="cleanup" title="Stop stray camera processes">Cleanup</button>
@@ -392,6 +399,8 @@ function toPanelState(s: SessionSnapshot): PanelState {
     cameraPort: s.camera.port,
     simulated: s.camera.simulated,
     outputFolder: path.basename(s.outputFolder),
+    tethered: s.tethering.wanted,
+    listening: s.tethering.running,
   };
 }
 

@@ -32,6 +32,10 @@ export class StatusBar implements vscode.Disposable {
     } else if (s.state === 'error') {
       this.item.text = `$(error) Frame ${s.nextFrame}`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (s.tethering.wanted) {
+      // Tethered: the body's shutter adds frames; the item says so (paused for a job: still on).
+      this.item.text = `$(plug) Frame ${s.nextFrame} · tethered${sim}`;
+      this.item.backgroundColor = undefined;
     } else {
       this.item.text = `$(device-camera) Frame ${s.nextFrame}${sim}`;
       this.item.backgroundColor = undefined;
@@ -43,6 +47,10 @@ export class StatusBar implements vscode.Disposable {
     tip.appendMarkdown(
       `Camera: ${escapeMd(s.camera.model ?? 'first detected')}${s.camera.port ? ` on ${escapeMd(s.camera.port)}` : ''}\n\n`,
     );
+    if (s.tethering.wanted)
+      tip.appendMarkdown(
+        `Tethered mode: ${s.tethering.running ? 'listening for the camera’s shutter' : 'paused for a job'} (${s.tethering.exposures} from the camera)\n\n`,
+      );
     tip.appendMarkdown(`Output: ${escapeMd(s.folder)}\n\nClick to capture.`);
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {

@@ -100,6 +100,10 @@ export class TetherHost implements vscode.Disposable {
     session.on('recovered', onRecovered);
     host.disposables.push({ dispose: () => session.off('recovered', onRecovered) });
     if (session.recoveredAtOpen.length > 0) notifyRecovered(session.recoveredAtOpen, log);
+    // Pictures taken on the body while tethered mode was paused (a preview, live view).
+    const onFound = (found: { files: string[]; downloaded: boolean }): void => notifyFoundOnCard(found, log);
+    session.on('foundOnCard', onFound);
+    host.disposables.push({ dispose: () => session.off('foundOnCard', onFound) });
     log.info(
       `Camera Tether ready: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}, roll "${store.roll}".`,
     );
@@ -196,6 +200,21 @@ export function notifyRecovered(folders: readonly RecoveredFolder[], log: vscode
       await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
     else await vscode.commands.executeCommand('revealFileInOS', uri);
   });
+}
+
+function notifyFoundOnCard(found: { files: string[]; downloaded: boolean }, log: vscode.LogOutputChannel): void {
+  const n = found.files.length;
+  const what = `${n} picture${n === 1 ? '' : 's'} taken with the camera while tethered mode was paused`;
+  const names = found.files.map((f) => f.slice(f.lastIndexOf('/') + 1)).join(', ');
+  if (found.downloaded) {
+    const text = `${what} ${n === 1 ? 'was' : 'were'} found on the card and added to the roll (${names}). ${n === 1 ? 'It stays' : 'They stay'} on the card too.`;
+    log.info(text);
+    void vscode.window.showInformationMessage(text);
+    return;
+  }
+  const text = `${what} ${n === 1 ? 'is' : 'are'} on the camera's card but could not be downloaded: ${found.files.join(', ')}. Copy ${n === 1 ? 'it' : 'them'} from the card, or see the log.`;
+  log.warn(text);
+  void vscode.window.showWarningMessage(text, 'Show Log').then((b) => b === 'Show Log' && log.show(true));
 }
 
 function identityOf(s: TetherSettings): { source: TetherSettings['source']; model?: string; port?: string } {

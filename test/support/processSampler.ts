@@ -12,6 +12,8 @@ export class ProcessSampler {
   maxSeen = 0;
   samples = 0;
   readonly pidsSeen = new Set<number>();
+  /** Children that are not camera processes although they carry the name (the simulator's --press-shutter). */
+  readonly ignored = new Set<number>();
 
   constructor(
     private readonly names: ReadonlySet<string>,
@@ -27,7 +29,7 @@ export class ProcessSampler {
     if (this.busy) return this.maxSeen;
     this.busy = true;
     try {
-      const procs = await ownChildren(this.table, this.names);
+      const procs = (await ownChildren(this.table, this.names)).filter((p) => !this.ignored.has(p.pid));
       for (const p of procs) this.pidsSeen.add(p.pid);
       this.samples++;
       this.maxSeen = Math.max(this.maxSeen, procs.length);
@@ -45,7 +47,7 @@ export class ProcessSampler {
 
   /** How many of the named processes are alive right now. */
   async current(): Promise<number> {
-    return (await ownChildren(this.table, this.names)).length;
+    return (await ownChildren(this.table, this.names)).filter((p) => !this.ignored.has(p.pid)).length;
   }
 }
 
