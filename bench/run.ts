@@ -22,12 +22,15 @@ import { parseFilenamePattern } from '../src/capture/fileNaming';
 import { LiveViewPump } from '../src/session/liveViewPump';
 import { TetherSession } from '../src/session/tetherSession';
 import { printSplitterCpu, splitterCpu } from './splitterCpu';
+import { tetherLatency, type TetherLatency } from './tetherLatency';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SIMULATOR = path.join(ROOT, 'dist', 'simulator.js');
 const JOBS = Number(process.env.BENCH_JOBS ?? 50);
 const LIVE_SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 20);
 const RSS_FRAMES = Number(process.env.BENCH_RSS_FRAMES ?? 10_000);
+const TETHER_PRESSES = Number(process.env.BENCH_TETHER_PRESSES ?? 50);
+const TETHER_CAPTURES = Number(process.env.BENCH_TETHER_CAPTURES ?? 20);
 
 interface Stats {
   n: number;
@@ -283,6 +286,31 @@ async function main(): Promise<void> {
 
   process.stdout.write(`  live view: ${LIVE_SECONDS} s at 30 fps, then ${RSS_FRAMES} frames for RSS...\n`);
   const live = await liveView(home, dir);
+  const tether: Record<string, Record<string, Stats>> = {};
+  for (const startupMs of [0, 500]) {
+    process.stdout.write(
+      `  tethered mode, simulator start-up ${startupMs} ms: ${TETHER_PRESSES} body presses, ${TETHER_CAPTURES} app captures each way...\n`,
+    );
+    const t: TetherLatency = await tetherLatency(
+      async (startup) => {
+        const tetherDir = await fs.mkdtemp(path.join(dir, `tether-${startup}-`));
+        const tetherHome = path.join(tetherDir, 'sim');
+        await fs.mkdir(tetherHome);
+        await fs.writeFile(path.join(tetherHome, 'config.json'), JSON.stringify({ startupMs: startup }));
+        const s = await makeSession(tetherHome, tetherDir);
+        return { session: s, home: tetherHome, close: () => s.close() };
+      },
+      startupMs,
+      TETHER_PRESSES,
+      TETHER_CAPTURES,
+    );
+    tether[`startup${startupMs}ms`] = {
+      pressToFile: stats(t.pressToFile),
+      appCaptureSignal: stats(t.signalCapture),
+      appCapturePauseCaptureResume: stats(t.pauseCapture),
+      listenerRestart: stats(t.pauseResume),
+    };
+  }
   const gphoto2 = await realGphoto2();
   await fs.rm(dir, { recursive: true, force: true });
   process.stdout.write('  live-view splitter on hostile streams (bench/splitterCpu.ts)...\n');
@@ -309,6 +337,12 @@ async function main(): Promise<void> {
   }
   console.log('\nLive view through the manager (30 fps simulator, acking consumer)');
   for (const [k, v] of Object.entries(live)) console.log(`  ${k.padEnd(22)} ${v}`);
+  console.log('\nTethered mode (simulator)                 median    p95');
+  for (const [profile, r] of Object.entries(tether))
+    for (const [what, st] of Object.entries(r))
+      console.log(
+        `  ${profile.padEnd(14)} ${what.padEnd(28)} ${String(st.medianMs).padStart(7)} ${String(st.p95Ms).padStart(7)}`,
+      );
   console.log('\nReal gphoto2 per process (no camera)');
   console.log(`  ${JSON.stringify(gphoto2)}`);
   printSplitterCpu(splitter);
@@ -320,6 +354,7 @@ async function main(): Promise<void> {
     jobs,
     ratios,
     live,
+    tether,
     gphoto2,
     splitter,
   };

@@ -34,6 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         return {
           open: panel.isOpen,
           displayed: panel.lastDisplayed,
+          capture: panel.shownCapture,
           live: {
             encoding: panel.liveFrameEncoding,
             delivered: live.delivered,

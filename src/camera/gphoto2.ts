@@ -2,6 +2,7 @@
  * gphoto2's command line: argv builders and parsers of its output. Pure functions only, so they
  * are tested against real gphoto2 output kept as fixtures.
  */
+import { SETTING_IDS } from '../config/settingIds';
 import * as path from 'path';
 import { CameraError } from './errors';
 
@@ -410,15 +411,15 @@ export function classifyOutcome(outcome: ProcessOutcome, ctx: ClassifyContext): 
   if (outcome.spawnErrorCode === 'ENOENT') {
     return new CameraError(
       'gphoto2Missing',
-      `gphoto2 was not found ("${ctx.command}"). Install it (Debian/Ubuntu: sudo apt install gphoto2; macOS: brew install gphoto2) or set "cameraTether.gphoto2Path", or try the simulated camera.`,
-      { ...base, setting: 'cameraTether.gphoto2Path' },
+      `gphoto2 was not found ("${ctx.command}"). Install it (Debian/Ubuntu: sudo apt install gphoto2; macOS: brew install gphoto2) or set "${SETTING_IDS.gphoto2Path}", or try the simulated camera.`,
+      { ...base, setting: SETTING_IDS.gphoto2Path },
     );
   }
   if (outcome.spawnErrorCode === 'EACCES') {
     return new CameraError(
       'gphoto2Missing',
-      `"${ctx.command}" cannot be run (permission denied). Make it executable or set "cameraTether.gphoto2Path" to the gphoto2 program.`,
-      { ...base, setting: 'cameraTether.gphoto2Path' },
+      `"${ctx.command}" cannot be run (permission denied). Make it executable or set "${SETTING_IDS.gphoto2Path}" to the gphoto2 program.`,
+      { ...base, setting: SETTING_IDS.gphoto2Path },
     );
   }
   if (outcome.spawnErrorCode) {
@@ -516,8 +517,8 @@ function errorFromGphoto2Code(
     case -5:
       return new CameraError(
         'badSetting',
-        `${ctx.job} failed: gphoto2 does not know the port in "cameraTether.port" (${said}). Clear the setting or pick a port from "Camera: Detect Camera".`,
-        { ...details, setting: 'cameraTether.port' },
+        `${ctx.job} failed: gphoto2 does not know the port in "${SETTING_IDS.port}" (${said}). Clear the setting or pick a port from "Camera: Detect Camera".`,
+        { ...details, setting: SETTING_IDS.port },
       );
     case -6:
       return new CameraError('unsupported', `${ctx.job} is not supported by this camera (${said}).`, details);

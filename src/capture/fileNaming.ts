@@ -3,6 +3,7 @@
  * inside the output folder. Anything that could escape the folder or confuse a file system is
  * rejected with a message that names the problem and the fix.
  */
+import { SETTING_IDS } from '../config/settingIds';
 import * as path from 'path';
 
 export class NamingError extends Error {
@@ -81,7 +82,7 @@ export interface FilenamePattern {
   checkRoll(roll: string): void;
 }
 
-export const PATTERN_SETTING = 'cameraTether.filenamePattern';
+export const PATTERN_SETTING = SETTING_IDS.filenamePattern;
 
 /**
  * Parses a pattern such as `frame-{frame:04}` or `{roll}_{frame:3}`. Tokens: {frame} or {frame:0N}

@@ -9,7 +9,9 @@ import { parseFilenamePattern, NamingError, type FilenamePattern } from '../capt
 import { defaultCleanupNames, isNeverStopped } from '../camera/processReaper';
 import type { CleanupMode } from '../camera/cameraManager';
 
-export const SECTION = 'cameraTether';
+import { SECTION } from './settingIds';
+
+export { SECTION };
 
 export type CameraSource = 'gphoto2' | 'simulator';
 

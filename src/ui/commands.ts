@@ -19,6 +19,7 @@ export interface CommandHooks {
   panelInfo: () => {
     open: boolean;
     displayed?: { path: string; width: number; height: number };
+    capture?: { frame?: number; names: string[]; test: boolean };
     live?: { delivered: number; dropped: number; fps: number; latencyMedianMs?: number; latencyP95Ms?: number };
   };
   statusBarInfo: () => { text: string; error: boolean };

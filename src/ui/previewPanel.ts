@@ -135,6 +135,12 @@ export class PreviewPanel implements vscode.Disposable {
     return this.displayed && { path: this.displayed.path, width: this.displayed.width, height: this.displayed.height };
   }
 
+  /** The capture the panel was last sent (frame and file names), for getState and the tests. */
+  get shownCapture(): { frame?: number; names: string[]; test: boolean } | undefined {
+    const c = this.lastCapture;
+    return c && { frame: c.frame, names: c.files.map((f) => f.name), test: c.test };
+  }
+
   show(): void {
     if (this.panel) {
       this.panel.reveal(undefined, true);

@@ -257,6 +257,32 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.ok(exited || stopped, r.logs.join('\n'));
   });
 
+  it('tethered mode: an app capture while tethering goes through the real listener (SIGUSR1) into the roll; Stop ends it with SIGUSR2, exit 0', async () => {
+    const r = await rig();
+    await r.session.startTethering();
+    assert.deepStrictEqual(r.session.tethering, { running: true, wanted: true, exposures: 0 });
+    const listener = await runningGphoto2(r);
+    const c = await r.session.capture();
+    assert.strictEqual(c.frame, 1);
+    assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG']);
+    const file = path.join(r.session.store.rollFolder, 'frame-0001.JPG');
+    assert.ok(await isCompleteJpeg(file));
+    assert.ok(
+      cardImages.some((img) => img.equals(readFileSync(file))),
+      'byte for byte one of the images on the virtual card',
+    );
+    assert.deepStrictEqual(r.runner.activePids(), [listener], 'the same listener, no second gphoto2');
+    const second = await r.session.capture();
+    assert.strictEqual(second.frame, 2);
+    await r.session.stopTethering();
+    assert.ok(
+      r.logs.some((l) => /Tethered mode stopped: .* \(exit 0\)/.test(l)),
+      `SIGUSR2 ends the real wait with exit 0:\n${r.logs.join('\n')}`,
+    );
+    assert.deepStrictEqual(r.runner.activePids(), []);
+    assert.deepStrictEqual(await stagingLeft(r), [], 'nothing left in staging (neither a file nor the vusb link)');
+  });
+
   // gphoto2 expands % codes in the WHOLE --filename value: before the fix "scans-%d" sent the image
   // to "scans-30/.camera-tether-staging/..." (the capture failed with "delivered no image" and the
   // camera had deleted it), and "scans 100%" failed every download ("Invalid format").

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as jpeg from 'jpeg-js';
+import { pressShutter } from '../../src/simulator/camera/shutterPresses';
 import type { FixtureSignal } from '../support/fixtures';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -106,6 +107,18 @@ function newSim(config: Config = {}): Sim {
     fs.rmSync(cwd, { recursive: true, force: true });
   });
   return sim;
+}
+
+/**
+ * Runs `args` and presses the shutter `presses` times once the wait is announced and the camera
+ * claimed: a press made before a session listens is never announced to it (as on a real body).
+ */
+async function runPressing(sim: Sim, args: string[], presses: number): Promise<Finished> {
+  const r = sim.start(args);
+  await until('the wait', () => r.stdout().startsWith('Waiting for') && lockPid(sim) === r.child.pid);
+  // In process (what --press-shutter runs), so a count of events is not eaten by a timeout meanwhile.
+  for (let i = 0; i < presses; i++) pressShutter(sim.home);
+  return r.done;
 }
 
 async function until(what: string, condition: () => boolean, timeoutMs = 8000, stepMs = 5): Promise<void> {
@@ -239,9 +252,7 @@ describe('gphoto2 simulator: tethered capture (--capture-tethered, --press-shutt
       assert.strictEqual(ms.code, 0, ms.stderr);
       assert.strictEqual(ms.stdout, 'Waiting for 150 milliseconds for events from camera. Press Ctrl-C to abort.\n');
 
-      await sim.press();
-      await sim.press();
-      const frames = await sim.run([...SELECT, '--capture-tethered=2f', '--filename', `${sim.out}/%f.%C`]);
+      const frames = await runPressing(sim, [...SELECT, '--capture-tethered=2f', '--filename', `${sim.out}/%f.%C`], 2);
       assert.strictEqual(frames.code, 0, frames.stderr);
       assert.strictEqual(
         frames.stdout,
@@ -249,16 +260,23 @@ describe('gphoto2 simulator: tethered capture (--capture-tethered, --press-shutt
           `Saving file as ${sim.out}/IMG_0001.JPG\nSaving file as ${sim.out}/IMG_0002.JPG\n`,
       );
 
-      await sim.press();
-      const events = await sim.run([...SELECT, '--wait-event-and-download', '1', '--filename', `${sim.out}/%f.%C`]);
+      // Counted events include the 1 s timeouts: the press must come within the first second.
+      const events = await runPressing(
+        sim,
+        [...SELECT, '--wait-event-and-download', '1', '--filename', `${sim.out}/%f.%C`],
+        1,
+      );
       assert.strictEqual(events.code, 0, events.stderr);
       assert.strictEqual(
         events.stdout,
         `Waiting for 1 events from camera. Press Ctrl-C to abort.\nSaving file as ${sim.out}/IMG_0003.JPG\n`,
       );
 
-      await sim.press();
-      const named = await sim.run([...SELECT, '--capture-tethered=FILEADDED', '--filename', `${sim.out}/%f.%C`]);
+      const named = await runPressing(
+        sim,
+        [...SELECT, '--capture-tethered=FILEADDED', '--filename', `${sim.out}/%f.%C`],
+        1,
+      );
       assert.strictEqual(named.code, 0, named.stderr);
       assert.strictEqual(
         named.stdout,
@@ -270,8 +288,7 @@ describe('gphoto2 simulator: tethered capture (--capture-tethered, --press-shutt
 
     it('--wait-event reports FILEADDED without downloading; the file stays on the card and is not reported again', async () => {
       const sim = newSim();
-      await sim.press();
-      const r = await sim.run([...SELECT, '--wait-event=1f']);
+      const r = await runPressing(sim, [...SELECT, '--wait-event=1f'], 1);
       assert.strictEqual(r.code, 0, r.stderr);
       assert.strictEqual(
         r.stdout,
@@ -455,8 +472,7 @@ describe('gphoto2 simulator: tethered capture (--capture-tethered, --press-shutt
       const sim = newSim();
       fs.mkdirSync(sim.out);
       fs.writeFileSync(path.join(sim.out, 'IMG_0001.JPG'), 'old contents\n');
-      await sim.press();
-      const r = await sim.run([...SELECT, '--capture-tethered', '--filename', `${sim.out}/%f.%C`]);
+      const r = await runPressing(sim, [...SELECT, '--capture-tethered', '--filename', `${sim.out}/%f.%C`], 1);
       assert.strictEqual(r.code, 1);
       assert.strictEqual(r.stdout.split('\n')[0], WAITING.trimEnd());
       assert.ok(r.stdout.includes(`\x07File ${sim.out}/IMG_0001.JPG exists. Overwrite? [y|n] `), r.stdout);

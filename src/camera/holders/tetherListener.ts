@@ -55,6 +55,8 @@ interface Listening {
   stderr: string;
   /** When each file name was first seen (its exposure is committed in that order). */
   firstSeen: Map<string, number>;
+  /** Each file's size at the previous scan: a file still growing is not committed. */
+  sizes: Map<string, number>;
   lastChange: number;
   signature: string;
   timer: NodeJS.Timeout;
@@ -148,7 +150,7 @@ export class TetherListener implements CameraHolder {
         'Capture was cancelled: tethered mode stopped before the camera delivered the image.',
       ),
     );
-    await fs.rmdir(l.dir).catch(() => undefined);
+    await this.removeStaging(l.dir);
     this.events.log(
       'info',
       `Tethered mode ${reason}: ${this.exposures} exposure(s) so far; gphoto2 exited in ${Math.round(performance.now() - t)} ms (${r.signal ? `signal ${r.signal}` : `exit ${r.exitCode}`}).`,
@@ -236,6 +238,7 @@ export class TetherListener implements CameraHolder {
       stdout: '',
       stderr: '',
       firstSeen: new Map(),
+      sizes: new Map(),
       lastChange: performance.now(),
       signature: '',
       timer: setInterval(() => void this.scan(l, false), SCAN_MS),
@@ -380,7 +383,11 @@ export class TetherListener implements CameraHolder {
         l.lastChange = now;
       }
       for (const f of all) if (!l.firstSeen.has(f.path)) l.firstSeen.set(f.path, now);
-      const downloading = all.some((f) => !f.complete);
+      // gphoto2 renames a finished download into place, but a file that still grows (another writer,
+      // a simulator writing in place) is not trusted until one scan saw it at the same size.
+      const growing = all.some((f) => l.sizes.get(f.path) !== f.bytes);
+      l.sizes = new Map(all.map((f) => [f.path, f.bytes]));
+      const downloading = all.some((f) => !f.complete) || (growing && !final);
       const expected = this.options.expectedFiles();
       const quiet = now - l.lastChange >= PARTNER_WAIT_MS;
       const groups = groupByExposure(all.filter((f) => f.complete)).sort(
@@ -409,15 +416,18 @@ export class TetherListener implements CameraHolder {
           },
         );
       }
-      if (final) {
-        // Partial downloads of a stopped gphoto2: kept (never deleted), named as incomplete by the rescue.
-        const left = (await listDownloaded(l.dir)).filter(
-          (f) => !/^tmpfile/.test(path.basename(f.path)) && !f.complete,
-        );
-        if (left.length > 0)
-          this.events.log('warn', `Tethered mode: ${left.length} incomplete file(s) left in ${l.dir}.`);
-      }
     }
+  }
+
+  /**
+   * The listener's staging folder once its gphoto2 has exited and every complete exposure is
+   * committed: removed, unless a file is left (an incomplete download of a killed gphoto2), which
+   * stays for the start-up recovery to keep. gphoto2's own unfinished tmpfile is never a picture.
+   */
+  private async removeStaging(dir: string): Promise<void> {
+    const left = (await listDownloaded(dir)).filter((f) => !/^tmpfile/.test(path.basename(f.path)));
+    if (left.length === 0) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    else this.events.log('warn', `Tethered mode: ${left.length} file(s) left in ${dir}; they are kept there.`);
   }
 
   /** `ownDir`: `dir` is already this exposure's own empty folder (an app capture's staging folder). */
@@ -464,7 +474,7 @@ export class TetherListener implements CameraHolder {
         { stderrTail: gp.outputTail(result.stderr, 6) },
       );
     this.rejectAppCaptures(error);
-    await fs.rmdir(l.dir).catch(() => undefined);
+    await this.removeStaging(l.dir);
     this.events.status(this.status(error));
     this.events.failed(this, error);
     void r;

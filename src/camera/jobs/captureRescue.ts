@@ -5,6 +5,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { listDownloaded, type DownloadedFile } from '../downloadedFiles';
+import { SETTING_IDS } from '../../config/settingIds';
 import { CameraError } from '../errors';
 import type { ExposureSink, LogLevel } from '../managerTypes';
 
@@ -28,7 +29,7 @@ export async function afterFailedCapture<T>(
       result = new CameraError(
         'storageFull',
         `${error.message.split(':')[0]}: the disk holding ${path.dirname(path.dirname(stagingDir))} is full (${Math.round(free / 1024)} KB free). Free some space or choose another output folder.`,
-        { ...error.details, setting: 'cameraTether.outputFolder' },
+        { ...error.details, setting: SETTING_IDS.outputFolder },
         ['openSettings', 'showLog'],
       );
     }

@@ -62,6 +62,14 @@ export async function saveCameraFileToFile(gp: GpContext, file: CameraFileRef, k
     // gphoto2 ignores mkdir failures; the write below reports the problem.
   }
   await writeChunked(gp, target, file.data);
+  // gphoto2 gives the saved file the camera file's time (utime() in main.c's save_camera_file_to_file).
+  if (kind === 'normal') {
+    try {
+      fs.utimesSync(target, file.mtime, file.mtime);
+    } catch {
+      // The write above already reported why there is no file.
+    }
+  }
 }
 
 /** The "download" to stdout for --stdout: gphoto2 then writes the bytes instead of a file. */
