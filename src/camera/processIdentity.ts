@@ -4,6 +4,7 @@
  * Synchronous on purpose: one small /proc read, usable in exit handlers.
  */
 import { readFileSync } from 'fs';
+import { constants as osConstants } from 'os';
 
 /** True while a process with this pid exists (EPERM: it exists but belongs to another user). */
 export function pidExists(pid: number): boolean {
@@ -38,4 +39,25 @@ export function bootId(): string | undefined {
     }
   }
   return cachedBootId;
+}
+
+/**
+ * Whether the process has a handler for `signal` now (the SigCgt mask of /proc/<pid>/status);
+ * undefined where that cannot be known (not Linux, the process gone). Sending SIGUSR1 to a gphoto2
+ * before its main() installed the handler would kill it.
+ */
+export function catchesSignal(pid: number, signal: 'SIGUSR1' | 'SIGUSR2'): boolean | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const start = status.indexOf('\nSigCgt:');
+  if (start < 0) return undefined;
+  const end = status.indexOf('\n', start + 1);
+  const hex = status.slice(start + 8, end < 0 ? undefined : end).trim();
+  if (!/^[0-9a-fA-F]{1,32}$/.test(hex)) return undefined;
+  const signo = osConstants.signals[signal];
+  return ((BigInt(`0x${hex}`) >> BigInt(signo - 1)) & 1n) === 1n;
 }

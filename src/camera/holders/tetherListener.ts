@@ -15,13 +15,13 @@ import { afterFailedCapture } from '../jobs/captureRescue';
 import type { JobContext } from '../jobs/jobContext';
 import type { CaptureRequest, ExposureSink, LogLevel, TetherStatus } from '../managerTypes';
 import { delay } from '../processReaper';
+import { catchesSignal } from '../processIdentity';
 import type { RunningProcess } from '../processRunner';
 import type { CameraHolder, HolderFailure } from './holder';
 
 const SCAN_MS = 25;
 /** With no known file count per exposure, a file waits this long for its RAW/JPEG partner. */
 const PARTNER_WAIT_MS = 1000;
-const WAITING_LINE = 'Waiting for events from camera.';
 const MIN_VERSION = [2, 5, 28] as const;
 
 export interface TetherEvents {
@@ -62,6 +62,8 @@ interface Listening {
   timer: NodeJS.Timeout;
   /** pause() asked it to stop: its exit is not a failure. */
   stopping: boolean;
+  /** gphoto2's SIGUSR1 handler is installed (seen in /proc): app captures can go through it. */
+  signalReady: boolean;
 }
 
 export class TetherListener implements CameraHolder {
@@ -99,7 +101,7 @@ export class TetherListener implements CameraHolder {
 
   /** An app capture can be taken inside the listener right now (no pause). */
   get canCapture(): boolean {
-    return this.listening !== undefined;
+    return this.listening?.signalReady === true;
   }
 
   status(error?: CameraError): TetherStatus {
@@ -243,15 +245,19 @@ export class TetherListener implements CameraHolder {
       signature: '',
       timer: setInterval(() => void this.scan(l, false), SCAN_MS),
       stopping: false,
+      signalReady: false,
     };
     this.listening = l;
     l.stdout = early;
     l.stderr = earlyErr;
     this.startedAt = Date.now();
     void child.result.then((r) => this.onExit(l, r, ctx.settings.program.command));
+    // gphoto2 block-buffers stdout into a pipe: its "Waiting for events" line only comes out with the
+    // first download, so it cannot mark readiness. What can: gphoto2's main() installs its SIGUSR1
+    // handler first thing, and a SIGUSR1 caught before the wait loop runs is taken when it starts.
+    // Where the handler cannot be seen (no /proc), app captures pause the listener instead.
     const started = performance.now();
-    // Ready once gphoto2 says it waits for events (the camera is open and its event loop runs).
-    while (!l.stdout.includes(WAITING_LINE)) {
+    for (;;) {
       if (this.listening !== l) {
         const r = await child.result;
         throw (
@@ -261,18 +267,23 @@ export class TetherListener implements CameraHolder {
           })
         );
       }
+      const caught = child.pid === undefined ? undefined : catchesSignal(child.pid, 'SIGUSR1');
+      if (caught !== false) {
+        l.signalReady = caught === true;
+        break;
+      }
       if (ctx.signal.aborted || performance.now() - started > timeouts.commandMs) {
         await this.pause(ctx.signal.aborted ? 'cancelled' : 'not started');
         throw ctx.signal.aborted
           ? new CameraError('cancelled', 'Tethered mode was cancelled.')
           : new CameraError(
               'timeout',
-              `Tethered mode did not start: gphoto2 did not begin waiting for the camera within ${Math.round(timeouts.commandMs / 1000)} s. Run Cleanup and try again.`,
+              `Tethered mode did not start: gphoto2 was not ready within ${Math.round(timeouts.commandMs / 1000)} s. Run Cleanup and try again.`,
             );
       }
-      await Promise.race([delay(SCAN_MS), child.result]);
+      await Promise.race([delay(5), child.result]);
     }
-    ctx.log('info', `Tethered mode listening (after ${Math.round(performance.now() - started)} ms).`);
+    ctx.log('info', `Tethered mode listening (gphoto2 pid ${child.pid ?? '?'}).`);
     this.events.status(this.status());
   }
 
