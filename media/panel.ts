@@ -80,7 +80,9 @@ function renderStatus(): void {
       state.state === 'error'
         ? 'Failed (see message above)'
         : state.state === 'live'
-          ? 'Live view'
+          ? state.tethered
+            ? 'Live view (tethered mode paused)'
+            : 'Live view'
           : state.state === 'tethering'
             ? 'Tethered: shoot with the camera'
             : state.tethered

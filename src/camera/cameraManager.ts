@@ -235,5 +235,3 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     });
   }
 }
-
-export { captureLabel };

@@ -17,6 +17,8 @@ import type { CaptureRequest, ExposureSink, LogLevel, TetherStatus } from '../ma
 import { delay } from '../processReaper';
 import { catchesSignal } from '../processIdentity';
 import type { RunningProcess } from '../processRunner';
+import { CardMemory, type FoundOnCard } from './cardMemory';
+import { groupByExposure } from './exposureFiles';
 import type { CameraHolder, HolderFailure } from './holder';
 
 const SCAN_MS = 25;
@@ -29,7 +31,7 @@ export interface TetherEvents {
   failed: HolderFailure;
   log: (level: LogLevel, message: string) => void;
   /** Pictures taken while the listener was paused, found on the card (downloaded: true) or left there. */
-  foundOnCard: (found: { files: string[]; downloaded: boolean }) => void;
+  foundOnCard: (found: FoundOnCard) => void;
 }
 
 /** What the listener needs from the manager: where body exposures go and what one exposure looks like. */
@@ -51,7 +53,6 @@ interface AppCapture {
 interface Listening {
   child: RunningProcess;
   dir: string;
-  stdout: string;
   stderr: string;
   /** When each file name was first seen (its exposure is committed in that order). */
   firstSeen: Map<string, number>;
@@ -76,10 +77,7 @@ export class TetherListener implements CameraHolder {
   private scanChain: Promise<void> = Promise.resolve();
   private scanBusy = false;
   private readonly appCaptures: AppCapture[] = [];
-  /** Camera paths on the card when the listener last let the camera go (undefined: never looked). */
-  private cardBefore: Set<string> | undefined;
-  /** File names this mode has downloaded (kept on the card with --keep: not "found" later). */
-  private readonly downloaded = new Set<string>();
+  private readonly card = new CardMemory();
   private checkedVersionOf: string | undefined;
 
   constructor(
@@ -111,8 +109,7 @@ export class TetherListener implements CameraHolder {
   want(): void {
     if (!this.isWanted) {
       this.exposures = 0;
-      this.cardBefore = undefined;
-      this.downloaded.clear();
+      this.card.forget();
     }
     this.isWanted = true;
   }
@@ -218,26 +215,20 @@ export class TetherListener implements CameraHolder {
     if (!sink) throw new CameraError('failed', 'Tethered mode cannot start: no roll to capture into.');
     await this.checkVersion(ctx);
     const { selection, keepOnCamera, timeouts } = ctx.settings;
-    await this.collectFromCard(ctx, sink);
+    const found = await this.card.collect(ctx, sink, (group, dir) => this.commitGroup(group, sink, dir, ctx.log));
+    if (found) this.events.foundOnCard(found);
     const dir = await sink.makeStagingDir();
-    let early = '';
-    let earlyErr = '';
     const child = ctx.start('Tethered mode', gp.captureTetheredArgs(selection, dir, keepOnCamera), {
       // gphoto2 downloads into tmpfileXXXXXX in its working folder: keep that in the staging folder.
       cwd: dir,
-      onStdoutText: (text) => {
-        if (this.listening?.child === child) this.listening.stdout = keepTail(this.listening.stdout + text);
-        else early += text;
-      },
+      // Output arrives after `listening` is set below (pipes deliver on a later tick).
       onStderrText: (text) => {
         if (this.listening?.child === child) this.onStderr(this.listening, text);
-        else earlyErr += text;
       },
     });
     const l: Listening = {
       child,
       dir,
-      stdout: '',
       stderr: '',
       firstSeen: new Map(),
       sizes: new Map(),
@@ -248,8 +239,6 @@ export class TetherListener implements CameraHolder {
       signalReady: false,
     };
     this.listening = l;
-    l.stdout = early;
-    l.stderr = earlyErr;
     this.startedAt = Date.now();
     void child.result.then((r) => this.onExit(l, r, ctx.settings.program.command));
     // gphoto2 block-buffers stdout into a pipe: its "Waiting for events" line only comes out with the
@@ -304,49 +293,6 @@ export class TetherListener implements CameraHolder {
       );
     }
     this.checkedVersionOf = command;
-  }
-
-  /**
-   * The first start remembers what is on the card; a later start (after a pause: a preview, live
-   * view, a reload) downloads what appeared on the card meanwhile: pictures taken while nothing
-   * listened. They stay on the card (we did not see them arrive; deleting is the user's call).
-   */
-  private async collectFromCard(ctx: JobContext, sink: ExposureSink<unknown>): Promise<void> {
-    const { selection, timeouts } = ctx.settings;
-    const listed = await ctx.run('Tethered mode: list the card', gp.listCardFilesArgs(selection), timeouts.commandMs);
-    const now = new Set(gp.parseCardFiles(listed.stdout));
-    const before = this.cardBefore;
-    this.cardBefore = now;
-    if (!before) return;
-    const found = [...now].filter((p) => !before.has(p) && !this.downloaded.has(baseName(p)));
-    if (found.length === 0) return;
-    ctx.log(
-      'warn',
-      `Tethered mode: ${found.length} file(s) appeared on the card while it was paused: ${found.join(', ')}.`,
-    );
-    const dir = await sink.makeStagingDir();
-    try {
-      await ctx.run(
-        'Tethered mode: download from the card',
-        gp.getCardFilesArgs(selection, found, dir),
-        timeouts.captureMs,
-        {
-          dir,
-          expectedFiles: found.length,
-          stdout: '',
-        },
-      );
-      const files = (await listDownloaded(dir)).filter((f) => f.complete);
-      for (const group of groupByExposure(files)) await this.commitGroup(group, sink, dir, ctx.log);
-      for (const f of found) this.downloaded.add(baseName(f));
-      this.events.foundOnCard({ files: found, downloaded: true });
-    } catch (err) {
-      const error = err instanceof CameraError ? err : toCameraError(err, 'Tethered mode');
-      ctx.log('error', `Tethered mode: could not download ${found.join(', ')} from the card: ${error.message}`);
-      this.events.foundOnCard({ files: found, downloaded: false });
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-    }
   }
 
   private onStderr(l: Listening, text: string): void {
@@ -415,7 +361,7 @@ export class TetherListener implements CameraHolder {
           (result) => {
             for (const f of group) l.firstSeen.delete(f.path);
             this.options.learnedFiles(group.length);
-            for (const f of group) this.downloaded.add(path.basename(f.path));
+            for (const f of group) this.card.noteDownloaded(path.basename(f.path));
             if (app) app.resolve(result);
             else this.exposures++;
             this.events.status(this.status());
@@ -490,25 +436,6 @@ export class TetherListener implements CameraHolder {
     this.events.failed(this, error);
     void r;
   }
-}
-
-/** A camera file's name without its folder. */
-function baseName(cameraPath: string): string {
-  return cameraPath.slice(cameraPath.lastIndexOf('/') + 1);
-}
-
-/** Files of one exposure share the camera's base name (IMG_0042.CR2 + IMG_0042.JPG). */
-function groupByExposure(files: DownloadedFile[]): DownloadedFile[][] {
-  const groups = new Map<string, DownloadedFile[]>();
-  for (const f of files) {
-    const name = path.basename(f.path);
-    const dot = name.lastIndexOf('.');
-    const key = (dot > 0 ? name.slice(0, dot) : name).toLowerCase();
-    const g = groups.get(key);
-    if (g) g.push(f);
-    else groups.set(key, [f]);
-  }
-  return [...groups.values()];
 }
 
 /** gphoto2's output is only read for markers near its end: keep it bounded over a long session. */
