@@ -256,7 +256,9 @@ export class TetherListener implements CameraHolder {
           })
         );
       }
-      const caught = child.pid === undefined ? undefined : catchesSignal(child.pid, 'SIGUSR1');
+      // Both handlers: gphoto2 installs them together, and a Node program (the simulator) has a
+      // SIGUSR1 handler of Node's own from its first instant.
+      const caught = child.pid === undefined ? undefined : handlersInstalled(child.pid);
       if (caught !== false) {
         l.signalReady = caught === true;
         break;
@@ -436,6 +438,13 @@ export class TetherListener implements CameraHolder {
     this.events.failed(this, error);
     void r;
   }
+}
+
+/** SIGUSR1 and SIGUSR2 both caught (true), not yet (false), or unknowable here (undefined). */
+function handlersInstalled(pid: number): boolean | undefined {
+  const usr1 = catchesSignal(pid, 'SIGUSR1');
+  const usr2 = catchesSignal(pid, 'SIGUSR2');
+  return usr1 === undefined || usr2 === undefined ? undefined : usr1 && usr2;
 }
 
 /** gphoto2's output is only read for markers near its end: keep it bounded over a long session. */
