@@ -47,6 +47,9 @@ import type { Selection } from './camera/simCamera';
 import { ensureStateDir, loadConfig, SimConfigError, stateDir } from './camera/simConfig';
 import type { SimConfig } from './camera/simConfig';
 
+/** The name of a `--press-shutter` run (/proc/PID/comm keeps 15 characters). */
+const PRESS_PROCESS_TITLE = 'gphoto2-press';
+
 /** Options that make gphoto2 look for a camera before running anything (CHECK_OPT in main.c). */
 const CAMERA_COMMANDS: ReadonlySet<string> = new Set([
   'abilities',
@@ -111,6 +114,8 @@ async function main(argv: readonly string[]): Promise<never> {
   }
   // Simulator-only: the body's own shutter button, pressed without claiming the camera.
   if (argv.length === 1 && argv[0] === '--press-shutter') {
+    // Not a camera process (it never claims the camera): a name cleanup does not stop.
+    process.title = PRESS_PROCESS_TITLE;
     pressShutter(dir);
     return session.exit(0);
   }
