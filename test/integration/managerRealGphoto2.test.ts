@@ -24,12 +24,13 @@ import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
 import { CameraError } from '../../src/camera/errors';
 import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
 import { ProcessRunner } from '../../src/camera/processRunner';
-import { LinuxProcessTable, type ProcessInfo, type ProcessTable } from '../../src/camera/processTable';
+import { LinuxProcessTable } from '../../src/camera/processTable';
 import { STAGING_FOLDER } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession } from '../../src/session/tetherSession';
 import { kindOf } from '../support/cameraErrors';
 import { fillToEnospc } from '../support/fullDisk';
+import { OwnChildrenTable } from '../support/ownChildrenTable';
 import { ownChildren } from '../support/processSampler';
 import { openManagerSession } from '../support/managerSession';
 import { tempDir, testManagerSettings } from '../support/simulatorHarness';
@@ -50,21 +51,6 @@ case "$here/" in
 esac
 exec ${GPHOTO2_BINARY} "$@"
 `;
-
-/**
- * The process table the manager's cleanup sees: only this test process's own children. The manager
- * always sweeps for "gphoto2"; this keeps its sweeps away from gphoto2 runs of other test runs on
- * the same machine, while the manager's own logic stays exactly as in the extension.
- */
-class OwnChildrenTable implements ProcessTable {
-  private readonly table = new LinuxProcessTable();
-  async list(names?: ReadonlySet<string>): Promise<ProcessInfo[]> {
-    return (await this.table.list(names)).filter((p) => p.ppid === process.pid);
-  }
-  isAlive(proc: Pick<ProcessInfo, 'pid' | 'startTime'>): Promise<boolean> {
-    return this.table.isAlive(proc);
-  }
-}
 
 interface Rig {
   manager: CameraManager;

@@ -8,7 +8,8 @@ import { CameraLock } from '../../src/camera/cameraLock';
 import { CameraManager, type ManagerSettings } from '../../src/camera/cameraManager';
 import { ProcessReaper } from '../../src/camera/processReaper';
 import { ProcessRunner } from '../../src/camera/processRunner';
-import { LinuxProcessTable, type ProcessTable } from '../../src/camera/processTable';
+import type { ProcessTable } from '../../src/camera/processTable';
+import { OwnChildrenTable } from './ownChildrenTable';
 import { CaptureStore } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { TetherSession, type CameraIdentity } from '../../src/session/tetherSession';
@@ -32,12 +33,12 @@ export async function openManagerSession(opts: {
   output: string;
   identity: CameraIdentity;
   roll?: string;
-  /** Which processes the reaper sees (default: the whole /proc). */
+  /** Which processes the reaper sees (default: this test process's children, see OwnChildrenTable). */
   table?: ProcessTable;
   lockLabel?: string;
 }): Promise<ManagerSession> {
   const runner = new ProcessRunner();
-  const reaper = new ProcessReaper(opts.table ?? new LinuxProcessTable(), {
+  const reaper = new ProcessReaper(opts.table ?? new OwnChildrenTable(), {
     names: [],
     termTimeoutMs: 1000,
     killTimeoutMs: 1000,

@@ -12,6 +12,7 @@ import { CaptureStore } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { LiveViewPump } from '../../src/session/liveViewPump';
 import { TetherSession } from '../../src/session/tetherSession';
+import { OwnChildrenTable } from '../support/ownChildrenTable';
 import { ownChildren, ProcessSampler } from '../support/processSampler';
 import { SimulatorHarness, tempDir, type SimulatorConfig } from '../support/simulatorHarness';
 
@@ -48,7 +49,7 @@ describe('Live view through the manager (simulator)', function () {
     manager = new CameraManager(
       {
         runner: new ProcessRunner(),
-        reaper: new ProcessReaper(new LinuxProcessTable(), {
+        reaper: new ProcessReaper(new OwnChildrenTable(), {
           names: [],
           termTimeoutMs: 1000,
           killTimeoutMs: 1000,

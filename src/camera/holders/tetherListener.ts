@@ -58,8 +58,6 @@ interface Listening {
   firstSeen: Map<string, number>;
   /** Each file's size at the previous scan: a file still growing is not committed. */
   sizes: Map<string, number>;
-  lastChange: number;
-  signature: string;
   timer: NodeJS.Timeout;
   /** pause() asked it to stop: its exit is not a failure. */
   stopping: boolean;
@@ -232,8 +230,6 @@ export class TetherListener implements CameraHolder {
       stderr: '',
       firstSeen: new Map(),
       sizes: new Map(),
-      lastChange: performance.now(),
-      signature: '',
       timer: setInterval(() => void this.scan(l, false), SCAN_MS),
       stopping: false,
       signalReady: false,
@@ -336,24 +332,24 @@ export class TetherListener implements CameraHolder {
     {
       const all = await listDownloaded(l.dir);
       const now = performance.now();
-      const sig = all.map((f) => `${path.basename(f.path)}:${f.bytes}`).join('|');
-      if (sig !== l.signature) {
-        l.signature = sig;
-        l.lastChange = now;
-      }
       for (const f of all) if (!l.firstSeen.has(f.path)) l.firstSeen.set(f.path, now);
       // gphoto2 renames a finished download into place, but a file that still grows (another writer,
       // a simulator writing in place) is not trusted until one scan saw it at the same size.
       const growing = all.some((f) => l.sizes.get(f.path) !== f.bytes);
       l.sizes = new Map(all.map((f) => [f.path, f.bytes]));
+      // A download in progress may be the partner of any exposure (its temp file has no camera name).
       const downloading = all.some((f) => !f.complete) || (growing && !final);
       const expected = this.options.expectedFiles();
-      const quiet = now - l.lastChange >= PARTNER_WAIT_MS;
+      const seen = (g: DownloadedFile[]): number[] => g.map((f) => l.firstSeen.get(f.path) ?? now);
       const groups = groupByExposure(all.filter((f) => f.complete)).sort(
-        (a, b) => (l.firstSeen.get(a[0].path) ?? 0) - (l.firstSeen.get(b[0].path) ?? 0),
+        (a, b) => Math.min(...seen(a)) - Math.min(...seen(b)),
       );
       for (const group of groups) {
-        const ready = final || (!downloading && ((expected !== undefined && group.length >= expected) || quiet));
+        // All its files are here (as many as the last exposure had), or none came for a while: each
+        // exposure waits on its own, so a burst of presses never holds back the first of them.
+        const complete = expected !== undefined && group.length >= expected;
+        const waitedMs = now - Math.max(...seen(group));
+        const ready = final || (!downloading && (complete || waitedMs >= PARTNER_WAIT_MS));
         if (!ready) break; // keep exposures in order
         const sink = this.options.sink();
         const app = this.appCaptures.shift();
