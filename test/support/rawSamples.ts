@@ -106,6 +106,83 @@ export function rafWith(jpeg: Buffer): Buffer {
   return Buffer.concat([head, jpeg, Buffer.alloc(8192, 0x33)]);
 }
 
+/** A Canon CR2: TIFF with "CR" 2.0 after the header; IFD0's single strip is the JPEG preview (Compression 6). */
+export function cr2With(jpeg: Buffer, width: number, height: number, orientation = 1): Buffer {
+  const entries = 7;
+  const at = 16 + 2 + entries * 12 + 4;
+  const make = Buffer.from('Canon\0', 'latin1');
+  const jpegAt = at + make.length + 2;
+  const head = Buffer.from([0x49, 0x49, 0x2a, 0x00, 16, 0, 0, 0, 0x43, 0x52, 2, 0, 0, 0, 0, 0]);
+  return Buffer.concat([
+    head,
+    ifd(
+      [
+        [0x0100, 3, 1, width],
+        [0x0101, 3, 1, height],
+        [0x0103, 3, 1, 6],
+        [0x010f, 2, make.length, at],
+        [0x0111, 4, 1, jpegAt],
+        [0x0112, 3, 1, orientation],
+        [0x0117, 4, 1, jpeg.length],
+      ],
+      0,
+    ),
+    make,
+    Buffer.alloc(2),
+    jpeg,
+  ]);
+}
+
+/** A Panasonic RW2: "IIU" header; the JPEG preview is tag 0x2e (JpgFromRaw) of IFD0, as UNDEFINED bytes. */
+export function rw2With(jpeg: Buffer): Buffer {
+  const at = 8 + 2 + 12 + 4;
+  return Buffer.concat([
+    Buffer.from([0x49, 0x49, 0x55, 0x00, 8, 0, 0, 0]),
+    ifd([[0x002e, 7, jpeg.length, at]], 0),
+    jpeg,
+  ]);
+}
+
+/** A DNG: IFD0 is the preview (NewSubfileType 1, baseline JPEG strip, Compression 7), SubIFD0 the lossless raw data. */
+export function dngWith(jpeg: Buffer, width: number, height: number): Buffer {
+  const sof3 = Buffer.from([
+    0xff, 0xd8, 0xff, 0xc3, 0x00, 0x0b, 0x10, 0x00, 0x40, 0x00, 0x40, 0x01, 0x01, 0x11, 0x00, 0xff, 0xd9,
+  ]);
+  const ifd0At = 8;
+  const ifd0Size = 2 + 8 * 12 + 4;
+  const subAt = ifd0At + ifd0Size;
+  const subSize = 2 + 4 * 12 + 4;
+  const jpegAt = subAt + subSize;
+  const rawAt = jpegAt + jpeg.length;
+  return Buffer.concat([
+    Buffer.from([0x49, 0x49, 0x2a, 0x00, ifd0At, 0, 0, 0]),
+    ifd(
+      [
+        [0x00fe, 4, 1, 1],
+        [0x0100, 3, 1, width],
+        [0x0101, 3, 1, height],
+        [0x0103, 3, 1, 7],
+        [0x0111, 4, 1, jpegAt],
+        [0x0117, 4, 1, jpeg.length],
+        [0x014a, 4, 1, subAt],
+        [0xc612, 1, 4, 0x00000401],
+      ],
+      0,
+    ),
+    ifd(
+      [
+        [0x00fe, 4, 1, 0],
+        [0x0103, 3, 1, 7],
+        [0x0111, 4, 1, rawAt],
+        [0x0117, 4, 1, sof3.length],
+      ],
+      0,
+    ),
+    jpeg,
+    sof3,
+  ]);
+}
+
 /** A TIFF whose only JPEG-compressed image is lossless (SOF3) raw data, as in many DNGs: not a preview. */
 export function tiffWithLosslessOnly(): Buffer {
   const sof3 = Buffer.from([

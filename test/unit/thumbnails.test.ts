@@ -15,7 +15,16 @@ import { fit, makeThumbnail } from '../../src/capture/thumbnailMaker';
 import { THUMBNAIL_FOLDER, ThumbnailService } from '../../src/capture/thumbnails';
 import { renderRaw } from '../../src/simulator/image/rawFile';
 import { exiftoolBinary, exiftoolMissing } from '../support/exiftool';
-import { cardJpeg, cr3With, jpegWithExifThumbnail, rafWith, tiffWithLosslessOnly } from '../support/rawSamples';
+import {
+  cardJpeg,
+  cr2With,
+  cr3With,
+  dngWith,
+  jpegWithExifThumbnail,
+  rafWith,
+  rw2With,
+  tiffWithLosslessOnly,
+} from '../support/rawSamples';
 import { PROJECT_ROOT, tempDir } from '../support/simulatorHarness';
 
 const FIXTURES = path.join(PROJECT_ROOT, 'test', 'fixtures', 'jpeg');
@@ -175,6 +184,31 @@ describe('Thumbnails', function () {
       assert.ok((await slice(raf, r.candidates[0])).equals(preview));
       sameAsExiftool(raf, 'PreviewImage', preview);
       assert.deepStrictEqual((await findPreviews(await write('e.DNG', tiffWithLosslessOnly()))).candidates, []);
+    });
+
+    it('CR2 (IFD0 strip), RW2 (JpgFromRaw), DNG (IFD0 preview beside lossless raw data); CR2 orientation 8 comes out upright', async () => {
+      const samples: [string, Buffer, string, string][] = [
+        ['h.CR2', cr2With(preview, 1620, 1080, 8), 'IFD0 strip', 'PreviewImage'],
+        ['i.RW2', rw2With(preview), 'RW2 JpgFromRaw', 'JpgFromRaw'],
+        ['j.DNG', dngWith(preview, 1620, 1080), 'IFD0 strip', 'PreviewImage'],
+      ];
+      for (const [name, bytes, where, tag] of samples) {
+        const file = await write(name, bytes);
+        const scan = await findPreviews(file);
+        assert.deepStrictEqual(
+          scan.candidates.map((c) => c.where),
+          [where],
+          name,
+        );
+        assert.ok((await slice(file, scan.candidates[0])).equals(preview), name);
+        sameAsExiftool(file, tag, preview);
+      }
+      assert.deepStrictEqual(await makeThumbnail(path.join(dir, 'h.CR2'), path.join(dir, 'h.jpg')), {
+        made: true,
+        width: 171,
+        height: 256,
+        from: 'IFD0 strip',
+      });
     });
 
     it('a camera JPEG: its own image and the Exif thumbnail; the thumbnail comes out upright (orientation 6)', async () => {
