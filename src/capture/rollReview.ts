@@ -457,3 +457,22 @@ async function sameContent(a: string, b: string): Promise<boolean> {
   const [ba, bb] = await Promise.all([fs.readFile(a), fs.readFile(b)]);
   return ba.equals(bb);
 }
+
+/** Test captures (their own strip): files grouped by name stem (RAW+JPEG of one test share it), oldest first. */
+export async function scanTestCaptures(folder: string): Promise<{ stem: string; images: string[] }[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(folder);
+  } catch {
+    return [];
+  }
+  const groups = new Map<string, string[]>();
+  for (const name of names.sort()) {
+    if (name.startsWith('.') || isSidecarName(name)) continue;
+    const dot = name.lastIndexOf('.');
+    if (dot <= 0) continue;
+    const stem = name.slice(0, dot);
+    groups.set(stem, [...(groups.get(stem) ?? []), name]);
+  }
+  return [...groups.entries()].map(([stem, images]) => ({ stem, images }));
+}

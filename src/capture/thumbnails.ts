@@ -11,7 +11,6 @@ import { existsSync, promises as fs, type Stats } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import type { FrameFiles } from './rollReview';
 import { makeThumbnail, THUMBNAIL_SIZE, type ThumbnailResult } from './thumbnailMaker';
 import type { ThumbnailTask } from './thumbnailWorker';
 
@@ -60,29 +59,32 @@ export class ThumbnailService {
     return path.join(rollFolder, THUMBNAIL_FOLDER);
   }
 
-  /** What is cached for each frame, without making anything: one readdir, one lstat per frame. */
-  async list(rollFolder: string, frames: ReadonlyMap<number, FrameFiles>): Promise<Map<number, FrameThumbnail>> {
-    const cache = this.cacheFolder(rollFolder);
+  /**
+   * What is cached for each group of images (a frame: key `frameTag(n)`; a test capture: its name
+   * stem), without making anything: one readdir of the cache, one stat per group. In key order.
+   */
+  async list(folder: string, groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, FrameThumbnail>> {
+    const cache = this.cacheFolder(folder);
     const cached = new Set(await fs.readdir(cache).catch(() => [] as string[]));
-    const entries = [...frames.entries()].sort((a, b) => a[0] - b[0]);
+    const entries = [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const found: FrameThumbnail[] = new Array<FrameThumbnail>(entries.length);
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < entries.length) {
         const i = next++;
-        const [n, files] = entries[i];
-        const source = sourceOf(files.images);
+        const [tag, images] = entries[i];
+        const source = sourceOf(images);
         if (!source) {
           found[i] = { none: true };
           continue;
         }
-        const file = path.join(rollFolder, source);
+        const file = path.join(folder, source);
         const st = await fs.stat(file).catch(() => undefined);
         if (!st) {
           found[i] = { source: file, none: true };
           continue;
         }
-        const base = this.baseName(n, source, st);
+        const base = this.baseName(tag, source, st);
         found[i] = {
           source: file,
           path: cached.has(`${base}.jpg`) ? path.join(cache, `${base}.jpg`) : undefined,
@@ -95,16 +97,16 @@ export class ThumbnailService {
   }
 
   /**
-   * The thumbnail of frame `n` (made now if needed): its path, or undefined when the file has no
-   * usable preview. Asked twice at once, it is made once.
+   * The thumbnail of one group of images in `folder` (a frame: `frameTag(n)`), made now if needed:
+   * its path, or undefined when the file has no usable preview. Asked twice at once, made once.
    */
-  async thumbnail(rollFolder: string, n: number, files: FrameFiles): Promise<string | undefined> {
-    const source = sourceOf(files.images);
+  async thumbnail(folder: string, tag: string, images: readonly string[]): Promise<string | undefined> {
+    const source = sourceOf(images);
     if (!source) return undefined;
-    const file = path.join(rollFolder, source);
+    const file = path.join(folder, source);
     const st = await fs.stat(file);
-    const cache = this.cacheFolder(rollFolder);
-    const base = this.baseName(n, source, st);
+    const cache = this.cacheFolder(folder);
+    const base = this.baseName(tag, source, st);
     const out = path.join(cache, `${base}.jpg`);
     const known = this.inFlight.get(out);
     if (known) return known;
@@ -125,7 +127,7 @@ export class ThumbnailService {
         return undefined;
       await fs.mkdir(cache, { recursive: true });
       const result = await this.pool.run({ source: file, out, size: this.size });
-      await removeStale(cache, frameTag(n), base);
+      await removeStale(cache, tag, base);
       if (result.made) return out;
       await fs.writeFile(path.join(cache, `${base}.none`), `${source}: ${result.reason}\n`);
       return undefined;
@@ -143,16 +145,17 @@ export class ThumbnailService {
     return this.pool.dispose();
   }
 
-  private baseName(n: number, source: string, st: Stats): string {
+  private baseName(tag: string, source: string, st: Stats): string {
     const key = createHash('sha1')
       .update(`${source}\0${st.size}\0${st.mtimeMs}\0${st.ino}\0${this.size}`)
       .digest('hex')
       .slice(0, 16);
-    return `${frameTag(n)}-${key}`;
+    return `${tag}-${key}`;
   }
 }
 
-function frameTag(n: number): string {
+/** The cache key of frame `n`'s thumbnail group. */
+export function frameTag(n: number): string {
   return String(n).padStart(6, '0');
 }
 

@@ -12,7 +12,7 @@ import { findPreviews } from '../../src/capture/embeddedPreview';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
 import { decodeJpegScaled, JpegUnsupported, readJpegHeader, type RgbImage } from '../../src/capture/jpegScaled';
 import { fit, makeThumbnail } from '../../src/capture/thumbnailMaker';
-import { THUMBNAIL_FOLDER, ThumbnailService } from '../../src/capture/thumbnails';
+import { frameTag, THUMBNAIL_FOLDER, ThumbnailService } from '../../src/capture/thumbnails';
 import { renderRaw } from '../../src/simulator/image/rawFile';
 import { exiftoolBinary, exiftoolMissing } from '../support/exiftool';
 import {
@@ -243,6 +243,8 @@ describe('Thumbnails', function () {
 
   describe('the cache beside the roll', () => {
     let store: CaptureStore;
+    const groups = (frames: Map<number, { images: string[] }>) =>
+      new Map([...frames].map(([n, f]) => [frameTag(n), f.images] as const));
     const jpegFrame = (title: string) => cardJpeg(640, 426, title);
     const capture = async (files: Record<string, Buffer>): Promise<number> => {
       const staging = await store.newStagingDir();
@@ -275,20 +277,18 @@ describe('Thumbnails', function () {
         try {
           assert.strictEqual(service.usesWorkers, mode === 'worker threads');
           const frames = await store.frameFiles();
-          const before = await service.list(store.rollFolder, frames);
+          const before = await service.list(store.rollFolder, groups(frames));
           assert.deepStrictEqual(
-            [...before.entries()].map(([n, t]) => [n, path.basename(t.source ?? ''), t.path, t.none]),
+            [...before.values()].map((t) => [path.basename(t.source ?? ''), t.path, t.none]),
             [
-              [1, 'frame-0001.JPG', undefined, false],
-              [2, 'frame-0002.JPG', undefined, false],
-              [3, 'frame-0003.NEF', undefined, false],
-              [4, 'frame-0004.NEF', undefined, false],
+              ['frame-0001.JPG', undefined, false],
+              ['frame-0002.JPG', undefined, false],
+              ['frame-0003.NEF', undefined, false],
+              ['frame-0004.NEF', undefined, false],
             ],
           );
           const made = await Promise.all(
-            [1, 2, 3, 4].map((n) =>
-              service.thumbnail(store.rollFolder, n, frames.get(n) ?? { images: [], sidecars: [] }),
-            ),
+            [1, 2, 3, 4].map((n) => service.thumbnail(store.rollFolder, frameTag(n), frames.get(n)?.images ?? [])),
           );
           assert.deepStrictEqual(
             made.map((p) => (p ? path.dirname(p) : p)),
@@ -298,7 +298,7 @@ describe('Thumbnails', function () {
             const img = jpegJs.decode(await fs.readFile(p as string));
             assert.deepStrictEqual([img.width, img.height], [256, 170]);
           }
-          const after = await service.list(store.rollFolder, frames);
+          const after = await service.list(store.rollFolder, groups(frames));
           assert.deepStrictEqual(
             [...after.values()].map((t) => [t.path, t.none]),
             [
@@ -311,9 +311,7 @@ describe('Thumbnails', function () {
           // Asked again: the same files, not made again.
           const stats = await Promise.all(made.slice(0, 3).map((p) => fs.stat(p as string)));
           const again = await Promise.all(
-            [1, 2, 3, 4].map((n) =>
-              service.thumbnail(store.rollFolder, n, frames.get(n) ?? { images: [], sidecars: [] }),
-            ),
+            [1, 2, 3, 4].map((n) => service.thumbnail(store.rollFolder, frameTag(n), frames.get(n)?.images ?? [])),
           );
           assert.deepStrictEqual(again, made);
           const stats2 = await Promise.all(made.slice(0, 3).map((p) => fs.stat(p as string)));
@@ -344,18 +342,18 @@ describe('Thumbnails', function () {
       const service = new ThumbnailService({ workerScript: WORKER, idleMs: 50 });
       try {
         let frames = await store.frameFiles();
-        const first = await service.thumbnail(store.rollFolder, 1, frames.get(1) ?? { images: [], sidecars: [] });
+        const first = await service.thumbnail(store.rollFolder, frameTag(1), frames.get(1)?.images ?? []);
         await store.reshootFrame(1);
         assert.strictEqual(await capture({ 'IMG_0005.JPG': jpegFrame('ONE AGAIN') }), 1);
         frames = await store.frameFiles();
         assert.strictEqual(
-          (await service.list(store.rollFolder, frames)).get(1)?.path,
+          (await service.list(store.rollFolder, groups(frames))).get(frameTag(1))?.path,
           undefined,
           'the cached one is for the old file',
         );
         const five = await Promise.all(
           Array.from({ length: 5 }, () =>
-            service.thumbnail(store.rollFolder, 1, frames.get(1) ?? { images: [], sidecars: [] }),
+            service.thumbnail(store.rollFolder, frameTag(1), frames.get(1)?.images ?? []),
           ),
         );
         assert.strictEqual(new Set(five).size, 1);
