@@ -40,11 +40,16 @@ const JPEG = /\.jpe?g$/i;
 export class ThumbnailService {
   private readonly pool: Pool;
   private readonly inFlight = new Map<string, Promise<string | undefined>>();
+  /** Per cache folder: the cached names by group tag (read once, then kept in step with what we write). */
+  private readonly index = new Map<string, Promise<Map<string, Set<string>>>>();
   readonly size: number;
+  /** Thumbnails made at once. */
+  readonly concurrency: number;
 
   constructor(options: ThumbnailServiceOptions = {}) {
     this.size = options.size ?? THUMBNAIL_SIZE;
     const concurrency = options.concurrency ?? Math.max(1, Math.min(2, os.cpus().length - 1));
+    this.concurrency = concurrency;
     const script =
       options.workerScript === undefined ? path.join(__dirname, 'thumbnailWorker.js') : options.workerScript;
     this.pool = new Pool(script && existsSync(script) ? script : undefined, concurrency, options.idleMs ?? 30_000);
@@ -65,7 +70,10 @@ export class ThumbnailService {
    */
   async list(folder: string, groups: ReadonlyMap<string, readonly string[]>): Promise<Map<string, FrameThumbnail>> {
     const cache = this.cacheFolder(folder);
-    const cached = new Set(await fs.readdir(cache).catch(() => [] as string[]));
+    const names = await fs.readdir(cache).catch(() => [] as string[]);
+    const cached = new Set(names);
+    // A fresh look (another window may have made some): the index starts from it.
+    this.index.set(cache, Promise.resolve(indexOf(names)));
     const entries = [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const found: FrameThumbnail[] = new Array<FrameThumbnail>(entries.length);
     let next = 0;
@@ -111,26 +119,18 @@ export class ThumbnailService {
     const known = this.inFlight.get(out);
     if (known) return known;
     const run = (async () => {
-      if (
-        await fs.stat(out).then(
-          () => true,
-          () => false,
-        )
-      )
-        return out;
-      if (
-        await fs.stat(path.join(cache, `${base}.none`)).then(
-          () => true,
-          () => false,
-        )
-      )
-        return undefined;
+      const index = await this.indexFor(cache);
+      const mine = index.get(tag) ?? new Set<string>();
+      if (mine.has(`${base}.jpg`)) return out;
+      if (mine.has(`${base}.none`)) return undefined;
       await fs.mkdir(cache, { recursive: true });
       const result = await this.pool.run({ source: file, out, size: this.size });
-      await removeStale(cache, tag, base);
-      if (result.made) return out;
-      await fs.writeFile(path.join(cache, `${base}.none`), `${source}: ${result.reason}\n`);
-      return undefined;
+      const made = result.made ? `${base}.jpg` : `${base}.none`;
+      if (!result.made) await fs.writeFile(path.join(cache, made), `${source}: ${result.reason}\n`);
+      // An older source's thumbnail of this group (before a reshoot) is of no use any more.
+      for (const stale of mine) if (stale !== made) await fs.rm(path.join(cache, stale), { force: true });
+      index.set(tag, new Set([made]));
+      return result.made ? out : undefined;
     })();
     this.inFlight.set(out, run);
     try {
@@ -138,6 +138,15 @@ export class ThumbnailService {
     } finally {
       this.inFlight.delete(out);
     }
+  }
+
+  private indexFor(cache: string): Promise<Map<string, Set<string>>> {
+    let index = this.index.get(cache);
+    if (!index) {
+      index = fs.readdir(cache).then(indexOf, () => new Map<string, Set<string>>());
+      this.index.set(cache, index);
+    }
+    return index;
   }
 
   /** Stops the worker threads (they also stop by themselves when idle). */
@@ -171,12 +180,17 @@ export function sourceOf(images: readonly string[]): string | undefined {
   return mine.find((n) => JPEG.test(n)) ?? mine[0];
 }
 
-/** Our own cache files of frame `tag` other than `keep` (an older source's thumbnail). */
-async function removeStale(cache: string, tag: string, keep: string): Promise<void> {
-  const names = await fs.readdir(cache).catch(() => [] as string[]);
-  for (const name of names)
-    if (name.startsWith(`${tag}-`) && !name.startsWith(keep) && /\.(jpg|none)$/.test(name))
-      await fs.rm(path.join(cache, name), { force: true });
+/** Cache names (`<tag>-<key>.jpg` / `.none`) grouped by tag. */
+function indexOf(names: readonly string[]): Map<string, Set<string>> {
+  const index = new Map<string, Set<string>>();
+  for (const name of names) {
+    const m = /^(.+)-[0-9a-f]{16}\.(jpg|none)$/.exec(name);
+    if (!m) continue;
+    let set = index.get(m[1]);
+    if (!set) index.set(m[1], (set = new Set()));
+    set.add(name);
+  }
+  return index;
 }
 
 interface Job {
