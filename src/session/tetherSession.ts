@@ -463,6 +463,33 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     return this.thumbnails.thumbnail(this.store.rollFolder, frameTag(n), f.images);
   }
 
+  /**
+   * Thumbnails of several frames (the ones scrolled into view) with one look at the roll: each is
+   * reported to `onReady` as soon as it is made (undefined: that file has no preview), in worker
+   * threads at the service's concurrency limit. Frames not in the roll are skipped.
+   */
+  async frameThumbnails(
+    frames: readonly number[],
+    onReady?: (frame: number, thumbnail: string | undefined) => void,
+  ): Promise<Map<number, string | undefined>> {
+    const files = await this.store.frameFiles();
+    const folder = this.store.rollFolder;
+    const out = new Map<number, string | undefined>();
+    await Promise.all(
+      frames.map(async (n) => {
+        const images = files.get(n)?.images;
+        if (!images || images.length === 0) return;
+        const t = await this.thumbnails.thumbnail(folder, frameTag(n), images).catch((err: unknown) => {
+          this.emit('log', { level: 'warn', message: `No thumbnail for frame ${n}: ${(err as Error).message}` });
+          return undefined;
+        });
+        out.set(n, t);
+        onReady?.(n, t);
+      }),
+    );
+    return out;
+  }
+
   /** The test captures (their own strip), oldest first, with cached thumbnails. */
   async listTestCaptures(): Promise<{ folder: string; captures: ReviewTestCapture[]; thumbnailFolder: string }> {
     const folder = this.store.testFolder;
@@ -528,9 +555,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   }
 
   /** The next capture takes frame `n`'s number; its old files move to rejected/ now. */
-  async reshootFrame(
-    n: number,
-  ): Promise<{
+  async reshootFrame(n: number): Promise<{
     roll: string;
     frame: number;
     rejected?: { folder: string; files: string[] };

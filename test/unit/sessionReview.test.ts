@@ -48,6 +48,11 @@ describe('TetherSession: reviewing the roll', function () {
     );
     const thumb = await session.frameThumbnail(2);
     assert.ok(thumb && thumb.startsWith(list.thumbnailFolder + path.sep), String(thumb));
+    const ready: number[] = [];
+    const some = await session.frameThumbnails([1, 2, 3, 99], (n) => ready.push(n));
+    assert.deepStrictEqual([...some.keys()].sort(), [1, 2, 3], 'frame 99 is not in the roll');
+    assert.deepStrictEqual(ready.sort(), [1, 2, 3]);
+    assert.strictEqual(some.get(2), thumb, 'made once, then taken from the cache');
     assert.strictEqual((await session.listFrames()).frames[1].thumbnail, thumb);
 
     const reshoot = await session.reshootFrame(2);
