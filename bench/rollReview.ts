@@ -55,6 +55,9 @@ function photo(width: number, height: number, seed: number): { width: number; he
 
 export interface RollReviewResults {
   frames: number;
+  sidecars: number;
+  sidecarsFirstMs: number;
+  sidecarsRewriteMs: number;
   listMs: number;
   readdirMs: number;
   listOverReaddir: number;
@@ -88,7 +91,12 @@ export async function rollReviewBench(): Promise<RollReviewResults> {
       await fs.copyFile(path.join(staging, 'a.NEF'), `${base}.NEF`);
     }
     process.stdout.write(`  roll review: ${FRAMES} RAW+JPEG frames; writing their sidecars...\n`);
-    await store.setRollDetails({ filmStock: 'Kodak Portra 400', filmIso: 400, format: '120', firstFrameLabel: '00' });
+    const [sidecarsFirstMs, first] = await timed(() =>
+      store.setRollDetails({ filmStock: 'Kodak Portra 400', filmIso: 400, format: '120', firstFrameLabel: '00' }),
+    );
+    const [sidecarsRewriteMs] = await timed(() =>
+      store.setRollDetails({ filmStock: 'Kodak Portra 800', filmIso: 800 }),
+    );
 
     const service = new ThumbnailService({ workerScript: WORKER, idleMs: 1000 });
     const list = async () => {
@@ -151,6 +159,9 @@ export async function rollReviewBench(): Promise<RollReviewResults> {
 
     return {
       frames: FRAMES,
+      sidecars: first.sidecars.written.length,
+      sidecarsFirstMs: round(sidecarsFirstMs),
+      sidecarsRewriteMs: round(sidecarsRewriteMs),
       listMs: round(listMs),
       readdirMs: round(readdirMs, 2),
       listOverReaddir: round(listMs / readdirMs),
@@ -173,6 +184,9 @@ export async function rollReviewBench(): Promise<RollReviewResults> {
 
 export function printRollReview(r: RollReviewResults): void {
   console.log(`\nReviewing a ${r.frames}-frame RAW+JPEG roll (thumbnails in ${r.workers} worker thread(s))`);
+  console.log(
+    `  roll details set: ${r.sidecars} sidecars written in ${r.sidecarsFirstMs} ms; details changed: all rewritten in ${r.sidecarsRewriteMs} ms`,
+  );
   console.log(
     `  list frames (labels, sidecars, thumbnail state) ${r.listMs} ms; a bare readdir ${r.readdirMs} ms: x${r.listOverReaddir}`,
   );
