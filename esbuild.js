@@ -37,6 +37,8 @@ function filesUnder(dir, suffix) {
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/simulator/main.ts'], outfile: 'dist/simulator.js' },
+  // Thumbnails are decoded in worker threads, off the extension host's main thread.
+  { ...common, entryPoints: ['src/capture/thumbnailWorker.ts'], outfile: 'dist/thumbnailWorker.js' },
   // The preview panel's script runs in the webview (a browser), not in Node.
   {
     bundle: true,

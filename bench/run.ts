@@ -3,8 +3,8 @@
  * strategy (kill everything, sleep 0.2+0.2+0.3+0.3 s, run, kill again after a preview), all in one
  * run on the same zero-latency simulator; then live view through the manager to a consumer that
  * acks like the webview; then the real gphoto2 binary's own per-process cost; then the live-view
- * splitter's CPU on hostile streams (bench/splitterCpu.ts). Prints a table and writes JSON to
- * bench/results/.
+ * splitter's CPU on hostile streams (bench/splitterCpu.ts); then reviewing a 1,000-frame roll
+ * (bench/rollReview.ts). Prints a table and writes JSON to bench/results/.
  */
 import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
@@ -21,6 +21,7 @@ import { CaptureStore } from '../src/capture/captureStore';
 import { parseFilenamePattern } from '../src/capture/fileNaming';
 import { LiveViewPump } from '../src/session/liveViewPump';
 import { TetherSession } from '../src/session/tetherSession';
+import { printRollReview, rollReviewBench } from './rollReview';
 import { printSplitterCpu, splitterCpu } from './splitterCpu';
 import { tetherLatency, type TetherLatency } from './tetherLatency';
 
@@ -315,6 +316,8 @@ async function main(): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
   process.stdout.write('  live-view splitter on hostile streams (bench/splitterCpu.ts)...\n');
   const splitter = await splitterCpu();
+  process.stdout.write('  reviewing a big roll: listing, thumbnails (bench/rollReview.ts)...\n');
+  const rollReview = await rollReviewBench();
 
   const ratios: Record<string, Record<string, number>> = {};
   console.log('\nPer-job time (ms)        median    p95');
@@ -346,6 +349,7 @@ async function main(): Promise<void> {
   console.log('\nReal gphoto2 per process (no camera)');
   console.log(`  ${JSON.stringify(gphoto2)}`);
   printSplitterCpu(splitter);
+  printRollReview(rollReview);
 
   const results = {
     date: new Date().toISOString(),
@@ -357,6 +361,7 @@ async function main(): Promise<void> {
     tether,
     gphoto2,
     splitter,
+    rollReview,
   };
   const outDir = path.join(ROOT, 'bench', 'results');
   await fs.mkdir(outDir, { recursive: true });

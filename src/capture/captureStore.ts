@@ -6,9 +6,31 @@
  * exclusive copy on file systems without hard links.
  */
 import { randomUUID } from 'crypto';
-import { promises as fs, constants as fsConstants } from 'fs';
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { isCompleteJpeg, listDownloaded } from '../camera/downloadedFiles';
+import { exists, placeNoOverwrite } from './fileMoves';
+import type { FrameNote, RollDetails } from './rollDetails';
+import {
+  completePending,
+  readState,
+  rejectedNumbers,
+  rejectFrame,
+  scanRejected,
+  scanRoll,
+  setFrameNote,
+  setRollDetails,
+  unrejectFrame,
+  wantsSidecars,
+  writeSidecars,
+  type FrameFiles,
+  type RejectedFrame,
+  type RejectResult,
+  type RollContext,
+  type SidecarReport,
+} from './rollReview';
+import { readRollState, ROLL_STATE_FILE, updateRollState, type RollState } from './rollState';
+import { isSidecarName } from './xmpSidecar';
 import {
   checkRollName,
   formatDate,
@@ -55,6 +77,8 @@ export interface RollInfo {
   nextFrame: number;
   /** Distinct frame numbers already in the roll. */
   captured: number;
+  /** The frame the next capture re-takes (Reshoot Frame), if one is waiting. */
+  reshoot?: number;
 }
 
 export interface RecoveredFolder {
@@ -83,13 +107,14 @@ export type StoreLog = (level: 'info' | 'warn' | 'error', message: string) => vo
 export const STAGING_FOLDER = '.camera-tether-staging';
 export const TEST_FOLDER = 'test-captures';
 export const RECOVERED_FOLDER = 'recovered';
-const ROLL_STATE_FILE = '.camera-tether-roll.json';
 const MAX_RESHOT_SUFFIX = 999;
 
 export class CaptureStore {
   private rollName: string;
   private stagingSeq = 0;
   private recovering: Promise<unknown> = Promise.resolve();
+  /** Changes to the roll (a capture filed, a frame rejected, details set), one at a time. */
+  private serial: Promise<unknown> = Promise.resolve();
   private readonly logged = new Set<string>();
   /** Where the store reports what it decided on its own (a counter ignored, files recovered). */
   log: StoreLog = () => undefined;
@@ -151,27 +176,46 @@ export class CaptureStore {
     const roll = checkUsableRollName(name);
     this.rollName = roll;
     await ensureDir(this.rollFolder);
+    // A reject or restore the last window did not finish (it crashed half-way): finish it first.
+    await this.exclusive(() => completePending(this.context)).catch((err: unknown) =>
+      this.log(
+        'error',
+        `Could not finish an interrupted reject or restore in roll "${roll}": ${(err as Error).message}`,
+      ),
+    );
     return this.info();
   }
 
   async info(): Promise<RollInfo> {
     const frames = await this.framesOnDisk();
+    const reshoot = await this.pendingReshoot();
     return {
       roll: this.rollName,
       folder: this.rollFolder,
       nextFrame: await this.nextFrame(frames),
       captured: frames.size,
+      ...(reshoot !== undefined ? { reshoot } : {}),
     };
   }
 
   /**
-   * One more than the highest frame on disk, unless the user set the counter. MAX_FRAME + 1 means
-   * the roll is full (checkFramesCanBeNamed says why); it never goes beyond that.
+   * The frame waiting for its reshoot; else one more than the highest frame on disk (in the roll or
+   * in rejected/, so a rejected number is taken again only by a reshoot), unless the user set the
+   * counter. MAX_FRAME + 1 means the roll is full (checkFramesCanBeNamed says why); it never goes
+   * beyond that.
    */
   async nextFrame(frames?: Set<number>): Promise<number> {
+    const reshoot = await this.pendingReshoot();
+    if (reshoot !== undefined) return reshoot;
     const counter = await this.readCounter();
     if (counter !== undefined) return counter;
-    return nextAfter(frames ?? (await this.framesOnDisk()));
+    return this.derivedNext(frames ?? (await this.framesOnDisk()));
+  }
+
+  private async derivedNext(inRoll: ReadonlySet<number>): Promise<number> {
+    const all = new Set(inRoll);
+    for (const n of await rejectedNumbers(this.context)) all.add(n);
+    return nextAfter(all);
   }
 
   /** The user's explicit "next frame is N" (e.g. to re-shoot frame 12); kept with the roll. */
@@ -185,7 +229,9 @@ export class CaptureStore {
   /** Writes the counter file; MAX_FRAME + 1 (after the last frame) is allowed here only. */
   private async writeCounter(n: number): Promise<void> {
     await ensureDir(this.rollFolder);
-    await writeFileAtomic(path.join(this.rollFolder, ROLL_STATE_FILE), JSON.stringify({ nextFrame: n }));
+    await updateRollState(this.rollFolder, (s) => {
+      s.nextFrame = n;
+    });
   }
 
   get stagingRoot(): string {
@@ -336,32 +382,60 @@ export class CaptureStore {
     };
   }
 
-  /** Gives one exposure's files (RAW+JPEG share it) the next frame number and moves them into the roll. */
-  async commitFrame(files: readonly StagedFile[], when = new Date()): Promise<FrameResult> {
+  /**
+   * Gives one exposure's files (RAW+JPEG share it) the next frame number (a waiting reshoot's first)
+   * and moves them into the roll; then writes their sidecars when the roll has details or notes.
+   */
+  commitFrame(files: readonly StagedFile[], when = new Date()): Promise<FrameResult> {
+    return this.exclusive(() => this.commitFrameNow(files, when));
+  }
+
+  private async commitFrameNow(files: readonly StagedFile[], when: Date): Promise<FrameResult> {
     const folder = this.rollFolder;
     await ensureDir(folder);
-    const counter = await this.readCounter();
-    const frame = counter ?? nextAfter(await this.framesOnDisk());
+    const ctx = this.context;
+    await completePending(ctx);
+    const reshoot = await this.pendingReshoot();
+    const counter = reshoot === undefined ? await this.readCounter() : undefined;
+    const frame = reshoot ?? counter ?? (await this.derivedNext(await this.framesOnDisk()));
     // The last guard (the session checks before the camera fires): nothing has moved yet.
     if (frame > MAX_FRAME) throw await this.frameLimitError();
     const base = this.pattern.render(frame, { roll: this.rollName, when });
-    // A set counter advances BEFORE the files move: once they are in the roll nothing may fail, or a
-    // filed capture would be reported as failed. Without one, the files on disk are the counter.
-    if (counter !== undefined) await this.writeCounter(frame + 1);
+    // A reshoot is used up, and a set counter advances, BEFORE the files move: once they are in the
+    // roll nothing may fail, or a filed capture would be reported as failed. Without either, the
+    // files on disk are the counter.
+    if (reshoot !== undefined)
+      await updateRollState(folder, (s) => {
+        s.reshoot = undefined;
+      });
+    else if (counter !== undefined) await this.writeCounter(frame + 1);
     let committed: CommittedFile[];
     try {
       committed = await moveAllNoOverwrite(files, folder, base);
     } catch (err) {
       // Nothing was filed (moveAllNoOverwrite puts back what it moved): the next capture gets this number again.
-      if (counter !== undefined) {
-        await this.writeCounter(frame).catch((restoreErr: unknown) => {
-          this.log(
-            'error',
-            `Could not set the frame counter of roll "${this.rollName}" back to ${frame} after a failed capture (${(restoreErr as Error).message}): frame ${frame} will be skipped. Nothing is overwritten; Set Frame Number can take it back.`,
-          );
-        });
-      }
+      const restore =
+        reshoot !== undefined
+          ? updateRollState(folder, (s) => {
+              s.reshoot = reshoot;
+            })
+          : counter !== undefined
+            ? this.writeCounter(frame)
+            : undefined;
+      await restore?.catch((restoreErr: unknown) => {
+        this.log(
+          'error',
+          `Could not set the frame counter of roll "${this.rollName}" back to ${frame} after a failed capture (${(restoreErr as Error).message}): frame ${frame} will be skipped. Nothing is overwritten; Set Frame Number can take it back.`,
+        );
+      });
       throw err;
+    }
+    // Filed: a sidecar that cannot be written is logged, never reported as a failed capture.
+    try {
+      const state = await readState(ctx);
+      if (wantsSidecars(state)) await writeSidecars(ctx, [frame], { state });
+    } catch (err) {
+      this.log('warn', `Frame ${frame} was filed, but its sidecars were not written: ${(err as Error).message}`);
     }
     return { frame, files: committed, roll: this.rollName, folder };
   }
@@ -391,6 +465,8 @@ export class CaptureStore {
       return frames;
     }
     for (const name of names) {
+      // A sidecar alone does not hold a frame number (its images may have been moved away).
+      if (isSidecarName(name)) continue;
       const n = this.pattern.frameOf(name, this.rollName);
       if (n !== undefined && !frames.has(n)) frames.set(n, name);
     }
@@ -471,22 +547,14 @@ export class CaptureStore {
     return undefined;
   }
 
-  /** The counter file's `nextFrame` as written; undefined when there is no file (no counter set). */
+  /** The counter file's `nextFrame` as written; undefined when no counter is set. */
   private async readCounterValue(): Promise<{ value: unknown } | { problem: string } | undefined> {
-    let text: string;
-    try {
-      text = await fs.readFile(path.join(this.rollFolder, ROLL_STATE_FILE), 'utf8');
-    } catch {
-      return undefined;
-    }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      return typeof parsed === 'object' && parsed !== null && 'nextFrame' in parsed
-        ? { value: (parsed as { nextFrame: unknown }).nextFrame }
-        : { problem: 'it has no nextFrame' };
-    } catch {
-      return { problem: 'it is not valid JSON' };
-    }
+    const read = await readRollState(this.rollFolder);
+    if (read.kind === 'missing') return undefined;
+    if (read.kind === 'broken') return { problem: read.problem };
+    if (read.state.nextFrame !== undefined) return { value: read.state.nextFrame };
+    // Written by this version with no counter set (details or notes only): nothing to say.
+    return read.structured ? undefined : { problem: 'it has no nextFrame' };
   }
 
   /** info() runs after every capture: say each problem once, not each time. */
@@ -494,6 +562,111 @@ export class CaptureStore {
     if (this.logged.has(key)) return;
     this.logged.add(key);
     this.log(level, message);
+  }
+
+  // ---- Review (issue 13): roll details, frame notes, reject / restore / reshoot, sidecars ----
+
+  /** The current roll as the review functions see it (read at the start of each operation). */
+  private get context(): RollContext {
+    return { roll: this.rollName, folder: this.rollFolder, pattern: this.pattern, log: (l, m) => this.log(l, m) };
+  }
+
+  /** One change to the roll at a time in this window: a capture being filed, a reject, new details... */
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.serial.then(run);
+    this.serial = result.catch(() => undefined);
+    return result;
+  }
+
+  get filenamePattern(): FilenamePattern {
+    return this.pattern;
+  }
+
+  /** The frame the next capture re-takes, if a reshoot is waiting. */
+  async pendingReshoot(): Promise<number | undefined> {
+    const read = await readRollState(this.rollFolder);
+    return read.kind === 'ok' ? read.state.reshoot : undefined;
+  }
+
+  /** The roll's state file as it is now (details, notes, counter, reshoot). */
+  async rollState(): Promise<RollState> {
+    return readState(this.context);
+  }
+
+  async rollDetails(): Promise<RollDetails> {
+    return (await readState(this.context)).details;
+  }
+
+  /** Merges `patch` into the roll's details (see mergeRollDetails), then rewrites the roll's sidecars. */
+  setRollDetails(patch: unknown): Promise<{ details: RollDetails; sidecars: SidecarReport }> {
+    return this.exclusive(async () => {
+      const ctx = this.context;
+      await ensureDir(ctx.folder);
+      const details = await setRollDetails(ctx, patch);
+      return { details, sidecars: await writeSidecars(ctx) };
+    });
+  }
+
+  /** Sets or clears frame `n`'s note and film-edge label, then rewrites its sidecars. */
+  setFrameNote(
+    n: number,
+    change: { note?: unknown; label?: unknown },
+  ): Promise<{ frame: number; note: FrameNote; sidecars: SidecarReport }> {
+    return this.exclusive(async () => {
+      const ctx = this.context;
+      const note = await setFrameNote(ctx, n, change);
+      return { frame: n, note, sidecars: await writeSidecars(ctx, [n]) };
+    });
+  }
+
+  /** Moves frame `n`'s files to `rejected/frame-NNNN.K/` (never deleted, never replacing anything). */
+  rejectFrame(n: number): Promise<RejectResult> {
+    return this.exclusive(async () => {
+      const ctx = this.context;
+      await completePending(ctx);
+      const r = await rejectFrame(ctx, n);
+      if (!r) throw new Error(`Frame ${n} was not rejected.`); // only a reshoot returns nothing
+      return r;
+    });
+  }
+
+  /**
+   * The next capture takes frame `n`'s number; `n`'s files move to rejected/ now (if still in the
+   * roll). A reshoot already waiting for another frame is replaced (`replaced`).
+   */
+  reshootFrame(n: number): Promise<{ frame: number; rejected?: RejectResult; replaced?: number }> {
+    return this.exclusive(async () => {
+      const ctx = this.context;
+      await completePending(ctx);
+      const before = await this.pendingReshoot();
+      const rejected = await rejectFrame(ctx, n, { reshoot: true });
+      return {
+        frame: n,
+        ...(rejected ? { rejected } : {}),
+        ...(before !== undefined && before !== n ? { replaced: before } : {}),
+      };
+    });
+  }
+
+  /** Brings the latest reject of frame `n` (or the one in rejected/`folder`) back under its number. */
+  unrejectFrame(n: number, folder?: string): Promise<{ frame: number; files: string[]; sidecars: SidecarReport }> {
+    return this.exclusive(async () => {
+      const ctx = this.context;
+      await completePending(ctx);
+      const r = await unrejectFrame(ctx, n, folder);
+      // The details may have changed while it was away.
+      return { ...r, sidecars: await writeSidecars(ctx, [n]) };
+    });
+  }
+
+  /** Every frame in the roll with its image and sidecar names (one readdir). */
+  frameFiles(): Promise<Map<number, FrameFiles>> {
+    return scanRoll(this.context);
+  }
+
+  /** The rejected frames, oldest reject first per number. */
+  rejectedFrames(): Promise<RejectedFrame[]> {
+    return scanRejected(this.context);
   }
 }
 
@@ -545,28 +718,6 @@ async function moveAllNoOverwrite(
   throw new Error(`Could not find a free file name for "${base}" in ${folder} after ${MAX_RESHOT_SUFFIX} tries.`);
 }
 
-/** Moves `from` to `to` unless `to` exists. Returns false (and moves nothing) when it does. */
-async function placeNoOverwrite(from: string, to: string): Promise<boolean> {
-  try {
-    await fs.link(from, to);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV' && code !== 'ENOSYS')
-      throw err;
-    // exFAT/FAT cards and some network shares have no hard links: an exclusive copy is just as safe.
-    try {
-      await fs.copyFile(from, to, fsConstants.COPYFILE_EXCL);
-    } catch (copyErr) {
-      if ((copyErr as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      await fs.rm(to, { force: true }).catch(() => undefined);
-      throw copyErr;
-    }
-  }
-  await fs.rm(from, { force: true });
-  return true;
-}
-
 async function startsLikeJpeg(file: string): Promise<boolean> {
   const handle = await fs.open(file, 'r');
   try {
@@ -575,15 +726,6 @@ async function startsLikeJpeg(file: string): Promise<boolean> {
     return bytesRead === 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff;
   } finally {
     await handle.close();
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.lstat(p);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -602,13 +744,6 @@ export async function ensureDir(dir: string): Promise<void> {
     await fs.mkdir(firstMissing);
     throw err;
   }
-}
-
-async function writeFileAtomic(file: string, content: string): Promise<void> {
-  // A unique temp name: two writes at once must not share (and rename away) one temp file.
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await fs.writeFile(tmp, content);
-  await fs.rename(tmp, file);
 }
 
 function checkUsableRollName(name: string): string {

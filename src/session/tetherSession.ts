@@ -3,6 +3,7 @@
  * the panel and the status bar talk to; it holds no VS Code types, so it is tested in plain Node.
  */
 import { EventEmitter } from 'events';
+import * as path from 'path';
 import type { CameraLock, LockOwner, LockVerdict } from '../camera/cameraLock';
 import type { ExposureSink } from '../camera/managerTypes';
 import type {
@@ -28,6 +29,9 @@ import type {
   RollInfo,
 } from '../capture/captureStore';
 import { MAX_FRAME, NamingError, type FilenamePattern } from '../capture/fileNaming';
+import { frameLabel, RollDetailsError, type RollDetails } from '../capture/rollDetails';
+import { RollEditError, scanTestCaptures, type SidecarReport } from '../capture/rollReview';
+import { frameTag, ThumbnailService } from '../capture/thumbnails';
 import type { CameraSource } from '../config/settings';
 
 export interface CameraIdentity {
@@ -79,6 +83,8 @@ export interface SessionEvents {
   foundOnCard: [{ files: string[]; downloaded: boolean }];
   /** Files a crashed window left in staging were moved to recovered/ (at open, Cleanup, or after a sweep stopped a leftover gphoto2). */
   recovered: [RecoveredFolder[]];
+  /** The current roll's frames changed other than by a capture: a reject, restore, reshoot, new details or note. */
+  framesChanged: [{ roll: string; frames?: number[] }];
   /** What the session (or its store) decided on its own; same shape as the manager's log. */
   log: [{ level: 'info' | 'warn' | 'error'; message: string }];
 }
@@ -447,6 +453,236 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   private emitChanged(): void {
     this.emit('changed', this.snapshot());
+  }
+
+  // ---- Review (issue 13): the roll's frames and thumbnails for the filmstrip, reject / restore /
+  // reshoot, roll details and frame notes (carried to every capture as XMP sidecars). ----
+
+  private thumbnailService: ThumbnailService | undefined;
+
+  /** Thumbnails are made in worker threads (dist/thumbnailWorker.js beside the extension bundle). */
+  private get thumbnails(): ThumbnailService {
+    this.thumbnailService ??= new ThumbnailService();
+    return this.thumbnailService;
+  }
+
+  /**
+   * Every frame of the current roll in capture order, cheaply (one readdir of the roll and of its
+   * thumbnail cache, one stat per frame: a 1,000-frame roll lists in milliseconds). Thumbnails that
+   * are not made yet have no `thumbnail`; ask for them with frameThumbnail(), a few at a time as
+   * they scroll into view.
+   */
+  async listFrames(): Promise<RollFrames> {
+    const store = this.store;
+    const folder = store.rollFolder;
+    const [files, state, rejected] = await Promise.all([store.frameFiles(), store.rollState(), store.rejectedFrames()]);
+    const thumbs = await this.thumbnails.list(
+      folder,
+      new Map([...files].map(([n, f]) => [frameTag(n), f.images] as const)),
+    );
+    const frames: ReviewFrame[] = [];
+    for (const n of [...files.keys()].sort((a, b) => a - b)) {
+      const f = files.get(n);
+      if (!f || f.images.length === 0) continue;
+      const note = state.frames.get(n);
+      const t = thumbs.get(frameTag(n));
+      frames.push({
+        frame: n,
+        label: frameLabel(n, state.details, note),
+        ...(note?.note !== undefined ? { note: note.note } : {}),
+        files: f.images.map((name) => path.join(folder, name)),
+        sidecars: f.sidecars.map((name) => path.join(folder, name)),
+        ...(t?.path ? { thumbnail: t.path } : {}),
+        noThumbnail: t?.none ?? true,
+      });
+    }
+    return {
+      roll: store.roll,
+      folder,
+      frames,
+      rejected: rejected.map((r) => ({
+        frame: r.frame,
+        folder: r.path,
+        files: r.files.map((n) => path.join(r.path, n)),
+      })),
+      ...(state.reshoot !== undefined ? { reshoot: state.reshoot } : {}),
+      thumbnailFolder: this.thumbnails.cacheFolder(folder),
+    };
+  }
+
+  /** Frame `n`'s thumbnail (made now if needed, in a worker thread): its path, or undefined when its file has no preview. */
+  async frameThumbnail(n: number): Promise<string | undefined> {
+    const f = (await this.store.frameFiles()).get(n);
+    if (!f || f.images.length === 0)
+      throw new CameraError('failed', `Roll "${this.store.roll}" has no frame ${n}.`, {}, []);
+    return this.thumbnails.thumbnail(this.store.rollFolder, frameTag(n), f.images);
+  }
+
+  /**
+   * Thumbnails of several frames (the ones scrolled into view) with one look at the roll: each is
+   * reported to `onReady` as soon as it is made (undefined: that file has no preview), in worker
+   * threads at the service's concurrency limit. Frames not in the roll are skipped.
+   */
+  async frameThumbnails(
+    frames: readonly number[],
+    onReady?: (frame: number, thumbnail: string | undefined) => void,
+  ): Promise<Map<number, string | undefined>> {
+    const files = await this.store.frameFiles();
+    const folder = this.store.rollFolder;
+    const out = new Map<number, string | undefined>();
+    await Promise.all(
+      frames.map(async (n) => {
+        const images = files.get(n)?.images;
+        if (!images || images.length === 0) return;
+        const t = await this.thumbnails.thumbnail(folder, frameTag(n), images).catch((err: unknown) => {
+          this.emit('log', { level: 'warn', message: `No thumbnail for frame ${n}: ${(err as Error).message}` });
+          return undefined;
+        });
+        out.set(n, t);
+        onReady?.(n, t);
+      }),
+    );
+    return out;
+  }
+
+  /** The test captures (their own strip), oldest first, with cached thumbnails. */
+  async listTestCaptures(): Promise<{ folder: string; captures: ReviewTestCapture[]; thumbnailFolder: string }> {
+    const folder = this.store.testFolder;
+    const groups = await scanTestCaptures(folder);
+    const thumbs = await this.thumbnails.list(folder, new Map(groups.map((g) => [g.stem, g.images] as const)));
+    return {
+      folder,
+      captures: groups.map((g) => {
+        const t = thumbs.get(g.stem);
+        return {
+          name: g.stem,
+          files: g.images.map((n) => path.join(folder, n)),
+          ...(t?.path ? { thumbnail: t.path } : {}),
+          noThumbnail: t?.none ?? true,
+        };
+      }),
+      thumbnailFolder: this.thumbnails.cacheFolder(folder),
+    };
+  }
+
+  /** A test capture's thumbnail by its name (see listTestCaptures). */
+  async testCaptureThumbnail(name: string): Promise<string | undefined> {
+    const g = (await scanTestCaptures(this.store.testFolder)).find((x) => x.stem === name);
+    if (!g) throw new CameraError('failed', `There is no test capture named "${name}".`, {}, []);
+    return this.thumbnails.thumbnail(this.store.testFolder, g.stem, g.images);
+  }
+
+  async getRollDetails(): Promise<{ roll: string; details: RollDetails }> {
+    return { roll: this.store.roll, details: await this.store.rollDetails() };
+  }
+
+  /** Merges `patch` ({ filmStock?, filmIso?, format?, ... }; null or "" removes a field) and rewrites the roll's sidecars. */
+  async setRollDetails(patch: unknown): Promise<{ roll: string; details: RollDetails; sidecars: SidecarReport }> {
+    const r = await review(() => this.store.setRollDetails(patch));
+    this.emit('framesChanged', { roll: this.store.roll });
+    return { roll: this.store.roll, ...r };
+  }
+
+  async setFrameNote(
+    frame: number,
+    change: { note?: unknown; label?: unknown },
+  ): Promise<{ roll: string; frame: number; note?: string; label: string; sidecars: SidecarReport }> {
+    const r = await review(() => this.store.setFrameNote(frame, change));
+    const details = await this.store.rollDetails();
+    this.emit('framesChanged', { roll: this.store.roll, frames: [frame] });
+    return {
+      roll: this.store.roll,
+      frame,
+      ...(r.note.note !== undefined ? { note: r.note.note } : {}),
+      label: frameLabel(frame, details, r.note),
+      sidecars: r.sidecars,
+    };
+  }
+
+  /** Moves frame `n`'s files to the roll's rejected/frame-NNNN.K/ (never deleted, never replacing a file). */
+  async rejectFrame(
+    n: number,
+  ): Promise<{ roll: string; frame: number; folder: string; files: string[]; nextFrame: number }> {
+    const r = await review(() => this.store.rejectFrame(n));
+    await this.refreshRollQuietly();
+    this.emit('framesChanged', { roll: this.store.roll, frames: [n] });
+    return { roll: this.store.roll, ...r, nextFrame: this.roll.nextFrame };
+  }
+
+  /** The next capture takes frame `n`'s number; its old files move to rejected/ now. */
+  async reshootFrame(n: number): Promise<{
+    roll: string;
+    frame: number;
+    rejected?: { folder: string; files: string[] };
+    replaced?: number;
+    nextFrame: number;
+  }> {
+    const r = await review(() => this.store.reshootFrame(n));
+    await this.refreshRollQuietly();
+    this.emit('framesChanged', { roll: this.store.roll, frames: [n] });
+    return {
+      roll: this.store.roll,
+      frame: n,
+      ...(r.rejected ? { rejected: { folder: r.rejected.folder, files: r.rejected.files } } : {}),
+      ...(r.replaced !== undefined ? { replaced: r.replaced } : {}),
+      nextFrame: this.roll.nextFrame,
+    };
+  }
+
+  /** Brings frame `n` back from rejected/ (its latest reject, or the one in `folder`); cancels a reshoot waiting for it. */
+  async unrejectFrame(
+    n: number,
+    folder?: string,
+  ): Promise<{ roll: string; frame: number; files: string[]; nextFrame: number }> {
+    const r = await review(() => this.store.unrejectFrame(n, folder === undefined ? undefined : path.basename(folder)));
+    await this.refreshRollQuietly();
+    this.emit('framesChanged', { roll: this.store.roll, frames: [n] });
+    return { roll: this.store.roll, frame: n, files: r.files, nextFrame: this.roll.nextFrame };
+  }
+}
+
+export interface ReviewFrame {
+  frame: number;
+  /** The film-edge label: the frame's own, else derived from the roll's firstFrameLabel, else the number. */
+  label: string;
+  note?: string;
+  /** The frame's images, absolute (RAW+JPEG share a number; a re-used number adds `_2` names). */
+  files: string[];
+  sidecars: string[];
+  /** The cached thumbnail (absolute), when made. */
+  thumbnail?: string;
+  /** True when the frame's file has no preview to show (the filmstrip shows its name instead). */
+  noThumbnail: boolean;
+}
+
+export interface ReviewTestCapture {
+  /** The name stem (`test-2026-11-30-101112`). */
+  name: string;
+  files: string[];
+  thumbnail?: string;
+  noThumbnail: boolean;
+}
+
+export interface RollFrames {
+  roll: string;
+  folder: string;
+  frames: ReviewFrame[];
+  /** Rejected frames, each reject in its own folder (rejected/frame-0005.1, frame-0005.2...). */
+  rejected: { frame: number; folder: string; files: string[] }[];
+  /** The frame the next capture re-takes, if a reshoot is waiting. */
+  reshoot?: number;
+  /** Where the roll's thumbnails are cached (inside the roll folder). */
+  thumbnailFolder: string;
+}
+
+/** The store's "that cannot be done to the roll" as a typed error without camera actions (nothing to clean up). */
+async function review<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof RollDetailsError || err instanceof RollEditError)
+      throw new CameraError('failed', err.message, { cause: err }, []);
+    throw err;
   }
 }
 

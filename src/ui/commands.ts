@@ -10,6 +10,7 @@ import { describeCleanup } from '../camera/processReaper';
 import { MAX_FRAME, NamingError } from '../capture/fileNaming';
 import { SECTION } from '../config/settings';
 import type { ErrorPresenter } from './errorPresenter';
+import { reviewCommands } from './reviewCommands';
 import type { TetherHost } from './tetherHost';
 
 type Handler = (...args: unknown[]) => Promise<unknown>;
@@ -320,6 +321,8 @@ export function registerCommands(
 
     useSimulator: guarded('Use simulated camera', async () => setSource('simulator')),
     useRealCamera: guarded('Use real camera', async () => setSource('gphoto2')),
+    // Roll details, frame notes, reshoot / reject / restore (src/ui/reviewCommands.ts).
+    ...reviewCommands(session, (name, handler) => guarded(name, handler)),
   };
 
   return Object.entries(commands).map(([name, handler]) =>

@@ -76,8 +76,10 @@ export class SimCamera {
     const { captureWidth: w, captureHeight: h, jpegQuality: q } = this.config;
     const jpg: CameraFile = { folder, name: `${stem}.JPG`, data: encodeJpeg(renderStill(w, h, stem, mtime), q), mtime };
     if (!this.config.raw) return [jpg];
-    // Nikon bodies report the NEF first and the JPEG as the next "file added" event.
-    return [{ folder, name: `${stem}.NEF`, data: renderRaw(this.config.model, w, h, n), mtime }, jpg];
+    // Nikon bodies report the NEF first and the JPEG as the next "file added" event. Their NEF
+    // embeds a full-size JPEG preview; here it is the same picture as the JPEG.
+    const preview = { jpeg: jpg.data, width: w, height: h };
+    return [{ folder, name: `${stem}.NEF`, data: renderRaw(this.config.model, w, h, n, preview), mtime }, jpg];
   }
 
   preview(): Buffer {
