@@ -30,6 +30,7 @@ import {
   SCREENSHOT_SERVICE_ENV,
   isValidScreenshotName,
 } from './screenshot';
+import { ANSWER_SUFFIX, QUERY_SUFFIX, describeMatches, type FoundElement, type WorkbenchQuery } from './workbenchQuery';
 import {
   SetupError,
   assertBuilt,
@@ -339,10 +340,22 @@ function startScreenshotService(page: Page, results: string): void {
   const requests = path.join(results, SCREENSHOT_REQUESTS_DIR);
   const serve = async (): Promise<void> => {
     let files: string[] = [];
+    let queries: string[] = [];
     try {
-      files = fs.readdirSync(requests).filter((f) => f.endsWith(REQUEST_SUFFIX));
+      const all = fs.readdirSync(requests);
+      files = all.filter((f) => f.endsWith(REQUEST_SUFFIX));
+      queries = all.filter((f) => f.endsWith(QUERY_SUFFIX));
     } catch {
       fs.mkdirSync(requests, { recursive: true });
+    }
+    for (const file of queries) {
+      if (stopping) return;
+      const id = file.slice(0, -QUERY_SUFFIX.length);
+      writeAtomically(
+        path.join(requests, id + ANSWER_SUFFIX),
+        JSON.stringify(await answerQuery(page, path.join(requests, file))),
+      );
+      fs.rmSync(path.join(requests, file), { force: true });
     }
     for (const file of files) {
       if (stopping) return;
@@ -373,6 +386,33 @@ function startScreenshotService(page: Page, results: string): void {
       });
   };
   screenshotTimer = setTimeout(tick, SCREENSHOT_POLL_MS);
+}
+
+/** Answers a workbench query (see workbenchQuery.ts) from the live page: the main frame or the webviews' frames. */
+async function answerQuery(
+  page: Page,
+  file: string,
+): Promise<{ ok: true; found: FoundElement[] } | { ok: false; error: string }> {
+  try {
+    const query = JSON.parse(fs.readFileSync(file, 'utf8')) as WorkbenchQuery;
+    if (typeof query.selector !== 'string' || (query.scope !== 'workbench' && query.scope !== 'webviews'))
+      return { ok: false, error: 'a query needs a selector and a scope ("workbench" or "webviews")' };
+    const main = page.mainFrame();
+    const frames = query.scope === 'workbench' ? [main] : page.frames().filter((f) => f !== main);
+    const found: FoundElement[] = [];
+    let click = query.click === true;
+    for (const frame of frames) {
+      // A frame may be navigating or gone (a closed webview): it has nothing to show then.
+      const matches = await frame
+        .evaluate(describeMatches, { selector: query.selector, click })
+        .catch((): FoundElement[] => []);
+      if (click && matches.some((m) => m.visible)) click = false;
+      found.push(...matches);
+    }
+    return { ok: true, found };
+  } catch (err) {
+    return { ok: false, error: errorText(err) };
+  }
 }
 
 let lastHostExit: string | undefined;

@@ -59,8 +59,15 @@ export interface FrameLocator {
   locator(selector: string): Locator;
 }
 
+export interface Frame {
+  url(): string;
+  evaluate<R, Arg>(pageFunction: (arg: Arg) => R | Promise<R>, arg: Arg): Promise<R>;
+}
+
 export interface Page {
   readonly keyboard: Keyboard;
+  frames(): Frame[];
+  mainFrame(): Frame;
   goto(
     url: string,
     options?: { waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit'; timeout?: number },
