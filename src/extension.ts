@@ -16,6 +16,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const presenter = new ErrorPresenter(log, {
     currentError: () => tether.session.currentError()?.error,
     usingSimulator: () => tether.session.snapshot().source === 'simulator',
+    shownInPanel: (error): boolean => panel.showsError(error),
   });
   const panel = new PreviewPanel(context.extensionUri, host.session, host.previewDir, presenter, log);
   host.onDidReload(() => panel.refreshRoots());

@@ -110,6 +110,11 @@ export class CaptureStore {
     return this.outputFolder;
   }
 
+  /** The filename pattern in force (the Rolls view groups a roll's files by it). */
+  get filenamePattern(): FilenamePattern {
+    return this.pattern;
+  }
+
   get rollFolder(): string {
     return inside(this.outputFolder, this.rollName);
   }
