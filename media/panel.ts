@@ -394,7 +394,6 @@ function renderCapture(c: PanelCapture): void {
   const label = c.test ? `Test: ${c.name}` : `Frame ${c.frame ?? ''}: ${c.name}`;
   el('last-name').textContent = label;
   el('last').title = `${label} (${formatBytes(c.bytes)})${c.thumbnailUri ? ': click to show it large' : ''}`;
-  el('last-size').textContent = formatBytes(c.bytes);
   if (c.show) showCaptureLarge(c, c.holdMs);
 }
 

@@ -452,11 +452,11 @@ export class PreviewPanel implements vscode.Disposable {
   <div id="frame" class="frame" hidden><img id="preview" class="picture" alt="Latest camera preview"><canvas id="live-frame" class="picture" role="img" aria-label="Live view" hidden></canvas><div id="grid" class="grid" hidden></div></div>
 </main>
 <footer class="info">
-  <section aria-label="Roll"><span class="label">Roll</span> <span id="roll"></span> · <span class="label">Next frame</span> <strong id="next-frame"></strong> · <span id="captured"></span></section>
-  <button id="last" class="last" aria-label="Last capture: show it large" hidden><img id="last-thumb" alt="Last capture thumbnail"><span id="last-name"></span> <span id="last-size"></span></button>
-  <section aria-label="Camera"><span class="label">Camera</span> <span id="camera"></span> <span id="sim" class="badge" hidden>simulated</span></section>
-  <section><span id="live" class="badge live" hidden></span></section>
-  <section><span id="status" role="status" aria-live="polite">Idle</span></section>
+  <section class="roll" aria-label="Roll"><span class="label">Roll</span> <span id="roll" class="shrink"></span> · <span class="label">Next frame</span> <strong id="next-frame"></strong> · <span id="captured"></span></section>
+  <button id="last" class="last" aria-label="Last capture: show it large" hidden><img id="last-thumb" alt="Last capture thumbnail"><span id="last-name" class="shrink"></span></button>
+  <section class="camera" aria-label="Camera"><span class="label">Camera</span> <span id="camera" class="shrink"></span> <span id="sim" class="badge" hidden>simulated</span></section>
+  <section class="fixed"><span id="live" class="badge live" hidden></span></section>
+  <section class="fixed"><span id="status" role="status" aria-live="polite">Idle</span></section>
 </footer>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
