@@ -73,7 +73,13 @@ export interface Page {
     options?: { waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit'; timeout?: number },
   ): Promise<Response | null>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<unknown>;
-  screenshot(options?: { path?: string; timeout?: number }): Promise<Buffer>;
+  screenshot(options?: {
+    path?: string;
+    timeout?: number;
+    clip?: { x: number; y: number; width: number; height: number };
+    type?: 'png' | 'jpeg';
+    quality?: number;
+  }): Promise<Buffer>;
   locator(selector: string): Locator;
   frameLocator(selector: string): FrameLocator;
   waitForTimeout(timeout: number): Promise<void>;
