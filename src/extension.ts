@@ -3,8 +3,10 @@ import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
 import { ErrorPresenter } from './ui/errorPresenter';
 import { PreviewPanel } from './ui/previewPanel';
+import { registerRollsView } from './ui/rollsView';
 import { StatusBar } from './ui/statusBar';
 import { TetherHost } from './ui/tetherHost';
+import { registerWalkthrough } from './ui/walkthrough';
 
 let host: TetherHost | undefined;
 
@@ -25,6 +27,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     host,
     panel,
     statusBar,
+    ...registerRollsView(host, presenter),
+    ...registerWalkthrough(host, presenter),
     ...registerCommands(host, presenter, {
       openPanel: async () => panel.show(),
       panelInfo: () => {

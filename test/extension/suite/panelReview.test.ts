@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { run, simulatorConfig, until } from '../cameraCommands';
+import { screenshotServiceAvailable, takeScreenshot } from '../screenshot';
 import { type FoundElement, queryServiceAvailable, queryWorkbench, waitForWorkbench } from '../workbenchQuery';
 
 interface State {
@@ -108,6 +109,12 @@ describe('The Camera panel for a newcomer (observed in the browser)', function (
     const caption = await panelElement('caption');
     assert.ok(caption?.visible);
     assert.strictEqual(caption.text, `Frame ${c.frame} · ${path.basename(c.files[0])}`);
+    if (screenshotServiceAvailable()) {
+      // The README's picture (the whole window) and the walkthrough's (the panel alone).
+      await takeScreenshot('panel-capture');
+      const editor = (await queryWorkbench({ selector: '.part.editor', scope: 'workbench' }))[0];
+      if (editor) await takeScreenshot('panel-capture-only', { clip: editor.box, jpegQuality: 80 });
+    }
   });
 
   it('with cameraTether.panel.showCaptures off, a capture only updates the thumbnail; clicking it shows it large', async () => {
