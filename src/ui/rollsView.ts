@@ -109,7 +109,9 @@ function rollItem(roll: RollSummary): vscode.TreeItem {
     roll.name,
     roll.current ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
   );
-  item.id = `roll:${roll.name}`;
+  // The current roll gets an id of its own: VS Code applies "expanded" only to an id it has not seen,
+  // so the roll that just became current opens even if the user had closed it before.
+  item.id = `roll:${roll.name}${roll.current ? ':current' : ''}`;
   const frames = `${roll.frames} frame${roll.frames === 1 ? '' : 's'}`;
   item.description = roll.current ? `current · ${frames}` : frames;
   item.iconPath = new vscode.ThemeIcon(roll.current ? 'record' : 'folder');
