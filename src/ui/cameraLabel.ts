@@ -19,7 +19,7 @@ export function cameraLabel(camera: SessionSnapshot['camera']): CameraLabel {
     return { name, port: camera.port ?? d.port, known: true };
   }
   if (d) return { name: 'no camera found', port: camera.port, known: false };
-  return { name: camera.simulated ? 'simulated camera' : 'not detected yet', port: camera.port, known: false };
+  return { name: 'not detected yet', port: camera.port, known: false };
 }
 
 /** One line on the camera's connection: what it is doing, or why it is not usable. */
