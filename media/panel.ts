@@ -1,6 +1,9 @@
 /**
  * The preview panel's script (bundled by esbuild to dist/webview/panel.js). It renders what the
- * extension sends, sends commands for buttons and keys, and reports each preview it has displayed.
+ * extension sends, sends commands for buttons and keys, and reports each preview and capture it has
+ * displayed. The picture area shows one thing at a time (a preview, a capture, the live view, or
+ * nothing) with a caption saying which; fit scales it to the area, up or down; 100 % is one image
+ * pixel per screen pixel.
  */
 import {
   ERROR_ACTION_LABELS,
@@ -35,9 +38,25 @@ function el<T extends HTMLElement>(id: string): T {
 const preview = el<HTMLImageElement>('preview');
 const liveCanvas = el<HTMLCanvasElement>('live-frame');
 const stage = el<HTMLElement>('stage');
+const caption = el('caption');
 
-// Fit means "fit the picture area", which shrinks when the error banner shows or the footer wraps.
-new ResizeObserver(() => stage.style.setProperty('--fit-height', `${stage.clientHeight}px`)).observe(stage);
+/** What the picture area shows, for its caption and for what a live frame may replace. */
+type Shown =
+  | { kind: 'none' }
+  | { kind: 'preview'; at: Date }
+  | { kind: 'capture'; capture: PanelCapture }
+  | { kind: 'live'; at: Date; frozen?: 'paused' | 'stopped' };
+let shown: Shown = { kind: 'none' };
+/** A fresh capture stays in view until then (ms since the epoch) while live frames keep arriving. */
+let reviewUntil = 0;
+let reviewTimer: ReturnType<typeof setTimeout> | undefined;
+/** A live frame was drawn (into the hidden canvas) while a capture was under review. */
+let liveWaiting = false;
+/** The last capture the extension sent: the footer thumbnail shows it large when clicked. */
+let lastCapture: PanelCapture | undefined;
+
+// Fit means "fit the picture area", which changes with the panel's size and the error banner.
+new ResizeObserver(() => layoutPicture()).observe(stage);
 
 function send(message: WebviewMessage): void {
   vscode.postMessage(message);
@@ -45,6 +64,84 @@ function send(message: WebviewMessage): void {
 
 function command(c: PanelCommand): void {
   send({ type: 'command', command: c });
+}
+
+/** The element showing the picture now, with the size of its pixels. */
+function visiblePicture(): { el: HTMLElement; width: number; height: number } | undefined {
+  if (!liveCanvas.hidden && liveCanvas.width > 0)
+    return { el: liveCanvas, width: liveCanvas.width, height: liveCanvas.height };
+  if (!preview.hidden && preview.naturalWidth > 0)
+    return { el: preview, width: preview.naturalWidth, height: preview.naturalHeight };
+  return undefined;
+}
+
+/**
+ * Sizes the picture: fit scales it to the picture area, up as well as down (a 640 px preview fills a
+ * large panel); 100 % shows one image pixel per device pixel. Sizes are set from script (CSSOM),
+ * which the page's CSP allows, unlike style attributes.
+ */
+/** The picture size the last layout was made for. */
+const laidOut = { width: 0, height: 0 };
+
+function layoutPicture(): void {
+  const p = visiblePicture();
+  laidOut.width = p?.width ?? 0;
+  laidOut.height = p?.height ?? 0;
+  for (const e of [preview, liveCanvas]) {
+    if (e === p?.el) continue;
+    e.style.removeProperty('width');
+    e.style.removeProperty('height');
+  }
+  if (!p) return;
+  let width: number;
+  let height: number;
+  if (view.zoom === 'fit') {
+    const scale = Math.min(stage.clientWidth / p.width, stage.clientHeight / p.height);
+    width = Math.max(1, Math.floor(p.width * scale));
+    height = Math.max(1, Math.floor(p.height * scale));
+  } else {
+    width = p.width / window.devicePixelRatio;
+    height = p.height / window.devicePixelRatio;
+  }
+  p.el.style.width = `${width}px`;
+  p.el.style.height = `${height}px`;
+}
+
+function timeOf(d: Date): string {
+  return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+function renderCaption(): void {
+  let text = '';
+  let kind = '';
+  switch (shown.kind) {
+    case 'preview':
+      text = `Preview · ${timeOf(shown.at)}`;
+      break;
+    case 'capture':
+      text = shown.capture.test
+        ? `Test capture · ${shown.capture.name}`
+        : `Frame ${shown.capture.frame ?? ''} · ${shown.capture.name}`;
+      kind = 'capture';
+      break;
+    case 'live':
+      if (shown.frozen === 'stopped') {
+        text = `Live view stopped · last frame ${timeOf(shown.at)}`;
+        kind = 'frozen';
+      } else if (shown.frozen === 'paused') {
+        text = 'Live view paused for a camera job · resumes by itself';
+        kind = 'frozen';
+      }
+      break;
+  }
+  caption.hidden = text === '';
+  caption.textContent = text;
+  caption.dataset.kind = kind;
+}
+
+function setShown(next: Shown): void {
+  shown = next;
+  renderCaption();
 }
 
 function applyView(): void {
@@ -56,6 +153,7 @@ function applyView(): void {
   el('btn-invert').setAttribute('aria-pressed', String(view.invert));
   el('btn-grid').setAttribute('aria-pressed', String(view.grid));
   el('btn-zoom').setAttribute('aria-pressed', String(view.zoom === '100'));
+  layoutPicture();
   vscode.setState(view);
 }
 
@@ -96,7 +194,11 @@ function renderState(s: PanelState): void {
   el('roll').textContent = s.roll;
   el('next-frame').textContent = String(s.nextFrame);
   el('captured').textContent = `${s.captured} captured`;
-  el('camera').textContent = `${s.cameraModel ?? 'first detected camera'}${s.cameraPort ? ` on ${s.cameraPort}` : ''}`;
+  el('roll').title = s.roll;
+  const camera = el('camera');
+  camera.textContent = s.camera;
+  camera.title = s.camera;
+  camera.classList.toggle('unknown', !s.cameraKnown);
   el('sim').hidden = !s.simulated;
   el('btn-tether').setAttribute('aria-pressed', String(s.tethered));
   for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-command]'))
@@ -119,6 +221,7 @@ function renderError(error: PanelError | undefined): void {
   for (const action of error.actions) {
     const b = document.createElement('button');
     b.textContent = ERROR_ACTION_LABELS[action];
+    b.dataset.action = action;
     b.addEventListener('click', () => send({ type: 'errorAction', action }));
     actions.append(b);
   }
@@ -127,26 +230,89 @@ function renderError(error: PanelError | undefined): void {
 /** Bumped when a preview is shown, so a live frame still decoding does not cover it. */
 let liveGeneration = 0;
 
-/** Which picture the stage shows: the <img> (previews, base64 live frames) or the live <canvas>. */
+/** Which picture the stage shows: the <img> (previews, captures, base64 live frames) or the live <canvas>. */
 function showPicture(which: 'img' | 'canvas'): void {
   preview.hidden = which !== 'img';
   liveCanvas.hidden = which !== 'canvas';
   el('placeholder').hidden = true;
   el('frame').hidden = false;
+  layoutPicture();
+}
+
+/** Nothing in the picture area but `message` (e.g. after switching to another camera). */
+function clearPicture(message: string): void {
+  liveGeneration++; // a live frame still decoding must not bring the old camera's picture back
+  endReview();
+  preview.onload = null;
+  preview.onerror = null;
+  preview.removeAttribute('src');
+  preview.hidden = true;
+  liveCanvas.hidden = true;
+  el('frame').hidden = true;
+  const placeholder = el('placeholder');
+  placeholder.textContent = message;
+  placeholder.hidden = false;
+  setShown({ kind: 'none' });
+  layoutPicture();
+}
+
+function endReview(): void {
+  reviewUntil = 0;
+  liveWaiting = false;
+  if (reviewTimer) clearTimeout(reviewTimer);
+  reviewTimer = undefined;
+}
+
+/** Loads `uri` off-screen and shows it once decoded (never a half-loaded picture); calls `shownAs` then. */
+function showImage(uri: string, shownAs: (width: number, height: number) => void): void {
+  preview.onload = null;
+  preview.onerror = null;
+  liveGeneration++; // a live frame still decoding must not cover this picture
+  const generation = liveGeneration;
+  const img = new Image();
+  img.onload = () => {
+    if (generation !== liveGeneration) return; // something newer came first
+    preview.src = uri;
+    showPicture('img');
+    shownAs(img.naturalWidth, img.naturalHeight);
+  };
+  img.src = uri;
 }
 
 function renderPreview(seq: number, uri: string): void {
-  preview.onload = null;
-  preview.onerror = null;
-  liveGeneration++; // a live frame still decoding must not cover this preview
-  const img = new Image();
-  img.onload = () => {
-    preview.src = uri;
-    showPicture('img');
+  endReview();
+  showImage(uri, (width, height) => {
+    setShown({ kind: 'preview', at: new Date() });
     // Report only once the browser has decoded it: that is "displayed".
-    send({ type: 'displayed', seq, width: img.naturalWidth, height: img.naturalHeight });
-  };
-  img.src = uri;
+    send({ type: 'displayed', seq, width, height });
+  });
+}
+
+/**
+ * A capture large in the picture area (auto-review). While live view runs, the live picture takes
+ * over again after `holdMs`; a RAW-only capture has nothing the browser can show, so it says so.
+ */
+function showCaptureLarge(c: PanelCapture, holdMs: number): void {
+  endReview();
+  if (!c.thumbnailUri) {
+    clearPicture(
+      `${c.test ? 'Test capture' : `Frame ${c.frame ?? ''}`} saved: ${c.name}. RAW files cannot be shown here; shoot RAW+JPEG to see captures.`,
+    );
+    return;
+  }
+  reviewUntil = Date.now() + holdMs;
+  reviewTimer = setTimeout(() => {
+    const waiting = liveWaiting;
+    endReview();
+    if (waiting) {
+      showPicture('canvas');
+      setShown({ kind: 'live', at: new Date() });
+    }
+  }, holdMs);
+  showImage(c.thumbnailUri, (width, height) => {
+    setShown({ kind: 'capture', capture: c });
+    send({ type: 'displayed', seq: c.seq, width, height, what: 'capture' });
+  });
 }
 
 const liveContext = liveCanvas.getContext('2d');
@@ -180,19 +346,33 @@ function renderLiveFrame(seq: number, data: Uint8Array | string): void {
   const generation = liveGeneration;
   if (typeof data === 'string') {
     // A base64 string (only when a bench compares encodings) goes in as a data: URL, the usual way.
-    preview.onload = () => send({ type: 'liveAck', seq, shown: true });
+    preview.onload = () => {
+      layoutPicture();
+      send({ type: 'liveAck', seq, shown: true });
+    };
     preview.onerror = () => send({ type: 'liveAck', seq, shown: false }); // a broken frame must not stall the stream
     preview.src = `data:image/jpeg;base64,${data}`;
     showPicture('img');
+    if (shown.kind !== 'live' || shown.frozen) setShown({ kind: 'live', at: new Date() });
     return;
   }
-  void drawLiveFrame(data).then((shown) => {
-    if (shown && generation === liveGeneration) showPicture('canvas');
-    send({ type: 'liveAck', seq, shown });
+  void drawLiveFrame(data).then((drawn) => {
+    if (drawn && generation === liveGeneration) {
+      // A capture under review stays; the frame waits in the hidden canvas until the review ends.
+      if (Date.now() < reviewUntil) liveWaiting = true;
+      else {
+        // Only when something changed: a layout per frame would cost the browser time at 30 fps.
+        if (liveCanvas.hidden || liveCanvas.width !== laidOut.width || liveCanvas.height !== laidOut.height)
+          showPicture('canvas');
+        if (shown.kind !== 'live' || shown.frozen) setShown({ kind: 'live', at: new Date() });
+        else shown.at = new Date();
+      }
+    }
+    send({ type: 'liveAck', seq, shown: drawn });
   });
 }
 
-function renderLiveStatus(running: boolean, fps: number, dropped: number, broken: number): void {
+function renderLiveStatus(running: boolean, wanted: boolean, fps: number, dropped: number, broken: number): void {
   const badge = el('live');
   badge.hidden = !running;
   badge.textContent = `LIVE ${fps} fps · ${dropped} dropped${broken > 0 ? ` · ${broken} undecodable` : ''}`;
@@ -200,16 +380,23 @@ function renderLiveStatus(running: boolean, fps: number, dropped: number, broken
   if (!running) {
     preview.onload = null;
     preview.onerror = null;
+    // The last live frame stays in view: say that it no longer moves, and why.
+    const frozen = wanted ? 'paused' : 'stopped';
+    if (shown.kind === 'live' && shown.frozen !== frozen) setShown({ ...shown, frozen });
+    if (!wanted) liveWaiting = false;
   }
 }
 
 function renderCapture(c: PanelCapture): void {
+  lastCapture = c;
   el('last').hidden = false;
   const thumb = el<HTMLImageElement>('last-thumb');
   thumb.hidden = !c.thumbnailUri;
   if (c.thumbnailUri) thumb.src = c.thumbnailUri;
-  el('last-name').textContent = c.test ? `Test: ${c.name}` : `Frame ${c.frame ?? ''}: ${c.name}`;
-  el('last-size').textContent = formatBytes(c.bytes);
+  const label = c.test ? `Test: ${c.name}` : `Frame ${c.frame ?? ''}: ${c.name}`;
+  el('last-name').textContent = label;
+  el('last').title = `${label} (${formatBytes(c.bytes)})${c.thumbnailUri ? ': click to show it large' : ''}`;
+  if (c.show) showCaptureLarge(c, c.holdMs);
 }
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
@@ -231,7 +418,10 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       renderLiveFrame(m.seq, m.data);
       break;
     case 'liveStatus':
-      renderLiveStatus(m.running, m.fps, m.dropped, m.broken);
+      renderLiveStatus(m.running, m.wanted, m.fps, m.dropped, m.broken);
+      break;
+    case 'clear':
+      clearPicture(m.message);
       break;
   }
 });
@@ -248,6 +438,10 @@ el('btn-invert').addEventListener('click', () => toggle('invert'));
 el('btn-grid').addEventListener('click', () => toggle('grid'));
 el('btn-zoom').addEventListener('click', () => toggle('zoom'));
 stage.addEventListener('dblclick', () => toggle('zoom'));
+// The footer's thumbnail shows the last capture large (until live view's next frame, if it runs).
+el('last').addEventListener('click', () => {
+  if (lastCapture?.thumbnailUri) showCaptureLarge(lastCapture, lastCapture.holdMs);
+});
 
 const KEYS: Record<string, () => void> = {
   ' ': () => command('capture'),

@@ -3,8 +3,10 @@ import * as vscode from 'vscode';
 import { registerCommands } from './ui/commands';
 import { ErrorPresenter } from './ui/errorPresenter';
 import { PreviewPanel } from './ui/previewPanel';
+import { registerRollsView } from './ui/rollsView';
 import { StatusBar } from './ui/statusBar';
 import { TetherHost } from './ui/tetherHost';
+import { registerWalkthrough } from './ui/walkthrough';
 
 let host: TetherHost | undefined;
 
@@ -16,6 +18,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const presenter = new ErrorPresenter(log, {
     currentError: () => tether.session.currentError()?.error,
     usingSimulator: () => tether.session.snapshot().source === 'simulator',
+    shownInPanel: (error): boolean => panel.showsError(error),
   });
   const panel = new PreviewPanel(context.extensionUri, host.session, host.previewDir, presenter, log);
   host.onDidReload(() => panel.refreshRoots());
@@ -24,6 +27,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     host,
     panel,
     statusBar,
+    ...registerRollsView(host, presenter),
+    ...registerWalkthrough(host, presenter),
     ...registerCommands(host, presenter, {
       openPanel: async () => panel.show(),
       panelInfo: () => {

@@ -135,6 +135,11 @@ export class CaptureStore {
     return this.outputFolder;
   }
 
+  /** The filename pattern in force (the Rolls view groups a roll's files by it). */
+  get filenamePattern(): FilenamePattern {
+    return this.pattern;
+  }
+
   get rollFolder(): string {
     return inside(this.outputFolder, this.rollName);
   }
@@ -576,10 +581,6 @@ export class CaptureStore {
     const result = this.serial.then(run);
     this.serial = result.catch(() => undefined);
     return result;
-  }
-
-  get filenamePattern(): FilenamePattern {
-    return this.pattern;
   }
 
   /** The frame the next capture re-takes, if a reshoot is waiting. */

@@ -19,7 +19,9 @@ import type {
 } from '../camera/cameraManager';
 import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
-import type { DetectedCamera } from '../camera/gphoto2';
+import type { DetectedCamera, Gphoto2Version } from '../camera/gphoto2';
+import { RECOVERED_FOLDER, STAGING_FOLDER, TEST_FOLDER } from '../capture/captureStore';
+import { listFrames, listRolls, type FrameEntry, type RollSummary } from '../capture/rollListing';
 import type {
   CaptureStore,
   CommittedFile,
@@ -28,7 +30,7 @@ import type {
   RecoveryReport,
   RollInfo,
 } from '../capture/captureStore';
-import { MAX_FRAME, NamingError, type FilenamePattern } from '../capture/fileNaming';
+import { checkRollName, inside, MAX_FRAME, NamingError, type FilenamePattern } from '../capture/fileNaming';
 import { frameLabel, RollDetailsError, type RollDetails } from '../capture/rollDetails';
 import { RollEditError, scanTestCaptures, type SidecarReport } from '../capture/rollReview';
 import { frameTag, ThumbnailService } from '../capture/thumbnails';
@@ -59,7 +61,13 @@ export interface SessionSnapshot {
   outputFolder: string;
   nextFrame: number;
   captured: number;
-  camera: { model?: string; port?: string; simulated: boolean };
+  /** `model`/`port`: as chosen in the settings; `detected`: what the last detection found (see detect). */
+  camera: {
+    model?: string;
+    port?: string;
+    simulated: boolean;
+    detected?: { model?: string; port?: string; count: number };
+  };
   source: CameraSource;
   lastCapture?: LastCapture;
   lastPreview?: PreviewResult;
@@ -205,6 +213,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   }
 
   setIdentity(identity: CameraIdentity): void {
+    if (!sameCamera(identity, this.identity)) this.leaveCamera();
     this.identity = identity;
     this.emitChanged();
   }
@@ -225,7 +234,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   /** The error the last job ended in, and that job, while the session is in the error state. */
   currentError(): { error: CameraError; job: JobName } | undefined {
-    const s = this.manager.state;
+    const s = this.effectiveState();
     return s.kind === 'error' ? { error: s.error, job: s.job } : undefined;
   }
 
@@ -258,7 +267,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   }
 
   snapshot(): SessionSnapshot {
-    const s = this.manager.state;
+    const s = this.effectiveState();
     return {
       state: s.kind,
       job: s.kind === 'busy' ? s.label : undefined,
@@ -270,7 +279,12 @@ export class TetherSession extends EventEmitter<SessionEvents> {
       outputFolder: this.store.output,
       nextFrame: this.roll.nextFrame,
       captured: this.roll.captured,
-      camera: { model: this.identity.model, port: this.identity.port, simulated: this.identity.source === 'simulator' },
+      camera: {
+        model: this.identity.model,
+        port: this.identity.port,
+        simulated: this.identity.source === 'simulator',
+        detected: this.detectedSummary(),
+      },
       source: this.identity.source,
       lastCapture: this.lastCapture,
       lastPreview: this.lastPreview,
@@ -285,7 +299,13 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   }
 
   async detect(options?: JobOptions): Promise<DetectedCamera[]> {
-    return this.manager.detect(options);
+    const identity = this.identity;
+    const cameras = await this.manager.detect(options);
+    if (identity === this.identity) {
+      this.detectedCameras = cameras;
+      this.emitChanged();
+    }
+    return cameras;
   }
 
   async preview(options?: JobOptions): Promise<PreviewResult> {
@@ -639,6 +659,55 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     this.emit('framesChanged', { roll: this.store.roll, frames: [n] });
     return { roll: this.store.roll, frame: n, files: r.files, nextFrame: this.roll.nextFrame };
   }
+
+  // --- What the Rolls view, the panel and the status bar add: listing, the detected camera, settled errors ---
+
+  /** What the last detection for the current camera settings found; undefined until one ran. */
+  private detectedCameras: DetectedCamera[] | undefined;
+  /** The error of a camera or source the user has since left: shown nowhere any more. */
+  private settledError: CameraError | undefined;
+
+  /** True once a detection ran for the current camera settings (the UI detects once to learn the model). */
+  get cameraDetected(): boolean {
+    return this.detectedCameras !== undefined;
+  }
+
+  /** The rolls in the output folder, newest change first; the current roll is always among them. */
+  listRolls(): Promise<RollSummary[]> {
+    return listRolls(this.store.output, this.store.filenamePattern, this.roll.roll, {
+      names: [TEST_FOLDER, RECOVERED_FOLDER, STAGING_FOLDER],
+    });
+  }
+
+  /** A roll's exposures, highest frame first (the roll name is checked: it cannot leave the output folder). */
+  async listRollFrames(roll: string): Promise<FrameEntry[]> {
+    return listFrames(inside(this.store.output, checkRollName(roll)), roll, this.store.filenamePattern);
+  }
+
+  /** `gphoto2 --version` of the program in use (the simulator answers for itself): is gphoto2 installed? */
+  gphoto2Version(options?: JobOptions): Promise<Gphoto2Version> {
+    return this.manager.version(options);
+  }
+
+  /**
+   * Another camera or source: what was detected belonged to the old one, and so does its error
+   * (after "Use Simulated Camera" the real camera's failure is no longer the camera's state).
+   */
+  private leaveCamera(): void {
+    this.detectedCameras = undefined;
+    const s = this.manager.state;
+    if (s.kind === 'error') this.settledError = s.error;
+  }
+
+  private effectiveState(): ManagerState {
+    const s = this.manager.state;
+    return s.kind === 'error' && s.error === this.settledError ? { kind: 'idle' } : s;
+  }
+
+  private detectedSummary(): SessionSnapshot['camera']['detected'] {
+    const d = this.detectedCameras;
+    return d && { model: d[0]?.model, port: d[0]?.port, count: d.length };
+  }
 }
 
 export interface ReviewFrame {
@@ -684,6 +753,10 @@ async function review<T>(run: () => Promise<T>): Promise<T> {
       throw new CameraError('failed', err.message, { cause: err }, []);
     throw err;
   }
+}
+
+function sameCamera(a: CameraIdentity, b: CameraIdentity): boolean {
+  return a.source === b.source && a.model === b.model && a.port === b.port;
 }
 
 /** The store's "cannot name the next frame" as a typed error (no cleanup needed: the camera is fine). */

@@ -1,7 +1,8 @@
 /**
  * Shows a CameraError as a notification whose buttons fix the problem (Run Cleanup, Show Log, Open
- * Settings, Use Simulated Camera, Try Again, Take Over…), and logs it. The panel's error banner runs its actions
- * through here too.
+ * Settings, Use Simulated Camera, Try Again, Take Over…), and logs it; while the Camera panel is in
+ * view its banner shows the error instead (it goes away with the error; a notification cannot be
+ * closed by an extension). The panel's error banner runs its actions through here too.
  */
 import * as vscode from 'vscode';
 import { CameraError, type CameraErrorAction } from '../camera/errors';
@@ -15,6 +16,11 @@ export interface ErrorContext {
   /** The error the camera manager is in, if it is in one. */
   currentError(): CameraError | undefined;
   usingSimulator(): boolean;
+  /**
+   * The Camera panel is in view and its banner shows this error (with the same buttons). Then no
+   * notification: VS Code offers no way to close one, so it would stay after the error is resolved.
+   */
+  shownInPanel?(error: CameraError): boolean;
 }
 
 export class ErrorPresenter {
@@ -39,6 +45,7 @@ export class ErrorPresenter {
     this.log.error(
       `[${error.kind}] ${error.message}${error.details.stderrTail ? `\n${error.details.stderrTail}` : ''}`,
     );
+    if (this.context.shownInPanel?.(error)) return;
     const actions = this.actionsFor(error, retry !== undefined);
     void vscode.window.showErrorMessage(error.message, ...actions.map((a) => LABELS[a])).then((picked) => {
       const action = actions.find((a) => LABELS[a] === picked);

@@ -34,8 +34,10 @@ export interface PanelState {
   roll: string;
   nextFrame: number;
   captured: number;
-  cameraModel?: string;
-  cameraPort?: string;
+  /** The camera as the panel names it: the model (chosen or detected) and port, or what is known instead. */
+  camera: string;
+  /** False while no model is known ("not detected yet", "no camera found"): shown dimmed. */
+  cameraKnown: boolean;
   simulated: boolean;
   outputFolder: string;
   /** Tethered mode is on (`listening`: the listener waits for the body's shutter right now). */
@@ -44,12 +46,18 @@ export interface PanelState {
 }
 
 export interface PanelCapture {
+  /** Numbers the captures sent to this page; `displayed` reports it back. */
+  seq: number;
   name: string;
   bytes: number;
   frame?: number;
   test: boolean;
-  /** A webview URI of a JPEG to show as thumbnail; absent for RAW-only captures. */
+  /** A webview URI of the capture's JPEG (thumbnail, and the large view); absent for RAW-only captures. */
   thumbnailUri?: string;
+  /** Show it large in the picture area (auto-review), not only as the footer's thumbnail. */
+  show: boolean;
+  /** While live view runs: how long the capture stays before the live picture takes over again, in ms. */
+  holdMs: number;
 }
 
 export interface PanelError {
@@ -63,17 +71,29 @@ export type HostMessage =
   | { type: 'preview'; seq: number; uri: string; bytes: number; durationMs: number }
   | { type: 'capture'; capture: PanelCapture }
   | { type: 'error'; error: PanelError | undefined }
+  /** The picture belongs to a camera that is no longer used (source switched): show `message` instead. */
+  | { type: 'clear'; message: string }
   /**
    * A live-view JPEG: bytes as a typed array (the default; crosses postMessage without a base64 round
    * trip), or a base64 string (kept so `npm run bench:webview` can measure one against the other).
    */
   | { type: 'liveFrame'; seq: number; data: Uint8Array | string }
-  | { type: 'liveStatus'; running: boolean; fps: number; dropped: number; delivered: number; broken: number };
+  | {
+      type: 'liveStatus';
+      running: boolean;
+      /** The user wants live view on: not running then means paused for a job, not stopped. */
+      wanted: boolean;
+      fps: number;
+      dropped: number;
+      delivered: number;
+      broken: number;
+    };
 
 export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'command'; command: PanelCommand }
-  | { type: 'displayed'; seq: number; width: number; height: number }
+  /** A preview (or, with `what: 'capture'`, a capture) was decoded and is shown; its natural size. */
+  | { type: 'displayed'; seq: number; width: number; height: number; what?: 'preview' | 'capture' }
   | { type: 'errorAction'; action: PanelErrorAction }
   /** The webview is done with live frame `seq`: shown, or not decodable (shown false). */
   | { type: 'liveAck'; seq: number; shown: boolean };
@@ -109,7 +129,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
         ? { type: 'command', command: value.command as PanelCommand }
         : undefined;
     case 'displayed':
-      return isCount(value.seq) && isCount(value.width) && isCount(value.height)
+      if (!isCount(value.seq) || !isCount(value.width) || !isCount(value.height)) return undefined;
+      if (value.what === 'capture')
+        return { type: 'displayed', seq: value.seq, width: value.width, height: value.height, what: 'capture' };
+      return value.what === undefined || value.what === 'preview'
         ? { type: 'displayed', seq: value.seq, width: value.width, height: value.height }
         : undefined;
     case 'liveAck':

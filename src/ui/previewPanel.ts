@@ -1,6 +1,6 @@
 /**
- * The preview panel: the latest preview large, the roll and counter, the last capture, the camera and
- * the manager's state, with buttons and keys. A webview with a strict CSP (nothing but its own
+ * The preview panel: the latest preview or capture large (auto-review), live view, the roll and
+ * counter, the last capture, the camera and the manager's state, with buttons and keys. A webview with a strict CSP (nothing but its own
  * nonce'd script, its CSS, and images from the folders it must show), typed messages both ways, a
  * ready handshake, and a serializer so it comes back after a restart.
  */
@@ -20,6 +20,8 @@ import {
 import { LiveViewPump } from '../session/liveViewPump';
 import type { JobName, LiveFrame, LiveViewStatus } from '../camera/cameraManager';
 import type { ErrorPresenter } from './errorPresenter';
+import type { CameraError } from '../camera/errors';
+import { cameraLabel } from './cameraLabel';
 
 export const VIEW_TYPE = 'cameraTether.preview';
 
@@ -33,6 +35,25 @@ interface ShownCapture {
   files: CapturedFile[];
   frame: number | undefined;
   test: boolean;
+}
+
+/** `cameraTether.panel.*`: whether a capture is shown large, and for how long while live view runs. */
+export function panelSettings(): { showCaptures: boolean; reviewMs: number } {
+  const config = vscode.workspace.getConfiguration('cameraTether.panel');
+  const show = config.get<unknown>('showCaptures');
+  const seconds = config.get<unknown>('reviewSeconds');
+  return {
+    showCaptures: typeof show === 'boolean' ? show : true,
+    reviewMs:
+      typeof seconds === 'number' && Number.isFinite(seconds)
+        ? Math.round(Math.min(60, Math.max(0, seconds)) * 1000)
+        : 3000,
+  };
+}
+
+/** Which camera the picture came from: a different one means the picture is cleared. */
+function cameraKey(s: SessionSnapshot): string {
+  return JSON.stringify([s.source, s.camera.model ?? '', s.camera.port ?? '']);
 }
 
 /** The command the banner's "Try Again" runs for a failed job; none for jobs users do not start. */
@@ -55,6 +76,12 @@ export class PreviewPanel implements vscode.Disposable {
   private previewSeq = 0;
   private lastPreview: { seq: number; path: string } | undefined;
   private lastCapture: ShownCapture | undefined;
+  private captureSeq = 0;
+  /** The seq the last capture was sent with (the webview reports it back when displayed). */
+  private lastCaptureSeq = 0;
+  /** What the picture area was last given: a reopened page shows the same. */
+  private lastPicture: 'preview' | 'capture' | undefined;
+  private shownCamera: string;
   private displayed: { seq: number; path: string; width: number; height: number } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDisplayedEmitter = new vscode.EventEmitter<{ path: string; width: number; height: number }>();
@@ -78,16 +105,18 @@ export class PreviewPanel implements vscode.Disposable {
     private readonly presenter: ErrorPresenter,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    this.shownCamera = cameraKey(session.snapshot());
     const onChanged = (s: SessionSnapshot) => {
       this.post({ type: 'state', state: toPanelState(s) });
       this.post(this.errorMessage());
+      if (cameraKey(s) !== this.shownCamera) this.cameraChanged(s);
     };
     const onPreview = (p: { path: string; bytes: number; durationMs: number }) =>
       this.showPreview(p.path, p.bytes, p.durationMs);
     const frameListener = (r: { frame: number; files: CapturedFile[] }) =>
-      this.showCapture({ files: r.files, frame: r.frame, test: false });
+      this.showCapture({ files: r.files, frame: r.frame, test: false }, panelSettings().showCaptures);
     const testListener = (r: { files: CapturedFile[] }) =>
-      this.showCapture({ files: r.files, frame: undefined, test: true });
+      this.showCapture({ files: r.files, frame: undefined, test: true }, panelSettings().showCaptures);
     const onLiveFrame = (f: LiveFrame) => {
       if (this.panel && this.ready) this.pump.offer(f);
     };
@@ -98,6 +127,7 @@ export class PreviewPanel implements vscode.Disposable {
       if (s.running && !this.liveBaseline) this.liveBaseline = this.pump.stats();
       if (!s.running && !this.session.liveView.wanted) this.liveBaseline = undefined;
       this.postLiveStatus(s.running);
+      if (s.running) this.lastPicture = undefined; // the live picture replaces whatever was shown
       if (s.running && !this.statusTimer)
         this.statusTimer = setInterval(() => this.postLiveStatus(this.session.liveView.running), 1000);
       if (!s.running && !this.session.liveView.wanted && this.statusTimer) {
@@ -141,6 +171,11 @@ export class PreviewPanel implements vscode.Disposable {
     return c && { frame: c.frame, names: c.files.map((f) => f.name), test: c.test };
   }
 
+  /** The panel is in view and its banner shows this error: a notification would only repeat it (and outlive it). */
+  showsError(error: CameraError): boolean {
+    return this.panel?.visible === true && this.ready && this.session.currentError()?.error === error;
+  }
+
   show(): void {
     if (this.panel) {
       this.panel.reveal(undefined, true);
@@ -179,6 +214,7 @@ export class PreviewPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'camera.svg');
     panel.webview.options = this.webviewOptions();
     panel.webview.html = this.html(panel.webview);
+    this.detectOnce();
     const subs = [
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       panel.onDidDispose(() => {
@@ -195,6 +231,35 @@ export class PreviewPanel implements vscode.Disposable {
     ];
   }
 
+  /**
+   * Detects the camera once per camera setting while the panel is open, so it can name the model
+   * (gphoto2 otherwise uses "the first camera it finds" without saying which). A failure shows in
+   * the banner like any other (gphoto2 missing, for instance), which is what a newcomer needs to see.
+   */
+  private detectOnce(): void {
+    if (!this.panel || this.session.cameraDetected || this.session.camera.model || this.detecting) return;
+    this.detecting = true;
+    void this.session
+      .detect()
+      .catch((err: unknown) => this.log.info(`Detecting the camera for the panel: ${(err as Error).message}`))
+      .finally(() => {
+        this.detecting = false;
+      });
+  }
+  private detecting = false;
+
+  /** Another source or camera: its predecessor's picture must not pass for this camera's. */
+  private cameraChanged(s: SessionSnapshot): void {
+    this.shownCamera = cameraKey(s);
+    this.lastPreview = undefined;
+    this.lastPicture = undefined;
+    this.displayed = undefined;
+    const label = cameraLabel(s.camera);
+    const which = s.camera.simulated ? 'the simulated camera' : label.known ? label.name : 'the real camera (gphoto2)';
+    this.post({ type: 'clear', message: `Switched to ${which}. Press P for a preview or Space to capture.` });
+    this.detectOnce();
+  }
+
   private errorMessage(): HostMessage {
     const current = this.session.currentError();
     if (!current) return { type: 'error', error: undefined };
@@ -202,14 +267,21 @@ export class PreviewPanel implements vscode.Disposable {
     return { type: 'error', error: { kind: current.error.kind, message: current.error.message, actions } };
   }
 
-  private showCapture(capture: ShownCapture): void {
+  /** `show`: large in the picture area (a fresh capture, with auto-review on), not only in the footer. */
+  private showCapture(capture: ShownCapture, show: boolean): void {
     const { files, frame, test } = capture;
     const jpeg = files.find((f) => isJpegName(f.name));
     if (!files[0]) return;
+    if (this.lastCapture !== capture) this.lastCaptureSeq = ++this.captureSeq;
     this.lastCapture = capture;
+    if (show) this.lastPicture = 'capture';
+    const settings = panelSettings();
     this.post({
       type: 'capture',
       capture: {
+        seq: this.lastCaptureSeq,
+        show,
+        holdMs: settings.reviewMs,
         name: files.map((f) => f.name).join(' + '),
         bytes: files.reduce((n, f) => n + f.bytes, 0),
         frame,
@@ -223,6 +295,7 @@ export class PreviewPanel implements vscode.Disposable {
   private showPreview(file: string, bytes: number, durationMs: number): void {
     const seq = ++this.previewSeq;
     this.lastPreview = { seq, path: file };
+    this.lastPicture = 'preview';
     if (!this.panel) return;
     this.post({
       type: 'preview',
@@ -248,6 +321,7 @@ export class PreviewPanel implements vscode.Disposable {
     this.post({
       type: 'liveStatus',
       running,
+      wanted: this.session.liveView.wanted,
       fps: s.fps,
       dropped: s.dropped - from.dropped,
       delivered: s.delivered - from.delivered,
@@ -282,9 +356,11 @@ export class PreviewPanel implements vscode.Disposable {
         this.post({ type: 'state', state: toPanelState(s) });
         this.post(this.errorMessage());
         for (const m of pending) if (m.type !== 'state' && m.type !== 'error' && m.type !== 'capture') this.post(m);
+        const picture = this.lastPicture;
         if (this.lastPreview && !pending.some((m) => m.type === 'preview') && s.lastPreview)
           this.showPreview(s.lastPreview.path, s.lastPreview.bytes, s.lastPreview.durationMs);
-        if (this.lastCapture) this.showCapture(this.lastCapture);
+        if (this.lastCapture) this.showCapture(this.lastCapture, picture === 'capture');
+        this.lastPicture = picture;
         return;
       }
       case 'command':
@@ -294,10 +370,17 @@ export class PreviewPanel implements vscode.Disposable {
         this.pump.ack(message.seq, message.shown);
         return;
       case 'displayed': {
-        const preview = this.lastPreview && this.lastPreview.seq === message.seq ? this.lastPreview : undefined;
-        if (!preview) return;
-        this.displayed = { seq: message.seq, path: preview.path, width: message.width, height: message.height };
-        this.onDisplayedEmitter.fire({ path: preview.path, width: message.width, height: message.height });
+        const file =
+          message.what === 'capture'
+            ? message.seq === this.lastCaptureSeq
+              ? (this.lastCapture?.files.find((f) => isJpegName(f.name))?.path ?? undefined)
+              : undefined
+            : this.lastPreview && this.lastPreview.seq === message.seq
+              ? this.lastPreview.path
+              : undefined;
+        if (!file) return;
+        this.displayed = { seq: message.seq, path: file, width: message.width, height: message.height };
+        this.onDisplayedEmitter.fire({ path: file, width: message.width, height: message.height });
         return;
       }
       case 'errorAction': {
@@ -370,15 +453,16 @@ export class PreviewPanel implements vscode.Disposable {
   <span id="error-actions"></span>
 </div>
 <main id="stage" class="stage fit" tabindex="0" aria-label="Preview image">
+  <div id="caption" class="caption" role="status" aria-live="polite" hidden></div>
   <div id="placeholder" class="placeholder">No preview yet. Press P or click Preview.</div>
   <div id="frame" class="frame" hidden><img id="preview" class="picture" alt="Latest camera preview"><canvas id="live-frame" class="picture" role="img" aria-label="Live view" hidden></canvas><div id="grid" class="grid" hidden></div></div>
 </main>
 <footer class="info">
-  <section aria-label="Roll"><span class="label">Roll</span> <span id="roll"></span> · <span class="label">Next frame</span> <strong id="next-frame"></strong> · <span id="captured"></span></section>
-  <section id="last" class="last" aria-label="Last capture" hidden><img id="last-thumb" alt="Last capture thumbnail"><span id="last-name"></span> <span id="last-size"></span></section>
-  <section aria-label="Camera"><span class="label">Camera</span> <span id="camera"></span> <span id="sim" class="badge" hidden>simulated</span></section>
-  <section><span id="live" class="badge live" hidden></span></section>
-  <section><span id="status" role="status" aria-live="polite">Idle</span></section>
+  <section class="roll" aria-label="Roll"><span class="label">Roll</span> <span id="roll" class="shrink"></span> · <span class="label">Next frame</span> <strong id="next-frame"></strong> · <span id="captured"></span></section>
+  <button id="last" class="last" aria-label="Last capture: show it large" hidden><img id="last-thumb" alt="Last capture thumbnail"><span id="last-name" class="shrink"></span></button>
+  <section class="camera" aria-label="Camera"><span class="label">Camera</span> <span id="camera" class="shrink"></span> <span id="sim" class="badge" hidden>simulated</span></section>
+  <section class="fixed"><span id="live" class="badge live" hidden></span></section>
+  <section class="fixed"><span id="status" role="status" aria-live="polite">Idle</span></section>
 </footer>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
@@ -401,13 +485,17 @@ function toPanelState(s: SessionSnapshot): PanelState {
     roll: s.roll,
     nextFrame: s.nextFrame,
     captured: s.captured,
-    cameraModel: s.camera.model,
-    cameraPort: s.camera.port,
+    ...cameraText(s),
     simulated: s.camera.simulated,
     outputFolder: path.basename(s.outputFolder),
     tethered: s.tethering.wanted,
     listening: s.tethering.running,
   };
+}
+
+function cameraText(s: SessionSnapshot): { camera: string; cameraKnown: boolean } {
+  const label = cameraLabel(s.camera);
+  return { camera: `${label.name}${label.port ? ` on ${label.port}` : ''}`, cameraKnown: label.known };
 }
 
 function safeJson(value: unknown): string {

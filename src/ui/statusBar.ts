@@ -1,9 +1,11 @@
 /**
  * The status bar item: camera icon and next frame number (click = capture), a spinner and the job
- * name while busy, the error colour and message after a failure.
+ * name while busy, the error colour and message after a failure. Its tooltip names the camera, its
+ * connection state, the roll and the next frame.
  */
 import * as vscode from 'vscode';
 import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
+import { cameraLabel, connectionState } from './cameraLabel';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -20,8 +22,13 @@ export class StatusBar implements vscode.Disposable {
   }
 
   /** What the item shows now (for getState: scripts and tests cannot read the status bar). */
-  get view(): { text: string; error: boolean } {
-    return { text: this.item.text, error: this.item.backgroundColor !== undefined };
+  get view(): { text: string; error: boolean; tooltip: string } {
+    const tip = this.item.tooltip;
+    return {
+      text: this.item.text,
+      error: this.item.backgroundColor !== undefined,
+      tooltip: typeof tip === 'string' ? tip : (tip?.value ?? ''),
+    };
   }
 
   private render(s: SessionSnapshot): void {
@@ -40,17 +47,17 @@ export class StatusBar implements vscode.Disposable {
       this.item.text = `$(device-camera) Frame ${s.nextFrame}${sim}`;
       this.item.backgroundColor = undefined;
     }
+    const camera = cameraLabel(s.camera);
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**Camera Tether**${sim}\n\n`);
-    if (s.error) tip.appendMarkdown(`$(error) ${escapeMd(s.error.message)}\n\n`);
-    tip.appendMarkdown(`Roll: ${escapeMd(s.roll)} (${s.captured} captured, next frame ${s.nextFrame})\n\n`);
+    tip.appendMarkdown(`**Camera Tether**\n\n`);
     tip.appendMarkdown(
-      `Camera: ${escapeMd(s.camera.model ?? 'first detected')}${s.camera.port ? ` on ${escapeMd(s.camera.port)}` : ''}\n\n`,
+      `Camera: ${escapeMd(camera.name)}${camera.port ? ` on ${escapeMd(camera.port)}` : ''}${sim}\n\n`,
     );
+    tip.appendMarkdown(`Connection: ${escapeMd(connectionState(s))}\n\n`);
+    tip.appendMarkdown(`Roll: ${escapeMd(s.roll)} (${s.captured} captured)\n\n`);
+    tip.appendMarkdown(`Next frame: ${s.nextFrame}\n\n`);
     if (s.tethering.wanted)
-      tip.appendMarkdown(
-        `Tethered mode: ${s.tethering.running ? 'listening for the camera’s shutter' : 'paused for a job'} (${s.tethering.exposures} from the camera)\n\n`,
-      );
+      tip.appendMarkdown(`Tethered mode: ${s.tethering.exposures} picture(s) from the camera’s shutter\n\n`);
     tip.appendMarkdown(`Output: ${escapeMd(s.folder)}\n\nClick to capture.`);
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {

@@ -218,7 +218,6 @@ function notifyFoundOnCard(found: { files: string[]; downloaded: boolean }, log:
 }
 
 function identityOf(s: TetherSettings): { source: TetherSettings['source']; model?: string; port?: string } {
-  return s.source === 'simulator'
-    ? { source: 'simulator', model: 'Camera Tether Simulator' }
-    : { source: 'gphoto2', model: s.camera, port: s.port };
+  // The model shown is the one chosen in the settings, else what detection finds (the simulator's own name).
+  return { source: s.source, model: s.camera || undefined, port: s.port || undefined };
 }

@@ -30,6 +30,7 @@ import {
   SCREENSHOT_SERVICE_ENV,
   isValidScreenshotName,
 } from './screenshot';
+import { ANSWER_SUFFIX, QUERY_SUFFIX, describeMatches, type FoundElement, type WorkbenchQuery } from './workbenchQuery';
 import {
   SetupError,
   assertBuilt,
@@ -229,6 +230,14 @@ async function startCodeServer(
   }
 }
 
+/** A runtime folder as XDG specifies it: owned by this user, mode 0700. */
+function privateRuntimeFolder(parent: string): string {
+  const dir = path.join(parent, 'runtime');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  return dir;
+}
+
 // --- run state, cleanup -----------------------------------------------------------------------
 
 interface RunDirs {
@@ -339,10 +348,22 @@ function startScreenshotService(page: Page, results: string): void {
   const requests = path.join(results, SCREENSHOT_REQUESTS_DIR);
   const serve = async (): Promise<void> => {
     let files: string[] = [];
+    let queries: string[] = [];
     try {
-      files = fs.readdirSync(requests).filter((f) => f.endsWith(REQUEST_SUFFIX));
+      const all = fs.readdirSync(requests);
+      files = all.filter((f) => f.endsWith(REQUEST_SUFFIX));
+      queries = all.filter((f) => f.endsWith(QUERY_SUFFIX));
     } catch {
       fs.mkdirSync(requests, { recursive: true });
+    }
+    for (const file of queries) {
+      if (stopping) return;
+      const id = file.slice(0, -QUERY_SUFFIX.length);
+      writeAtomically(
+        path.join(requests, id + ANSWER_SUFFIX),
+        JSON.stringify(await answerQuery(page, path.join(requests, file))),
+      );
+      fs.rmSync(path.join(requests, file), { force: true });
     }
     for (const file of files) {
       if (stopping) return;
@@ -353,8 +374,14 @@ function startScreenshotService(page: Page, results: string): void {
         answer = `error: unusable screenshot name "${name}"`;
       } else {
         try {
-          const target = path.join(results, `${name}.png`);
-          await page.screenshot({ path: target, timeout: 20_000 });
+          const { clip, jpeg } = requestedShot(path.join(requests, file));
+          const target = path.join(results, `${name}.${jpeg ? 'jpg' : 'png'}`);
+          await page.screenshot({
+            path: target,
+            timeout: 20_000,
+            clip,
+            ...(jpeg ? { type: 'jpeg' as const, quality: jpeg.quality } : {}),
+          });
           log(`screenshot ${target}`);
         } catch (err) {
           answer = `error: ${err instanceof Error ? err.message : String(err)}`;
@@ -373,6 +400,60 @@ function startScreenshotService(page: Page, results: string): void {
       });
   };
   screenshotTimer = setTimeout(tick, SCREENSHOT_POLL_MS);
+}
+
+/**
+ * What a screenshot request asks for (JSON): `clip` ({x, y, width, height}) for part of the page,
+ * `jpegQuality` (1-100) for a JPEG instead of a PNG. An unreadable request means the whole page as PNG.
+ */
+function requestedShot(file: string): {
+  clip?: { x: number; y: number; width: number; height: number };
+  jpeg?: { quality: number };
+} {
+  let request: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    request = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {}; // an older request: a timestamp, not JSON
+  }
+  const out: ReturnType<typeof requestedShot> = {};
+  const clip = request.clip;
+  if (typeof clip === 'object' && clip !== null) {
+    const { x, y, width, height } = clip as Record<string, unknown>;
+    if ([x, y, width, height].every((v) => typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      out.clip = { x: x as number, y: y as number, width: width as number, height: height as number };
+  }
+  const q = request.jpegQuality;
+  if (typeof q === 'number' && Number.isInteger(q) && q >= 1 && q <= 100) out.jpeg = { quality: q };
+  return out;
+}
+
+/** Answers a workbench query (see workbenchQuery.ts) from the live page: the main frame or the webviews' frames. */
+async function answerQuery(
+  page: Page,
+  file: string,
+): Promise<{ ok: true; found: FoundElement[] } | { ok: false; error: string }> {
+  try {
+    const query = JSON.parse(fs.readFileSync(file, 'utf8')) as WorkbenchQuery;
+    if (typeof query.selector !== 'string' || (query.scope !== 'workbench' && query.scope !== 'webviews'))
+      return { ok: false, error: 'a query needs a selector and a scope ("workbench" or "webviews")' };
+    const main = page.mainFrame();
+    const frames = query.scope === 'workbench' ? [main] : page.frames().filter((f) => f !== main);
+    const found: FoundElement[] = [];
+    let click = query.click === true;
+    for (const frame of frames) {
+      // A frame may be navigating or gone (a closed webview): it has nothing to show then.
+      const matches = await frame
+        .evaluate(describeMatches, { selector: query.selector, click })
+        .catch((): FoundElement[] => []);
+      if (click && matches.some((m) => m.visible)) click = false;
+      found.push(...matches);
+    }
+    return { ok: true, found };
+  } catch (err) {
+    return { ok: false, error: errorText(err) };
+  }
 }
 
 let lastHostExit: string | undefined;
@@ -475,6 +556,10 @@ async function main(): Promise<number> {
       XDG_CONFIG_HOME: path.join(dirs.xdg, 'config'),
       XDG_CACHE_HOME: path.join(dirs.xdg, 'cache'),
       XDG_STATE_HOME: path.join(dirs.xdg, 'state'),
+      // The camera lock and the simulator's state live in `$XDG_RUNTIME_DIR/camera-tether`: a folder
+      // of this run's own, so test runs of other checkouts on the machine never share the lock or the
+      // simulator's config.json (each run is one VS Code window of its own user, as the lock expects).
+      XDG_RUNTIME_DIR: privateRuntimeFolder(dirs.xdg),
       ...testEnv(workspace, paths.results, { [SCREENSHOT_SERVICE_ENV]: '1', [markerKey]: markerValue }),
     });
     const server = await startCodeServer(entry, dirs, env, startMs);

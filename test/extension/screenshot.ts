@@ -3,7 +3,9 @@
 // The extension host cannot see the browser page, so the code-server runner offers a file-based
 // service: a test writes `<results>/screenshot-requests/<name>.request`; the runner (polling about
 // every 100 ms) saves `<results>/<name>.png` and answers with `<name>.done`, which holds `ok` or
-// `error: <message>`. `<results>` is env CAMERA_TETHER_TEST_RESULTS. The runner sets
+// `error: <message>`. `<results>` is env CAMERA_TETHER_TEST_RESULTS. The request holds JSON; its
+// optional `clip` ({x, y, width, height}) limits the picture to that part of the page, and
+// `jpegQuality` makes it `<name>.jpg`. The runner sets
 // CAMERA_TETHER_TEST_SCREENSHOTS=1 when the service runs (not under @vscode/test-electron).
 import * as fs from 'fs';
 import * as path from 'path';
@@ -33,6 +35,10 @@ function resultsDir(): string | undefined {
 export interface ScreenshotOptions {
   /** How long to wait for the runner, in ms (default 30 000). */
   readonly timeoutMs?: number;
+  /** Only this part of the page, in CSS pixels (e.g. a box from workbenchQuery). */
+  readonly clip?: { x: number; y: number; width: number; height: number };
+  /** A JPEG of this quality (1-100), `<name>.jpg`, instead of a PNG: smaller, for pictures that ship. */
+  readonly jpegQuality?: number;
 }
 
 /**
@@ -54,7 +60,10 @@ export async function takeScreenshot(name: string, options: ScreenshotOptions = 
   await fs.promises.rm(done, { force: true });
   // Write-then-rename so the runner never sees a half-written request.
   const staging = `${request}.${process.pid}.tmp`;
-  await fs.promises.writeFile(staging, `${new Date().toISOString()}\n`);
+  await fs.promises.writeFile(
+    staging,
+    JSON.stringify({ at: new Date().toISOString(), clip: options.clip, jpegQuality: options.jpegQuality }),
+  );
   await fs.promises.rename(staging, request);
 
   const deadline = Date.now() + timeoutMs;
@@ -69,7 +78,7 @@ export async function takeScreenshot(name: string, options: ScreenshotOptions = 
       await fs.promises.rm(done, { force: true });
       const text = answer.trim();
       if (text !== 'ok') throw new Error(`screenshot "${name}" failed: ${text.replace(/^error:\s*/, '')}`);
-      return path.join(results, `${name}.png`);
+      return path.join(results, `${name}.${options.jpegQuality ? 'jpg' : 'png'}`);
     }
     if (Date.now() >= deadline) {
       await fs.promises.rm(request, { force: true });

@@ -13,6 +13,7 @@ export type Checked = [
   Satisfies<real.Browser, subset.Browser>,
   Satisfies<real.BrowserContext, subset.BrowserContext>,
   Satisfies<real.Page, subset.Page>,
+  Satisfies<real.Frame, subset.Frame>,
   Satisfies<real.Keyboard, subset.Keyboard>,
   Satisfies<real.Locator, subset.Locator>,
   Satisfies<real.FrameLocator, subset.FrameLocator>,

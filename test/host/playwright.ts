@@ -59,14 +59,27 @@ export interface FrameLocator {
   locator(selector: string): Locator;
 }
 
+export interface Frame {
+  url(): string;
+  evaluate<R, Arg>(pageFunction: (arg: Arg) => R | Promise<R>, arg: Arg): Promise<R>;
+}
+
 export interface Page {
   readonly keyboard: Keyboard;
+  frames(): Frame[];
+  mainFrame(): Frame;
   goto(
     url: string,
     options?: { waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit'; timeout?: number },
   ): Promise<Response | null>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<unknown>;
-  screenshot(options?: { path?: string; timeout?: number }): Promise<Buffer>;
+  screenshot(options?: {
+    path?: string;
+    timeout?: number;
+    clip?: { x: number; y: number; width: number; height: number };
+    type?: 'png' | 'jpeg';
+    quality?: number;
+  }): Promise<Buffer>;
   locator(selector: string): Locator;
   frameLocator(selector: string): FrameLocator;
   waitForTimeout(timeout: number): Promise<void>;

@@ -182,6 +182,14 @@ describe('panel protocol: parseWebviewMessage', () => {
     }
   });
 
+  it("displayed: `what` is absent, 'preview' or 'capture'; anything else drops the message", () => {
+    const good = { type: 'displayed', seq: 1, width: 10, height: 10 };
+    assert.deepStrictEqual(parseWebviewMessage({ ...good, what: 'capture' }), { ...good, what: 'capture' });
+    assert.deepStrictEqual(parseWebviewMessage({ ...good, what: 'preview' }), good);
+    for (const what of ['', 'Capture', 'live', null, 1, ['capture'], new String('capture')])
+      dropped({ ...good, what }, `displayed.what ${String(what)}`);
+  });
+
   it('liveAck: seq is a whole number from 0 below 1e9, shown a boolean', () => {
     for (const bad of BAD_COUNTS) dropped({ type: 'liveAck', seq: bad, shown: true }, 'liveAck.seq');
     for (const bad of [0, 1, 'true', null, undefined, [true], new Boolean(true)])
