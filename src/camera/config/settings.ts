@@ -145,13 +145,21 @@ export function unknownSettingError(key: string, settings: readonly CameraSettin
   );
 }
 
+const MAX_CANDIDATES = 1000;
+
 /** Up to five names (or roles) within a small edit distance of `key`, or containing it, closest first. */
 export function closeNames(key: string, settings: readonly CameraSetting[]): string[] {
   const k = key.toLowerCase().slice(0, 64);
   if (k === '') return [];
+  // Real trees hold a few hundred names; a hostile listing could hold tens of thousands, and each
+  // comparison costs up to 64 x 64 steps, so only the first MAX_CANDIDATES (the Nikon D6's
+  // published tree has about 300 named settings) are compared.
   const candidates = new Set<string>();
-  for (const s of settings) if (!isRawProperty(s)) candidates.add(s.name);
   for (const s of settings) if (s.role) candidates.add(s.role);
+  for (const s of settings) {
+    if (candidates.size >= MAX_CANDIDATES) break;
+    if (!isRawProperty(s)) candidates.add(s.name);
+  }
   const limit = Math.max(2, Math.floor(k.length / 3));
   const scored: Array<{ name: string; d: number }> = [];
   for (const name of candidates) {
@@ -166,20 +174,27 @@ export function closeNames(key: string, settings: readonly CameraSetting[]): str
 /** Levenshtein distance, giving up (limit + 1) once every path exceeds `limit`. O(|a|·|b|), both ≤ 64. */
 function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let prev = ROW_A;
+  let cur = ROW_B;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    cur[0] = i;
     let best = i;
+    const ca = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      cur.push(v);
+      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca === b.charCodeAt(j - 1) ? 0 : 1));
+      cur[j] = v;
       if (v < best) best = v;
     }
     if (best > limit) return limit + 1;
-    prev = cur;
+    [prev, cur] = [cur, prev];
   }
   return prev[b.length];
 }
+
+/** Two reused rows for editDistance (names and keys are cut to 64 characters). */
+const ROW_A = new Uint16Array(65);
+const ROW_B = new Uint16Array(65);
 
 /** The setting holding each role, for the panel's exposure controls. */
 export function settingsByRole(settings: readonly CameraSetting[]): Partial<Record<SettingRole, CameraSetting>> {
