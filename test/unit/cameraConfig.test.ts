@@ -489,6 +489,30 @@ describe('camera settings: judging a write by its read-back (real runs)', () => 
     assert.match(e.message, /turn it to M/);
   });
 
+  it('a value not in the list that changed nothing is refused, even when gphoto2 printed nothing (a write by path)', () => {
+    const f = fixture('vcamera-set-config-value-by-path-silent');
+    assert.deepStrictEqual([f.exitCode, f.stderr], [0, '']);
+    const twice: CameraSetting[] = [
+      ...settings,
+      { name: 'f-number', path: '/main/other/f-number', label: 'Other', type: 'radio', value: '1', readonly: false },
+    ];
+    const plans = planWrites(twice, [{ name: '/main/capturesettings/f-number', value: 'banana' }]);
+    assert.strictEqual(plans[0].cliName, '/main/capturesettings/f-number');
+    const [e] = judgeWrites(plans, f).failures;
+    assert.ok(e, 'refused');
+    assert.match(e.message, /did not take F-Number \(f-number\) = "banana": it reads back "f\/2\.8"/);
+    // A value the camera rounds (1/125 for 0.0080s) still counts when the value moved.
+    const rounded = planWrites(settings, [{ name: 'shutterspeed', value: '1/200' }]);
+    const j = judgeWrites(rounded, {
+      stdout: 'Label: Shutter Speed\nReadonly: 0\nType: RADIO\nCurrent: 0.0050s\nEND\n',
+      stderr: '',
+    });
+    assert.deepStrictEqual(
+      j.applied.map((a) => a.value),
+      ['0.0050s'],
+    );
+  });
+
   it('a read-back that differs from an exact choice is a mismatch', () => {
     const plans = planWrites(settings, [{ name: 'f-number', value: 'f/11' }]);
     const [e] = judgeWrites(plans, fixture('vcamera-set-config-value-f-number-read-back')).failures;

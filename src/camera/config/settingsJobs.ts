@@ -231,7 +231,12 @@ function messagesFor(
 /** Does the read-back show what was asked for? */
 function readBackMatches(p: PlannedWrite, w: ConfigWidget): boolean {
   if (w.unset) return false;
-  if (p.expected === undefined) return p.type === 'date' || w.current !== '';
+  if (p.expected === undefined) {
+    if (p.type === 'date') return true;
+    // A value not in the list is taken as the camera rounded it, unless nothing moved at all: a
+    // write by path is refused silently (recorded: vcamera-set-config-value-by-path-silent).
+    return w.current !== '' && (w.current !== p.before || p.requested === p.before);
+  }
   if (p.type === 'toggle' || p.type === 'range') {
     const got = parseGNumber(w.current);
     const want = Number(p.expected);
