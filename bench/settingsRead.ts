@@ -36,6 +36,8 @@ const REPS = Number(process.env.BENCH_SETTINGS_REPS ?? 5);
 const STARTUP_MS = Number(process.env.BENCH_SETTINGS_STARTUP_MS ?? 500);
 const SELECTION = { model: 'Camera Tether Simulator', port: 'usb:001,004' };
 
+class Interfered extends Error {}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (x: number): number => Math.round(x);
 
@@ -56,6 +58,8 @@ interface Figures {
   captureWithLockSameRunMs: number;
   lockRunThenCaptureMs: number;
   lockedValues: number;
+  /** Repetitions measured again because another process stopped the simulator. */
+  interferedRepetitions: number;
 }
 
 async function measure(runner: ProcessRunner, startupMs: number): Promise<Figures> {
@@ -70,6 +74,9 @@ async function measure(runner: ProcessRunner, startupMs: number): Promise<Figure
       env: program.env,
       cwd: home,
     }).result;
+    // Other test runs on a shared machine stop every gphoto2-sim by name (their cleanup tests):
+    // such a repetition is measured again, not counted.
+    if (r.signal || /Operation cancelled\./.test(r.stderr)) throw new Interfered(`${r.signal ?? 'cancelled'}`);
     if (r.exitCode !== 0) throw new Error(`simulator exited ${r.exitCode ?? r.signal}: ${r.stderr}`);
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? null };
   };
@@ -87,25 +94,47 @@ async function measure(runner: ProcessRunner, startupMs: number): Promise<Figure
     const capture: number[] = [];
     const sameRun: number[] = [];
     const separate: number[] = [];
+    let interfered = 0;
     for (let i = 0; i < REPS; i++) {
-      oneRun.push((await timed(() => readCameraSettings(run, SELECTION)))[0]);
-      perRoles.push((await timed(() => perSetting(roles)))[0]);
-      perAll.push((await timed(() => perSetting(settings)))[0]);
-      capture.push((await timed(() => run('Capture', captureAndDownloadArgs(SELECTION, shots, false))))[0]);
-      const [ms, r] = await timed(() =>
+      try {
+        const rep = await repetition();
+        oneRun.push(rep.oneRun);
+        perRoles.push(rep.perRoles);
+        perAll.push(rep.perAll);
+        capture.push(rep.capture);
+        sameRun.push(rep.sameRun);
+        separate.push(rep.separate);
+      } catch (err) {
+        if (!(err instanceof Interfered) || ++interfered > 20) throw err;
+        i--;
+      }
+    }
+    async function repetition(): Promise<
+      Record<'oneRun' | 'perRoles' | 'perAll' | 'capture' | 'sameRun' | 'separate', number>
+    > {
+      const oneRunMs = (await timed(() => readCameraSettings(run, SELECTION)))[0];
+      const perRolesMs = (await timed(() => perSetting(roles)))[0];
+      const perAllMs = (await timed(() => perSetting(settings)))[0];
+      const captureMs = (await timed(() => run('Capture', captureAndDownloadArgs(SELECTION, shots, false))))[0];
+      const [sameRunMs, r] = await timed(() =>
         run('Capture', withExposureLock(captureAndDownloadArgs(SELECTION, shots, false), locked)),
       );
       if (!checkExposureLock(locked, r).ok) throw new Error('the lock did not hold');
-      sameRun.push(ms);
-      separate.push(
-        (
-          await timed(async () => {
-            const check = await applyExposureLock(run, SELECTION, locked);
-            if (!check.ok) throw new Error('the lock did not hold');
-            await run('Capture', captureAndDownloadArgs(SELECTION, shots, false));
-          })
-        )[0],
-      );
+      const separateMs = (
+        await timed(async () => {
+          const check = await applyExposureLock(run, SELECTION, locked);
+          if (!check.ok) throw new Error('the lock did not hold');
+          await run('Capture', captureAndDownloadArgs(SELECTION, shots, false));
+        })
+      )[0];
+      return {
+        oneRun: oneRunMs,
+        perRoles: perRolesMs,
+        perAll: perAllMs,
+        capture: captureMs,
+        sameRun: sameRunMs,
+        separate: separateMs,
+      };
     }
     return {
       startupMs,
@@ -118,6 +147,7 @@ async function measure(runner: ProcessRunner, startupMs: number): Promise<Figure
       captureWithLockSameRunMs: round(median(sameRun)),
       lockRunThenCaptureMs: round(median(separate)),
       lockedValues: locked.length,
+      interferedRepetitions: interfered,
     };
   } finally {
     await fs.rm(home, { recursive: true, force: true });
@@ -130,7 +160,9 @@ async function main(): Promise<void> {
   try {
     const results = [await measure(runner, STARTUP_MS), await measure(runner, 0)];
     for (const f of results) {
-      console.log(`\nsimulator startupMs=${f.startupMs}, ${REPS} interleaved repetitions, medians:`);
+      console.log(
+        `\nsimulator startupMs=${f.startupMs}, ${REPS} interleaved repetitions (${f.interferedRepetitions} redone after outside interference), medians:`,
+      );
       console.log(`  all ${f.allSettings} settings in one run (--list-all-config):  ${f.oneRunMs} ms`);
       console.log(
         `  the ${f.roleSettings} panel settings, one run each (--get-config):   ${f.perSettingRolesMs} ms  (${(f.perSettingRolesMs / f.oneRunMs).toFixed(1)}x)`,

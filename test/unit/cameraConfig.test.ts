@@ -26,6 +26,7 @@ import {
   type CameraSetting,
   type Gphoto2RunResult,
   type RunGphoto2,
+  withoutSettingMessages,
 } from '../../src/camera/config';
 import { CameraError } from '../../src/camera/errors';
 import * as gp from '../../src/camera/gphoto2';
@@ -614,6 +615,22 @@ describe('camera settings: the jobs over an injected runner', () => {
     assert.strictEqual(bad.ok, false);
     assert.deepStrictEqual(bad.values[0].readBack, 'f/2.8');
     assert.strictEqual(bad.error?.details.cameraSetting?.problem, 'refused');
+  });
+
+  it("a refused lock value does not make the capture run look failed: withoutSettingMessages leaves gphoto2's other words", () => {
+    const refused = fixture('vcamera-exposure-lock-refused-capture');
+    const ctx = { job: 'Capture', command: 'gphoto2', timeoutMs: 1000 };
+    assert.ok(gp.classifyOutcome(outcomeOf(refused), ctx), 'as is, the refusal reads as a failed capture');
+    assert.strictEqual(
+      gp.classifyOutcome({ ...outcomeOf(refused), stderr: withoutSettingMessages(refused.stderr) }, ctx),
+      undefined,
+    );
+    // Other errors stay: the claim failure of a capture, with a refusal in front of it.
+    const busy = fixture('claim-usb-device-busy');
+    const both = withoutSettingMessages(`${refused.stderr}${busy.stderr}`);
+    assert.strictEqual(gp.classifyOutcome({ ...outcomeOf(busy), stderr: both }, ctx)?.kind, 'busy');
+    assert.doesNotMatch(both, /Failed to set new configuration value/);
+    assert.strictEqual(withoutSettingMessages(busy.stderr), busy.stderr);
   });
 
   it('applyExposureLock corrects in a run of its own', async () => {

@@ -168,3 +168,35 @@ export function classifyMessage(text: string): SetConfigMessage {
 export function setConfigMessages(stderr: string): SetConfigMessage[] {
   return contextMessages(stderr).map(classifyMessage);
 }
+
+/**
+ * stderr without the context errors that are about settings (the texts above), so a capture run
+ * that also applied a roll's exposure lock can be judged by what is left: a refused lock value is
+ * the lock check's business (checkExposureLock), not a failed capture. Other blocks, the final
+ * `*** Error (-N ...)` line and every other line stay as they were.
+ */
+export function withoutSettingMessages(stderr: string): string {
+  const lines = stderr.split('\n');
+  const keep: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() !== HEADER) {
+      keep.push(lines[i]);
+      continue;
+    }
+    // The block's message: the lines up to a blank line, the next header or a coded line.
+    let end = i + 1;
+    while (end < lines.length && lines[end].trim() !== '' && !lines[end].trim().startsWith('*** Error')) end++;
+    const message = lines
+      .slice(i + 1, end)
+      .map((l) => l.trim())
+      .join(' ');
+    if (message !== '' && classifyMessage(message).kind !== 'other') {
+      // Drop the block and the blank line gphoto2 printed before it.
+      if (keep.length > 0 && keep[keep.length - 1].trim() === '') keep.pop();
+      i = end - 1;
+      continue;
+    }
+    keep.push(lines[i]);
+  }
+  return keep.join('\n');
+}

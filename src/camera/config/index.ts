@@ -41,7 +41,13 @@ export {
   type PlannedWrite,
   type SettingWrite,
 } from './configArgs';
-export { classifyMessage, contextMessages, setConfigMessages, type SetConfigMessage } from './configMessages';
+export {
+  classifyMessage,
+  contextMessages,
+  setConfigMessages,
+  withoutSettingMessages,
+  type SetConfigMessage,
+} from './configMessages';
 export {
   applyExposureLock,
   checkExposureLock,
