@@ -66,7 +66,14 @@ async function measure(runner: ProcessRunner, startupMs: number): Promise<Figure
   const home = await fs.mkdtemp(path.join(os.tmpdir(), 'ct-bench-settings-'));
   const shots = await fs.mkdtemp(path.join(os.tmpdir(), 'ct-bench-shots-'));
   await fs.writeFile(path.join(home, 'config.json'), JSON.stringify({ startupMs }));
-  const program = simulatedGphoto2(SIMULATOR, { CAMERA_TETHER_SIM_HOME: home });
+  // On a shared machine other test runs stop every process named gphoto2-sim (their cleanup tests),
+  // which would end these runs mid-measurement. The bench runs a copy of the same bundle under
+  // another process name; nothing else differs.
+  const script = path.join(home, 'simulator-bench.js');
+  const bundle = await fs.readFile(SIMULATOR, 'utf8');
+  if (!bundle.includes('process.title = "gphoto2-sim";')) throw new Error(`${SIMULATOR}: process title not found`);
+  await fs.writeFile(script, bundle.replace('process.title = "gphoto2-sim";', 'process.title = "ct-bench-sim";'));
+  const program = simulatedGphoto2(script, { CAMERA_TETHER_SIM_HOME: home });
   const run: RunGphoto2 = async (_label, args) => {
     const r = await runner.start(program.command, [...program.prefixArgs, ...args], {
       timeoutMs: 60_000,
@@ -81,7 +88,17 @@ async function measure(runner: ProcessRunner, startupMs: number): Promise<Figure
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode ?? null };
   };
   try {
-    const settings = await readCameraSettings(run, SELECTION);
+    let interfered = 0;
+    const again = async <T>(fn: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (!(err instanceof Interfered) || ++interfered > 100) throw err;
+        }
+      }
+    };
+    const settings = await again(() => readCameraSettings(run, SELECTION));
     const roles = settings.filter((s) => s.role);
     const perSetting = async (which: CameraSetting[]): Promise<void> => {
       for (const s of which)
@@ -94,20 +111,14 @@ async function measure(runner: ProcessRunner, startupMs: number): Promise<Figure
     const capture: number[] = [];
     const sameRun: number[] = [];
     const separate: number[] = [];
-    let interfered = 0;
     for (let i = 0; i < REPS; i++) {
-      try {
-        const rep = await repetition();
-        oneRun.push(rep.oneRun);
-        perRoles.push(rep.perRoles);
-        perAll.push(rep.perAll);
-        capture.push(rep.capture);
-        sameRun.push(rep.sameRun);
-        separate.push(rep.separate);
-      } catch (err) {
-        if (!(err instanceof Interfered) || ++interfered > 20) throw err;
-        i--;
-      }
+      const rep = await again(repetition);
+      oneRun.push(rep.oneRun);
+      perRoles.push(rep.perRoles);
+      perAll.push(rep.perAll);
+      capture.push(rep.capture);
+      sameRun.push(rep.sameRun);
+      separate.push(rep.separate);
     }
     async function repetition(): Promise<
       Record<'oneRun' | 'perRoles' | 'perAll' | 'capture' | 'sameRun' | 'separate', number>
