@@ -57,6 +57,7 @@ export {
   writeCameraSettings,
   type AppliedSetting,
   type Gphoto2RunResult,
+  type Judged,
   type LockCheck,
   type LockedExposure,
   type RunGphoto2,

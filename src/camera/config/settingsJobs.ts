@@ -163,7 +163,8 @@ async function settledRun(run: RunGphoto2, label: string, args: string[]): Promi
   }
 }
 
-interface Judged {
+/** A set-then-get run judged: the writes that took, and one typed error per write that did not. */
+export interface Judged {
   applied: AppliedSetting[];
   failures: CameraError[];
 }
