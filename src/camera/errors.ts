@@ -15,6 +15,8 @@ export type CameraErrorKind =
   | 'badOutput'
   | 'storageFull'
   | 'badSetting'
+  /** A camera setting (ISO, aperture, ...) is unknown, refused by the camera, or read back different. */
+  | 'cameraSetting'
   | 'failed';
 
 /**
@@ -34,7 +36,35 @@ export interface CameraErrorDetails {
   setting?: string;
   /** The pid that holds the camera, for `inUse`. */
   ownerPid?: number;
+  /** For `cameraSetting`: which setting, what was asked, what the camera allows or took. */
+  cameraSetting?: CameraSettingProblem;
   cause?: unknown;
+}
+
+/**
+ * `unknown`: no such setting (closeNames holds near misses); `refused`: the camera did not take the
+ * value (gphoto2's reason in `cameraSaid`); `readOnly`: the camera reports it read-only (perhaps
+ * because of the mode dial); `invalidValue`: refused before asking the camera (not on/off, outside
+ * the range, no such choice index); `mismatch`: the camera took the write but reads back another
+ * value.
+ */
+export interface CameraSettingProblem {
+  problem: 'unknown' | 'refused' | 'readOnly' | 'invalidValue' | 'mismatch';
+  /** The name, path or role as given. */
+  name: string;
+  /** The setting's full path, when known. */
+  path?: string;
+  value?: string;
+  /** What the camera reports after the write. */
+  readBack?: string;
+  choices?: string[];
+  min?: number;
+  max?: number;
+  closeNames?: string[];
+  /** gphoto2's own words about it. */
+  cameraSaid?: string[];
+  /** Writes of the same run that did take effect, as read back. */
+  applied?: Array<{ name: string; value: string }>;
 }
 
 const DEFAULT_ACTIONS: Record<CameraErrorKind, CameraErrorAction[]> = {
@@ -50,6 +80,7 @@ const DEFAULT_ACTIONS: Record<CameraErrorKind, CameraErrorAction[]> = {
   badOutput: ['cleanup', 'showLog'],
   storageFull: ['showLog'],
   badSetting: ['openSettings'],
+  cameraSetting: ['showLog'],
   failed: ['cleanup', 'showLog'],
 };
 

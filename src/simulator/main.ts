@@ -244,11 +244,15 @@ async function main(argv: readonly string[]): Promise<never> {
   const camera = new SimCamera(session, config, dir, selection);
   const gp = new GpContext(session, camera, flags, filename, fileNumber);
 
+  // gphoto2 runs EVERY action, in order, even after one failed, and exits with the result of the
+  // last action (popt hands all callback options over in one poptGetNextOpt call). Recorded: a
+  // refused --set-config-value followed by --get-config exits 0, and a refused write before a
+  // capture does not stop the capture. Options that are not actions leave the result as it is.
   let result = 0;
   try {
     for (const o of options) {
-      result = await run(gp, o);
-      if (result < 0) break;
+      const r = await run(gp, o);
+      if (r !== undefined) result = r;
     }
   } catch (err) {
     if (!(err instanceof CancelledError)) throw err;
@@ -266,8 +270,8 @@ async function main(argv: readonly string[]): Promise<never> {
   return session.exit(result < 0 ? 1 : 0);
 }
 
-/** One command of gphoto2's RUN pass; returns its result code. */
-async function run(gp: GpContext, o: ParsedOption): Promise<number> {
+/** One command of gphoto2's RUN pass; returns its result code (undefined for an option that is no action). */
+async function run(gp: GpContext, o: ParsedOption): Promise<number | undefined> {
   const { session, camera } = gp;
   const config = camera.config;
   try {
@@ -289,7 +293,7 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number> {
         await camera.ensureOpen();
         session.checkpoint();
         if (config.busy) throw new GpError(GP_ERROR_CAMERA_BUSY, DEVICE_BUSY_MESSAGE);
-        session.out(summaryText(config.model, 'SIM00000001', config.raw, camera.nextImage));
+        session.out(summaryText(config.model, 'SIM00000001', camera.values, camera.nextImage));
         return 0;
       case 'capture-preview':
         await capturePreview(gp);
@@ -318,7 +322,7 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number> {
         return 0;
       case 'list-config':
       case 'list-all-config':
-        await listConfig(gp);
+        await listConfig(gp, o.name === 'list-all-config');
         return 0;
       case 'get-config':
         await getConfig(gp, o.value ?? '');
@@ -326,10 +330,12 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number> {
       case 'set-config':
       case 'set-config-index':
       case 'set-config-value':
-        await setConfig(gp, o.value ?? '');
+        await setConfig(gp, o.name, o.value ?? '');
+        return 0;
+      case 'version':
         return 0;
       default:
-        if (!CAMERA_COMMANDS.has(o.name)) return 0; // a setting, handled before
+        if (!CAMERA_COMMANDS.has(o.name)) return undefined; // a setting, handled before
         // A real gphoto2 command this simulator does not model: the camera "cannot do it".
         await camera.ensureOpen();
         return GP_ERROR_NOT_SUPPORTED;

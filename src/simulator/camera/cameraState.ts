@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { PROPS, type PropKey, type PropValues } from './properties';
 
 export interface CameraState {
   /** Number of the next picture: IMG_0001, IMG_0002, ... */
@@ -44,4 +45,39 @@ export function cameraFileFor(n: number): { folder: string; stem: string } {
   const folderNo = 100 + Math.floor(index / 9999);
   const fileNo = (index % 9999) + 1;
   return { folder: `/store_00010001/DCIM/${folderNo}SIMUL`, stem: `IMG_${String(fileNo).padStart(4, '0')}` };
+}
+
+/**
+ * `config-values.json`: the settings written through gphoto2 (`--set-config-value` and friends),
+ * raw PTP values by property, kept across processes like a real body keeps them. Only written
+ * properties are stored; the others follow the simulator's config (e.g. `raw` for the image
+ * format). Unknown keys and values the camera does not offer are ignored.
+ */
+const CONFIG_VALUES_FILE = 'config-values.json';
+
+export function readConfigValues(dir: string): Partial<PropValues> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_VALUES_FILE), 'utf8'));
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+  const out: Partial<PropValues> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!Object.prototype.hasOwnProperty.call(PROPS, key) || typeof value !== 'number') continue;
+    const def = PROPS[key as PropKey];
+    const ok = def.values
+      ? def.values.includes(value)
+      : def.range !== undefined && value >= def.range.bottom && value <= def.range.top;
+    if (ok) out[key as PropKey] = value;
+  }
+  return out;
+}
+
+export function writeConfigValues(dir: string, values: Partial<PropValues>): void {
+  const file = path.join(dir, CONFIG_VALUES_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(values)}\n`);
+  fs.renameSync(tmp, file);
 }

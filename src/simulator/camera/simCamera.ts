@@ -4,7 +4,7 @@
  * error handling), holding the device lock while open, and producing the files it "shoots".
  */
 import { acquireDeviceLock } from './deviceLock';
-import { readState, writeState, cameraFileFor } from './cameraState';
+import { readConfigValues, readState, writeConfigValues, writeState, cameraFileFor } from './cameraState';
 import type { CameraState } from './cameraState';
 import { GpError, GP_ERROR_BAD_PARAMETERS, GP_ERROR_IO_USB_CLAIM } from '../cli/gpError';
 import { CLAIM_FAILED_MESSAGE, ioLibraryMessage } from '../cli/outputTexts';
@@ -12,6 +12,8 @@ import { renderRaw } from '../image/rawFile';
 import type { Session } from '../cli/session';
 import type { SimConfig } from './simConfig';
 import { encodeJpeg, renderStill } from '../image/testCard';
+import { exifSegment, insertSegment } from '../image/exif';
+import { exposureOf, formatOf, initialValues, type PropKey, type PropValues } from './properties';
 import { holdUsbDevice, usbDeviceFile } from './usbDevice';
 
 export interface Selection {
@@ -29,6 +31,8 @@ export interface CameraFile {
 export class SimCamera {
   private opened = false;
   private state: CameraState | undefined;
+  /** Settings written through gphoto2 (kept in config-values.json); the rest follow the config. */
+  private written: Partial<PropValues> = {};
 
   constructor(
     private readonly session: Session,
@@ -54,6 +58,7 @@ export class SimCamera {
     if (device !== undefined) holdUsbDevice(device);
     this.opened = true;
     this.state = readState(this.dir);
+    this.written = readConfigValues(this.dir);
     await this.session.sleep(this.config.startupMs); // opening the PTP session
     if (this.config.hang) await this.session.sleep(-1);
   }
@@ -67,19 +72,62 @@ export class SimCamera {
     return this.current.nextImage;
   }
 
-  /** One exposure: the number is used up (and persisted) even if a later download fails, like on a real card. */
+  /** The camera's settings now (raw PTP values). */
+  get values(): PropValues {
+    if (!this.state) throw new Error('camera used before ensureOpen()');
+    return { ...initialValues(this.config), ...this.written };
+  }
+
+  /** A setting the camera accepted: kept across processes, as a body keeps it. */
+  writeValue(key: PropKey, raw: number): void {
+    this.written = { ...this.written, [key]: raw };
+    writeConfigValues(this.dir, this.written);
+  }
+
+  /**
+   * One exposure at the current settings (recorded in the JPEG's Exif): the number is used up (and
+   * persisted) even if a later download fails, like on a real card. The image format setting
+   * decides the files: JPEG, NEF, or NEF then JPEG (Nikon bodies report the NEF first).
+   */
   shoot(mtime: Date = new Date()): CameraFile[] {
     const n = this.current.nextImage;
     this.current.nextImage = n + 1;
     writeState(this.dir, this.current);
     const { folder, stem } = cameraFileFor(n);
     const { captureWidth: w, captureHeight: h, jpegQuality: q } = this.config;
-    const jpg: CameraFile = { folder, name: `${stem}.JPG`, data: encodeJpeg(renderStill(w, h, stem, mtime), q), mtime };
-    if (!this.config.raw) return [jpg];
+    const values = this.values;
+    const e = exposureOf(values);
+    const exif = exifSegment({
+      make: 'Camera Tether',
+      model: this.config.model,
+      width: w,
+      height: h,
+      when: mtime,
+      exposureTime: e.exposureTime,
+      fNumber: e.fNumber,
+      iso: e.iso,
+      exposureBias: e.bias,
+      exposureProgram: e.program,
+      whiteBalanceManual: e.whiteBalanceManual,
+    });
+    const jpg: CameraFile = {
+      folder,
+      name: `${stem}.JPG`,
+      data: insertSegment(encodeJpeg(renderStill(w, h, stem, mtime), q), exif),
+      mtime,
+    };
+    const format = formatOf(values);
+    if (format === 'jpeg') return [jpg];
     // Nikon bodies report the NEF first and the JPEG as the next "file added" event. Their NEF
     // embeds a full-size JPEG preview; here it is the same picture as the JPEG.
     const preview = { jpeg: jpg.data, width: w, height: h };
-    return [{ folder, name: `${stem}.NEF`, data: renderRaw(this.config.model, w, h, n, preview), mtime }, jpg];
+    const nef: CameraFile = {
+      folder,
+      name: `${stem}.NEF`,
+      data: renderRaw(this.config.model, w, h, n, preview),
+      mtime,
+    };
+    return format === 'raw' ? [nef] : [nef, jpg];
   }
 
   preview(): Buffer {

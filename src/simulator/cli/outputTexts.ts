@@ -3,6 +3,17 @@
  * (`gphoto2 --version`, `--help`, an unknown option) and from their sources, so that whatever
  * parses gphoto2's output is tested against the same bytes.
  */
+import {
+  COMPRESSIONS,
+  EXPOSURE_TIMES,
+  formatG,
+  formatOf,
+  PROPS,
+  textOf,
+  WHITE_BALANCES,
+  type PropKey,
+  type PropValues,
+} from '../camera/properties';
 
 export const HELP_TEXT =
   [
@@ -254,10 +265,12 @@ export function autoDetectText(rows: ReadonlyArray<{ model: string; port: string
   );
 }
 
-/** `--summary`, laid out like ptp2's camera_summary for a PTP body with one memory card. */
-export function summaryText(model: string, serial: string, raw: boolean, nextImage: number): string {
+/** `--summary`, laid out like ptp2's camera_summary for a PTP body with one memory card; property values as set now. */
+export function summaryText(model: string, serial: string, values: PropValues, nextImage: number): string {
   const freeBytes = 31868993536 - (nextImage - 1) * 4_500_000;
   const mb = (n: number): number => Math.floor(n / 1024 / 1024);
+  const raw = formatOf(values) !== 'jpeg';
+  const list = (key: PropKey): string => (PROPS[key].values ?? []).join(',');
   return (
     'Camera summary:\n' +
     'Manufacturer: Camera Tether\n' +
@@ -286,11 +299,11 @@ export function summaryText(model: string, serial: string, raw: boolean, nextIma
     '\n' +
     'Device Property Summary:\n' +
     'Battery Level(0x5001):(read only) (type=0x2) Range [0 - 100, step 1] value: 100% (100)\n' +
-    `Compression Setting(0x5004):(readwrite) (type=0x2) Enumeration [0,1,2,${raw ? 4 : 3}] value: ${raw ? 'RAW + JPEG Fine (4)' : 'JPEG Fine (2)'}\n` +
-    'White Balance(0x5005):(readwrite) (type=0x4) Enumeration [2,4,5,6,7,32784] value: Automatic (2)\n' +
-    'F-Number(0x5007):(readwrite) (type=0x4) Enumeration [350,400,450,500,560,630,710,800] value: f/5.6 (560)\n' +
-    'Exposure Time(0x500d):(readwrite) (type=0x6) Enumeration [10,20,40,80,166,333,666,1250] value: 1/60 (166)\n' +
-    'Exposure Index (film speed ISO)(0x500f):(readwrite) (type=0x4) Enumeration [100,200,400,800,1600] value: ISO 100 (100)\n' +
+    `Compression Setting(0x5004):(readwrite) (type=0x2) Enumeration [${list('compression')}] value: ${textOf(COMPRESSIONS, values.compression)} (${values.compression})\n` +
+    `White Balance(0x5005):(readwrite) (type=0x4) Enumeration [${list('whitebalance')}] value: ${textOf(WHITE_BALANCES, values.whitebalance)} (${values.whitebalance})\n` +
+    `F-Number(0x5007):(readwrite) (type=0x4) Enumeration [${list('fnumber')}] value: f/${formatG(values.fnumber / 100)} (${values.fnumber})\n` +
+    `Exposure Time(0x500d):(readwrite) (type=0x6) Enumeration [${list('exptime')}] value: ${EXPOSURE_TIMES.find(([r]) => r === values.exptime)?.[1] ?? values.exptime} (${values.exptime})\n` +
+    `Exposure Index (film speed ISO)(0x500f):(readwrite) (type=0x4) Enumeration [${list('iso')}] value: ISO ${values.iso} (${values.iso})\n` +
     `Date & Time(0x5011):(readwrite) (type=0xffff) '${ptpDate(new Date())}'\n` +
     // gphoto2 prints the summary text with printf("\n%s\n"), hence the blank last line.
     '\n'
@@ -318,4 +331,44 @@ export function listPortsText(cameraPort: string | undefined, quiet: boolean): s
     '--------------------------------------------------------------\n' +
     rows.map(([p, d]) => `${p.padEnd(32)} ${d.padEnd(32)}\n`).join('')
   );
+}
+
+/*
+ * Configuration texts: gphoto2 2.5.28 actions.c (print_widget, _find_widget_by_name,
+ * set_config_action, set_config_index_action, set_config_value_action) and libgphoto2 2.5.30
+ * camlibs/ptp2/config.c (_set_config), checked against the real binary with the virtual camera
+ * (test/fixtures/gphoto2/vcamera-set-*.json, vcamera-list-all-config.json).
+ */
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
+
+export const notInTreeText = (name: string): string => `${name} not found in configuration tree.`;
+export const propertyNotFoundText = (name: string): string => `Property '${name}' not found.`;
+export const failedToSetText = (value: string, name: string): string =>
+  `Failed to set new configuration value ${value} for configuration entry ${name}.`;
+export const readOnlyPropertyText = (label: string, ptp: number): string =>
+  `Sorry, the property '${label}' / 0x${hex4(ptp)} is currently read-only.`;
+/** The camera's PTP refusal; the generic /main/other setter's text ends with a period, the named one's not. */
+export const notSetText = (label: string, ptp: number, generic: boolean): string =>
+  `The property '${label}' / 0x${hex4(ptp)} was not set (0x201c: PTP Invalid Device Prop Value)${generic ? '.' : ''}`;
+export const widgetReadOnlyText = (name: string): string => `Property ${name} is read only.`;
+export const noSuchChoiceText = (value: string): string => `Choice ${value} not found within list of choices.`;
+export const notFloatText = (value: string): string => `The passed value ${value} is not a floating point value.`;
+/** `%f` of C: six decimals. */
+export const outOfRangeText = (f: number, bottom: number, top: number): string =>
+  `The passed value ${f.toFixed(6)} is not within the expected range ${bottom.toFixed(6)} - ${top.toFixed(6)}.`;
+export const notToggleText = (value: string): string => `The passed value ${value} is not a valid toggle value.`;
+export const notTimeText = (value: string): string =>
+  `The passed value ${value} is neither a valid time nor an integer.`;
+export const noIndexText = (name: string): string =>
+  `The ${name} widget has no indexed list of choices. Use --set-config-value instead.`;
+export const notConfigurableText = (name: string): string => `The ${name} widget is not configurable.`;
+/** print_widget's DATE help: the translated string ends in \n and is printed with "Help: %s\n". */
+export const DATE_HELP_LINES = "Help: Use 'now' as the current time when setting.\n\n";
+
+/** strftime("%c") in the C locale: `Mon Nov 30 19:50:01 2026` (day of month space-padded). */
+export function cLocaleDate(d: Date): string {
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${days[d.getDay()]} ${months[d.getMonth()]} ${String(d.getDate()).padStart(2, ' ')} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${d.getFullYear()}`;
 }
