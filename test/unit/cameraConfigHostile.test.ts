@@ -6,7 +6,7 @@
 // (1 MiB of listing, 8 KiB lines, 64 KB of stderr).
 import * as assert from 'assert';
 import fc from 'fast-check';
-import { isMainThread, parentPort, Worker } from 'worker_threads';
+import { isMainThread, Worker } from 'worker_threads';
 import {
   closeNames,
   contextMessages,
@@ -20,6 +20,7 @@ import {
 } from '../../src/camera/config';
 import { MAX_CONFIG_CHARS, MAX_CONFIG_LINE_CHARS } from '../../src/camera/config/configParser';
 import { fixture } from '../support/fixtures';
+import { bestOf, Hostile, linearPass, serveTimings, type Timing } from '../support/linearTime';
 import { askWorker } from '../support/workerRequest';
 
 const MB = 1024 * 1024;
@@ -27,12 +28,6 @@ const RUNS = 5;
 /** Parsing (listing, settings model, messages, a judged write) may cost this many linear passes. */
 const MAX_RATIO = 12;
 const HANG_RATIO = 2000;
-
-function linearPass(text: string): number {
-  let n = 0;
-  for (const line of text.split(/\r?\n/)) n += line.trim().length;
-  return n;
-}
 
 /** Everything the settings code does with gphoto2's output after a read, a write or a locked capture. */
 function parseEverything(text: string): number {
@@ -51,47 +46,8 @@ function parseEverything(text: string): number {
   return n;
 }
 
-function bestOf(runs: number, f: () => unknown): number {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    f();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
-
-class Hostile {
-  constructor(
-    readonly text: string,
-    readonly recipe: string,
-  ) {}
-  [fc.toStringMethod](): string {
-    return this.recipe;
-  }
-}
-
-interface Timing {
-  parseMs: number;
-  baselineMs: number;
-}
-
 if (!isMainThread) {
-  parentPort?.on('message', (text: string) => {
-    let parseMs = Infinity;
-    let baselineMs = Infinity;
-    for (let i = 0; i < RUNS; i++) {
-      baselineMs = Math.min(
-        baselineMs,
-        bestOf(1, () => linearPass(text)),
-      );
-      parseMs = Math.min(
-        parseMs,
-        bestOf(1, () => parseEverything(text)),
-      );
-    }
-    parentPort?.postMessage({ parseMs, baselineMs } satisfies Timing);
-  });
+  serveTimings(parseEverything, RUNS);
 } else {
   const ATOMS = [
     ' ',

@@ -9,10 +9,11 @@
 // terminated.
 import * as assert from 'assert';
 import fc from 'fast-check';
-import { isMainThread, parentPort, Worker } from 'worker_threads';
+import { isMainThread, Worker } from 'worker_threads';
 import { CameraError } from '../../src/camera/errors';
 import * as gp from '../../src/camera/gphoto2';
 import { fixture, outcomeOf } from '../support/fixtures';
+import { bestOf, Hostile, linearPass, serveTimings, type Timing } from '../support/linearTime';
 import { askWorker } from '../support/workerRequest';
 
 const MB = 1024 * 1024;
@@ -53,57 +54,8 @@ function parseEverything(text: string): number {
   return n;
 }
 
-/** The linear baseline: the least any line parser does, a split into lines and a trim of each. */
-function linearPass(text: string): number {
-  let n = 0;
-  for (const line of text.split(/\r?\n/)) n += line.trim().length;
-  return n;
-}
-
-function bestOf(runs: number, f: () => unknown): number {
-  let best = Infinity;
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    f();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
-
-/** A generated input and how it was made: fast-check prints the recipe, not 1 MB of text. */
-class Hostile {
-  constructor(
-    readonly text: string,
-    readonly recipe: string,
-  ) {}
-  [fc.toStringMethod](): string {
-    return this.recipe;
-  }
-}
-
-interface Timing {
-  parseMs: number;
-  baselineMs: number;
-}
-
 if (!isMainThread) {
-  // Worker side: time one input at a time, as asked.
-  parentPort?.on('message', (text: string) => {
-    // Interleaved, so a change in the machine's load touches both alike.
-    let parseMs = Infinity;
-    let baselineMs = Infinity;
-    for (let i = 0; i < RUNS; i++) {
-      baselineMs = Math.min(
-        baselineMs,
-        bestOf(1, () => linearPass(text)),
-      );
-      parseMs = Math.min(
-        parseMs,
-        bestOf(1, () => parseEverything(text)),
-      );
-    }
-    parentPort?.postMessage({ parseMs, baselineMs } satisfies Timing);
-  });
+  serveTimings(parseEverything, RUNS);
 } else {
   /** Pieces of gphoto2's output (and of what breaks regexes: runs of spaces, quotes, parentheses). */
   const ATOMS = [
