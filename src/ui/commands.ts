@@ -10,6 +10,7 @@ import { describeCleanup } from '../camera/processReaper';
 import { MAX_FRAME, NamingError } from '../capture/fileNaming';
 import { SECTION } from '../config/settings';
 import type { ErrorPresenter } from './errorPresenter';
+import { validationMessage } from './inputValidation';
 import { reviewCommands } from './reviewCommands';
 import type { TetherHost } from './tetherHost';
 
@@ -350,15 +351,6 @@ async function nextRollName(host: TetherHost): Promise<string> {
     // no output folder yet
   }
   return `roll-${String(highest + 1).padStart(3, '0')}`;
-}
-
-function validationMessage(check: () => unknown): string | undefined {
-  try {
-    check();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }
 
 function abortOn(token: vscode.CancellationToken): AbortSignal {

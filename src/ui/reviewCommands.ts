@@ -16,6 +16,7 @@ import {
 } from '../capture/rollDetails';
 import type { SidecarReport } from '../capture/rollReview';
 import type { ReviewFrame, TetherSession } from '../session/tetherSession';
+import { validationMessage } from './inputValidation';
 
 type Handler = (...args: unknown[]) => Promise<unknown>;
 type Guard = (name: string, handler: Handler) => Handler;
@@ -291,15 +292,6 @@ function frameArg(arg: unknown): number | undefined {
 function relative(session: TetherSession, folder: string): string {
   const rel = path.relative(session.snapshot().folder, folder);
   return rel.startsWith('..') ? folder : rel;
-}
-
-function validationMessage(check: () => unknown): string | undefined {
-  try {
-    check();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
