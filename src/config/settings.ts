@@ -33,6 +33,13 @@ export interface TetherSettings {
   cleanupSettleMs: number;
   cleanupTimeoutMs: number;
   liveViewMaxFps: number;
+  panel: PanelSettings;
+}
+
+/** `cameraTether.panel.*`: whether a capture is shown large, and for how long while live view runs. */
+export interface PanelSettings {
+  showCaptures: boolean;
+  reviewMs: number;
 }
 
 export class SettingError extends Error {
@@ -86,6 +93,15 @@ export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSet
     cleanupSettleMs: integer(raw, 'cleanup.settleMs', 0, 0, 10_000),
     cleanupTimeoutMs: integer(raw, 'cleanup.timeoutMs', 2000, 50, 60_000),
     liveViewMaxFps: integer(raw, 'liveView.maxFps', 30, 0, 120),
+    panel: parsePanelSettings(raw),
+  };
+}
+
+/** The panel's own settings (the panel reads them on each capture, without the rest). */
+export function parsePanelSettings(raw: RawSettings): PanelSettings {
+  return {
+    showCaptures: bool(raw, 'panel.showCaptures', true),
+    reviewMs: seconds(raw, 'panel.reviewSeconds', 3, 0, 60),
   };
 }
 

@@ -7,6 +7,7 @@
 import * as crypto from 'crypto';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { parsePanelSettings, SECTION, type PanelSettings } from '../config/settings';
 import type { SessionSnapshot, TetherSession } from '../session/tetherSession';
 import { isJpegName } from '../camera/downloadedFiles';
 import {
@@ -37,18 +38,17 @@ interface ShownCapture {
   test: boolean;
 }
 
-/** `cameraTether.panel.*`: whether a capture is shown large, and for how long while live view runs. */
-export function panelSettings(): { showCaptures: boolean; reviewMs: number } {
-  const config = vscode.workspace.getConfiguration('cameraTether.panel');
-  const show = config.get<unknown>('showCaptures');
-  const seconds = config.get<unknown>('reviewSeconds');
-  return {
-    showCaptures: typeof show === 'boolean' ? show : true,
-    reviewMs:
-      typeof seconds === 'number' && Number.isFinite(seconds)
-        ? Math.round(Math.min(60, Math.max(0, seconds)) * 1000)
-        : 3000,
-  };
+/**
+ * `cameraTether.panel.*`, read on each capture. A wrong value falls back to the defaults here; the
+ * settings check names it (parseSettings reads the same keys).
+ */
+export function panelSettings(): PanelSettings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  try {
+    return parsePanelSettings((key) => config.get<unknown>(key));
+  } catch {
+    return parsePanelSettings(() => undefined);
+  }
 }
 
 /** Which camera the picture came from: a different one means the picture is cleared. */
