@@ -31,10 +31,6 @@ export interface TetherSettings {
   cleanupSettleMs: number;
   cleanupTimeoutMs: number;
   liveViewMaxFps: number;
-  /** The Camera panel shows each capture large (auto-review). */
-  panelShowCaptures: boolean;
-  /** With live view running, how long a fresh capture stays in the panel, in ms. */
-  panelReviewMs: number;
 }
 
 export class SettingError extends Error {
@@ -88,8 +84,6 @@ export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSet
     cleanupSettleMs: integer(raw, 'cleanup.settleMs', 0, 0, 10_000),
     cleanupTimeoutMs: integer(raw, 'cleanup.timeoutMs', 2000, 50, 60_000),
     liveViewMaxFps: integer(raw, 'liveView.maxFps', 30, 0, 120),
-    panelShowCaptures: bool(raw, 'panel.showCaptures', true),
-    panelReviewMs: seconds(raw, 'panel.reviewSeconds', 3, 0, 60),
   };
 }
 

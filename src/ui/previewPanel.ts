@@ -37,6 +37,20 @@ interface ShownCapture {
   test: boolean;
 }
 
+/** `cameraTether.panel.*`: whether a capture is shown large, and for how long while live view runs. */
+export function panelSettings(): { showCaptures: boolean; reviewMs: number } {
+  const config = vscode.workspace.getConfiguration('cameraTether.panel');
+  const show = config.get<unknown>('showCaptures');
+  const seconds = config.get<unknown>('reviewSeconds');
+  return {
+    showCaptures: typeof show === 'boolean' ? show : true,
+    reviewMs:
+      typeof seconds === 'number' && Number.isFinite(seconds)
+        ? Math.round(Math.min(60, Math.max(0, seconds)) * 1000)
+        : 3000,
+  };
+}
+
 /** Which camera the picture came from: a different one means the picture is cleared. */
 function cameraKey(s: SessionSnapshot): string {
   return JSON.stringify([s.source, s.camera.model ?? '', s.camera.port ?? '']);
@@ -90,8 +104,6 @@ export class PreviewPanel implements vscode.Disposable {
     private readonly previewDir: string,
     private readonly presenter: ErrorPresenter,
     private readonly log: vscode.LogOutputChannel,
-    /** `cameraTether.panel.*` as validated with the other settings (the last good values). */
-    private readonly settings: () => { panelShowCaptures: boolean; panelReviewMs: number },
   ) {
     this.shownCamera = cameraKey(session.snapshot());
     const onChanged = (s: SessionSnapshot) => {
@@ -102,9 +114,9 @@ export class PreviewPanel implements vscode.Disposable {
     const onPreview = (p: { path: string; bytes: number; durationMs: number }) =>
       this.showPreview(p.path, p.bytes, p.durationMs);
     const frameListener = (r: { frame: number; files: CapturedFile[] }) =>
-      this.showCapture({ files: r.files, frame: r.frame, test: false }, this.settings().panelShowCaptures);
+      this.showCapture({ files: r.files, frame: r.frame, test: false }, panelSettings().showCaptures);
     const testListener = (r: { files: CapturedFile[] }) =>
-      this.showCapture({ files: r.files, frame: undefined, test: true }, this.settings().panelShowCaptures);
+      this.showCapture({ files: r.files, frame: undefined, test: true }, panelSettings().showCaptures);
     const onLiveFrame = (f: LiveFrame) => {
       if (this.panel && this.ready) this.pump.offer(f);
     };
@@ -257,12 +269,13 @@ export class PreviewPanel implements vscode.Disposable {
     if (this.lastCapture !== capture) this.lastCaptureSeq = ++this.captureSeq;
     this.lastCapture = capture;
     if (show) this.lastPicture = 'capture';
+    const settings = panelSettings();
     this.post({
       type: 'capture',
       capture: {
         seq: this.lastCaptureSeq,
         show,
-        holdMs: this.settings().panelReviewMs,
+        holdMs: settings.reviewMs,
         name: files.map((f) => f.name).join(' + '),
         bytes: files.reduce((n, f) => n + f.bytes, 0),
         frame,

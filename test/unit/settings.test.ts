@@ -118,8 +118,6 @@ const INVALID_VALUES: Record<string, unknown[]> = {
   'cleanup.settleMs': [-1, Number.NaN],
   'cleanup.timeoutMs': [0, Number.NaN],
   'liveView.maxFps': [-1, Number.NaN, 121],
-  'panel.showCaptures': [],
-  'panel.reviewSeconds': [-1, 61, Number.NaN],
 };
 
 /** A value of another JSON type than the schema's. */
@@ -174,10 +172,6 @@ function parsedValue(s: TetherSettings, key: string): unknown {
       return s.cleanupTimeoutMs;
     case 'liveView.maxFps':
       return s.liveViewMaxFps;
-    case 'panel.showCaptures':
-      return s.panelShowCaptures;
-    case 'panel.reviewSeconds':
-      return s.panelReviewMs / 1000;
     default:
       throw new Error(
         `settings.test.ts does not know how to read "${key}" from TetherSettings: add it to parsedValue()`,
@@ -464,8 +458,6 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       'cleanup.settleMs': 'a pause',
       'cleanup.timeoutMs': 'a time limit',
       'liveView.maxFps': 'a frame rate cap',
-      'panel.showCaptures': 'whether the panel shows a capture large; nothing leaves the window',
-      'panel.reviewSeconds': 'how long the panel shows a capture during live view',
     };
 
     interface Capabilities {
