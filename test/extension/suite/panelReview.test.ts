@@ -232,6 +232,21 @@ describe('The Camera panel for a newcomer (observed in the browser)', function (
     }
   });
 
+  it('an error banner goes with the next job that succeeds', async () => {
+    simulatorConfig({ captureWidth: 600, captureHeight: 400, previewWidth: 160, previewHeight: 106, noCamera: true });
+    try {
+      await assert.rejects(run('preview'), (e: { kind?: string }) => e.kind === 'notFound');
+      await waitForPanel('the error banner', 'error', (e) => e.visible);
+      assert.strictEqual((await getState()).statusBar.error, true);
+    } finally {
+      simulatorConfig({ captureWidth: 600, captureHeight: 400, previewWidth: 160, previewHeight: 106 });
+    }
+    await previewShown();
+    await waitForPanel('the banner to go', 'error', (e) => !e.visible);
+    assert.strictEqual((await panelElement('status'))?.text, 'Idle');
+    assert.strictEqual((await getState()).statusBar.error, false);
+  });
+
   it("the panel and the status bar name the camera's detected model, with roll, next frame and connection state", async () => {
     simulatorConfig({
       captureWidth: 600,
