@@ -52,6 +52,19 @@ let reviewUntil = 0;
 let reviewTimer: ReturnType<typeof setTimeout> | undefined;
 /** A live frame was drawn (into the hidden canvas) while a capture was under review. */
 let liveWaiting = false;
+/**
+ * What the last live-view status said. A frame still decoding when the stream stopped lands after
+ * that status: it must not make the picture look live again. 'running' until told otherwise (a
+ * reloaded page gets frames before the next status).
+ */
+let liveState: 'running' | 'paused' | 'stopped' = 'running';
+
+/** A live frame is now in view: the caption says frozen only while the stream is not running. */
+function liveShown(): void {
+  const frozen = liveState === 'running' ? undefined : liveState;
+  if (shown.kind !== 'live' || shown.frozen !== frozen) setShown({ kind: 'live', at: new Date(), frozen });
+  else shown.at = new Date();
+}
 /** The last capture the extension sent: the footer thumbnail shows it large when clicked. */
 let lastCapture: PanelCapture | undefined;
 
@@ -306,7 +319,7 @@ function showCaptureLarge(c: PanelCapture, holdMs: number): void {
     endReview();
     if (waiting) {
       showPicture('canvas');
-      setShown({ kind: 'live', at: new Date() });
+      liveShown();
     }
   }, holdMs);
   showImage(c.thumbnailUri, (width, height) => {
@@ -353,7 +366,7 @@ function renderLiveFrame(seq: number, data: Uint8Array | string): void {
     preview.onerror = () => send({ type: 'liveAck', seq, shown: false }); // a broken frame must not stall the stream
     preview.src = `data:image/jpeg;base64,${data}`;
     showPicture('img');
-    if (shown.kind !== 'live' || shown.frozen) setShown({ kind: 'live', at: new Date() });
+    liveShown();
     return;
   }
   void drawLiveFrame(data).then((drawn) => {
@@ -364,8 +377,7 @@ function renderLiveFrame(seq: number, data: Uint8Array | string): void {
         // Only when something changed: a layout per frame would cost the browser time at 30 fps.
         if (liveCanvas.hidden || liveCanvas.width !== laidOut.width || liveCanvas.height !== laidOut.height)
           showPicture('canvas');
-        if (shown.kind !== 'live' || shown.frozen) setShown({ kind: 'live', at: new Date() });
-        else shown.at = new Date();
+        liveShown();
       }
     }
     send({ type: 'liveAck', seq, shown: drawn });
@@ -377,6 +389,7 @@ function renderLiveStatus(running: boolean, wanted: boolean, fps: number, droppe
   badge.hidden = !running;
   badge.textContent = `LIVE ${fps} fps · ${dropped} dropped${broken > 0 ? ` · ${broken} undecodable` : ''}`;
   el('btn-liveView').setAttribute('aria-pressed', String(running));
+  liveState = running ? 'running' : wanted ? 'paused' : 'stopped';
   if (!running) {
     preview.onload = null;
     preview.onerror = null;

@@ -84,7 +84,8 @@ export async function waitForWorkbench<T>(
   what: string,
   query: WorkbenchQuery,
   accept: (found: FoundElement[]) => T | undefined,
-  timeoutMs = 15_000,
+  // Generous: the page is slow to follow on a machine shared with other test runs.
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: FoundElement[] = [];

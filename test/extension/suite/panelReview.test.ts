@@ -35,7 +35,7 @@ async function panelElement(id: string): Promise<FoundElement | undefined> {
 }
 
 /** Waits until the panel's element `id` passes `accept`; returns it. */
-function waitForPanel(what: string, id: string, accept: (e: FoundElement) => boolean, timeoutMs = 15_000) {
+function waitForPanel(what: string, id: string, accept: (e: FoundElement) => boolean, timeoutMs = 30_000) {
   return waitForWorkbench(
     what,
     { selector: `#${id}`, scope: 'webviews' },
@@ -153,12 +153,15 @@ describe('The Camera panel for a newcomer (observed in the browser)', function (
         'live frames on the canvas',
         'live-frame',
         (e) => e.visible && (e.natural?.width ?? 0) === 320,
+        30_000,
       );
       const c = await run<{ frame: number; files: string[] }>('capture');
-      await until('the capture displayed', async () =>
-        (await getState()).panel.displayed?.path === c.files[0] ? true : undefined,
+      await until(
+        'the capture displayed',
+        async () => ((await getState()).panel.displayed?.path === c.files[0] ? true : undefined),
+        30_000,
       );
-      await waitForPanel('live view back in the picture area', 'live-frame', (e) => e.visible, 20_000);
+      await waitForPanel('live view back in the picture area', 'live-frame', (e) => e.visible, 30_000);
       assert.strictEqual((await panelElement('preview'))?.visible, false);
       assert.strictEqual((await panelElement('caption'))?.visible, false, 'a running live view needs no caption');
     } finally {

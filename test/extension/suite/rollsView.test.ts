@@ -32,7 +32,7 @@ const rowsOf = (found: FoundElement[]) =>
     .map((r) => ({ text: r.attributes['aria-label'] ?? '', level: Number(r.attributes['aria-level'] ?? 0) }));
 
 /** Waits until the view's rows (top to bottom) pass `accept`. */
-function waitForRows(what: string, accept: (rows: { text: string; level: number }[]) => boolean, timeoutMs = 15_000) {
+function waitForRows(what: string, accept: (rows: { text: string; level: number }[]) => boolean, timeoutMs = 30_000) {
   return waitForWorkbench(
     what,
     { selector: ROWS, scope: 'workbench' },
