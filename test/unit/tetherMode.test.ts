@@ -79,6 +79,13 @@ describe('Tethered mode: shooting from the camera body (simulator)', function ()
     await pressing;
   }
 
+  /** The simulator's claim (device.lock: "<pid> <starttime>") is the running listener's. */
+  async function listenerHoldsCamera(): Promise<boolean> {
+    const holder = await fs.readFile(sim.lockPath, 'utf8').catch(() => '');
+    const pid = Number(holder.split(/\s+/)[0]);
+    return ms.runner.activePids().includes(pid);
+  }
+
   async function rollFiles(): Promise<string[]> {
     const roll = ms.session.snapshot().folder;
     return (await fs.readdir(roll)).filter((n) => !n.startsWith('.')).sort();
@@ -171,7 +178,9 @@ describe('Tethered mode: shooting from the camera body (simulator)', function ()
     await until('the frame from the card', () => framed.length === 1);
     assert.deepStrictEqual(found, [{ files: ['/store_00010001/DCIM/100SIMUL/IMG_0001.JPG'], downloaded: true }]);
     assert.deepStrictEqual(await rollFiles(), ['frame-0001.JPG']);
-    // Listening again: a new press is announced as usual.
+    // Listening again (the listener holds the camera: a press from now on is announced as usual;
+    // one made while it was still starting is on the card until the next resume, as on a body).
+    await until('the listener holding the camera', async () => listenerHoldsCamera());
     await press();
     await until('the next frame', () => framed.length === 2);
     assert.strictEqual(sampler.maxSeen, 1);
