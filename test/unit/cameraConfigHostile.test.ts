@@ -6,7 +6,7 @@
 // (1 MiB of listing, 8 KiB lines, 64 KB of stderr).
 import * as assert from 'assert';
 import fc from 'fast-check';
-import { isMainThread, Worker } from 'worker_threads';
+import { isMainThread } from 'worker_threads';
 import {
   closeNames,
   contextMessages,
@@ -20,8 +20,7 @@ import {
 } from '../../src/camera/config';
 import { MAX_CONFIG_CHARS, MAX_CONFIG_LINE_CHARS } from '../../src/camera/config/configParser';
 import { fixture } from '../support/fixtures';
-import { bestOf, Hostile, linearPass, serveTimings, type Timing } from '../support/linearTime';
-import { askWorker } from '../support/workerRequest';
+import { assertLinearTime, Hostile, serveTimings } from '../support/linearTime';
 
 const MB = 1024 * 1024;
 const RUNS = 5;
@@ -143,41 +142,14 @@ if (!isMainThread) {
     this.timeout(180_000);
 
     it('parse 1 MB of hostile output within a small multiple of a linear pass over the same bytes (fast-check, in a worker)', async () => {
-      const worker = new Worker(__filename);
-      worker.unref();
-      let worst = { ratio: 0, parseMs: 0, baselineMs: 0 };
-      let tried = 0;
-      const time = (input: Hostile): Promise<Timing> => {
-        const mainBaseline = bestOf(3, () => linearPass(input.text));
-        const guardMs = Math.max(HANG_RATIO * mainBaseline, 2000);
-        return askWorker<Timing>(
-          worker,
-          input.text,
-          guardMs,
-          () =>
-            `parsing 1 MB did not finish in ${Math.round(guardMs)} ms (the linear pass took ${mainBaseline.toFixed(1)} ms); the worker was stopped. Input: ${input.recipe}`,
-        );
-      };
-      try {
-        await fc.assert(
-          fc.asyncProperty(hostileMB, async (input) => {
-            const t = await time(input);
-            tried++;
-            const ratio = t.parseMs / t.baselineMs;
-            if (ratio > worst.ratio) worst = { ratio, ...t };
-            assert.ok(
-              ratio <= MAX_RATIO,
-              `parsing took ${t.parseMs.toFixed(1)} ms, ${ratio.toFixed(1)}x the linear pass (${t.baselineMs.toFixed(1)} ms); allowed ${MAX_RATIO}x. Input: ${input.recipe}`,
-            );
-          }),
-          { numRuns: worstCases.length + 15, endOnFailure: true, examples: worstCases.map((w) => [w] as [Hostile]) },
-        );
-      } finally {
-        await worker.terminate();
-      }
-      console.log(
-        `      (worst of ${tried} inputs of 1 MB: parse ${worst.parseMs.toFixed(2)} ms, linear pass ${worst.baselineMs.toFixed(2)} ms, ratio ${worst.ratio.toFixed(2)})`,
-      );
+      await assertLinearTime({
+        file: __filename,
+        inputs: hostileMB,
+        worstCases,
+        generated: 15,
+        maxRatio: MAX_RATIO,
+        hangRatio: HANG_RATIO,
+      });
     });
 
     it("gives back exactly what gphoto2's print_widget printed (round trip, fast-check)", () => {
