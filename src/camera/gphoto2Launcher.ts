@@ -19,6 +19,12 @@ export interface LauncherDeps {
   log: (level: LogLevel, message: string) => void;
 }
 
+/** What a holder or a session may choose about its long-running gphoto2. */
+export type HolderStartOptions = Pick<
+  RunOptions,
+  'killSignal' | 'streamStdout' | 'cwd' | 'onStdoutText' | 'onStderrText' | 'stdin' | 'env' | 'keepOutput'
+>;
+
 export class Gphoto2Launcher {
   constructor(private readonly deps: LauncherDeps) {}
 
@@ -47,19 +53,18 @@ export class Gphoto2Launcher {
     return result;
   }
 
-  /** Starts a long-running gphoto2 (live view, the tether listener); the caller owns and stops it. */
-  start(
-    job: string,
-    args: string[],
-    options: Pick<RunOptions, 'killSignal' | 'streamStdout' | 'cwd' | 'onStdoutText' | 'onStderrText'>,
-  ): RunningProcess {
+  /**
+   * Starts a long-running gphoto2 (live view, the tether listener, a `--shell` session); the caller
+   * owns and stops it. `env` is added to the program's own (a session sets COLUMNS and TERM).
+   */
+  start(job: string, args: string[], options: HolderStartOptions): RunningProcess {
     const { program, graceMs } = this.deps.settings();
     this.deps.log('info', `${job}: $ ${gp.formatCommandLine(program.displayName, args)}`);
     return this.deps.runner.start(program.command, [...program.prefixArgs, ...args], {
       timeoutMs: 0,
       graceMs,
-      env: program.env,
       ...options,
+      env: { ...program.env, ...options.env },
     });
   }
 

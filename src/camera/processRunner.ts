@@ -1,7 +1,8 @@
 /**
  * The one place this extension starts processes. Every child is tracked from spawn to exit, gets a
- * closed stdin (gphoto2 asks questions on stdin and would wait forever), an argv array (never a
- * shell), a timeout and a cancel signal, and is killed when the runner is disposed.
+ * closed stdin (gphoto2 asks questions on stdin and would wait forever; only a `gphoto2 --shell`
+ * session, which reads its commands there, asks for a pipe), an argv array (never a shell), a
+ * timeout and a cancel signal, and is killed when the runner is disposed.
  *
  * A child gets at most ONE stop signal, whoever asks (time limit, cancel, the linger watchdog,
  * dispose), then SIGKILL once the grace period has passed: gphoto2 treats a second SIGINT/SIGTERM
@@ -27,6 +28,13 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Hand stdout to the caller as a binary stream instead of collecting it as text. */
   streamStdout?: boolean;
+  /** 'pipe' for a child that reads commands (`gphoto2 --shell`): write with writeInput, end with endInput. */
+  stdin?: 'ignore' | 'pipe';
+  /**
+   * false: nothing is collected into the result (its stdout and stderr are ''), only handed to the
+   * callbacks. For a child that runs for hours (a shell session): collecting would hit the buffer limit.
+   */
+  keepOutput?: boolean;
   onStdoutText?: (chunk: string) => void;
   onStderrText?: (chunk: string) => void;
 }
@@ -50,8 +58,16 @@ export interface RunningProcess {
   readonly result: Promise<RunResult>;
   /** Asks the child to stop (signal, then SIGKILL after the grace period) and waits for its exit. */
   stop(signal?: StopSignal): Promise<RunResult>;
-  /** Sends a signal that asks for something other than stopping (SIGUSR1: gphoto2's event wait captures); false once exited. */
-  notify(signal: 'SIGUSR1'): boolean;
+  /**
+   * Sends a signal that asks for something other than stopping, and does not count as the one stop
+   * signal: SIGUSR1 (gphoto2's event wait captures), SIGUSR2 to a `--shell` session (ends its event
+   * wait, the shell goes on). false once exited.
+   */
+  notify(signal: 'SIGUSR1' | 'SIGUSR2'): boolean;
+  /** With stdin 'pipe': writes text to the child's stdin; false once the input is ended or the child has exited. */
+  writeInput(text: string): boolean;
+  /** With stdin 'pipe': closes the child's stdin (end of input); does nothing otherwise. */
+  endInput(): void;
 }
 
 const MAX_TEXT_BUFFER = 16 * 1024 * 1024;
@@ -77,7 +93,7 @@ export class ProcessRunner {
     // No execa timeout/cancelSignal/forceKillAfterDelay: each would send its own signal. All stops go
     // through requestStop below.
     const child: ResultPromise = execa(command, [...args], {
-      stdin: 'ignore',
+      stdin: options.stdin ?? 'ignore',
       stdout: 'pipe',
       stderr: 'pipe',
       reject: false,
@@ -89,7 +105,7 @@ export class ProcessRunner {
       extendEnv: true,
       stripFinalNewline: false,
       encoding: options.streamStdout ? 'buffer' : 'utf8',
-      buffer: { stdout: !options.streamStdout, stderr: true },
+      buffer: { stdout: !options.streamStdout && options.keepOutput !== false, stderr: options.keepOutput !== false },
       maxBuffer: MAX_TEXT_BUFFER,
       windowsHide: true,
     });
@@ -101,8 +117,14 @@ export class ProcessRunner {
         options.onStdoutText?.(typeof chunk === 'string' ? chunk : decoder.write(chunk)),
       );
     }
+    // A child that exits while we write gives EPIPE on its stdin: the exit itself is what matters.
+    child.stdin?.on('error', () => undefined);
+    let inputEnded = options.stdin !== 'pipe';
     if (options.onStderrText) {
-      child.stderr?.on('data', (chunk: Buffer | string) => options.onStderrText?.(chunk.toString()));
+      const decoder = new StringDecoder('utf8');
+      child.stderr?.on('data', (chunk: Buffer | string) =>
+        options.onStderrText?.(typeof chunk === 'string' ? chunk : decoder.write(chunk)),
+      );
     }
 
     let exited = false;
@@ -172,6 +194,16 @@ export class ProcessRunner {
         return result;
       },
       notify: (signal) => !exited && child.kill(signal),
+      writeInput: (text) => {
+        if (inputEnded || exited || !child.stdin) return false;
+        child.stdin.write(text);
+        return true;
+      },
+      endInput: () => {
+        if (inputEnded) return;
+        inputEnded = true;
+        child.stdin?.end();
+      },
     };
     this.running.add(handle);
     void result.finally(() => this.running.delete(handle));

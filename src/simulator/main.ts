@@ -42,6 +42,7 @@ import {
 } from './cli/outputTexts';
 import { capturePreview } from './camera/previewAction';
 import { CancelledError, Session } from './cli/session';
+import { runShell } from './cli/shell';
 import { SimCamera } from './camera/simCamera';
 import type { Selection } from './camera/simCamera';
 import { ensureStateDir, loadConfig, SimConfigError, stateDir } from './camera/simConfig';
@@ -275,6 +276,9 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number | undefined> 
   const { session, camera } = gp;
   const config = camera.config;
   try {
+    // A camera profile's cost of each command's own exchanges with the camera (the shell's are its commands').
+    if (config.commandMs > 0 && o.name !== 'shell' && CAMERA_COMMANDS.has(o.name))
+      await session.sleep(config.commandMs);
     switch (o.name) {
       case 'auto-detect':
         session.out(autoDetectText(config.noCamera ? [] : [{ model: config.model, port: config.port }]));
@@ -334,6 +338,9 @@ async function run(gp: GpContext, o: ParsedOption): Promise<number | undefined> 
         return 0;
       case 'version':
         return 0;
+      case 'shell':
+        // Each shell command runs through this same function (cli/shell.ts).
+        return await runShell(gp, (command) => run(gp, command));
       default:
         if (!CAMERA_COMMANDS.has(o.name)) return undefined; // a setting, handled before
         // A real gphoto2 command this simulator does not model: the camera "cannot do it".

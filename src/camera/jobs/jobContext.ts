@@ -1,7 +1,8 @@
 /** What a one-shot job (or a starting holder) gets from the queue: the settings, its cancel signal and gphoto2. */
+import type { HolderStartOptions } from '../gphoto2Launcher';
 import type { JobWatch } from '../lingerWatch';
 import type { LogLevel, ManagerSettings } from '../managerTypes';
-import type { RunningProcess, RunOptions, RunResult } from '../processRunner';
+import type { RunningProcess, RunResult } from '../processRunner';
 
 export interface JobContext {
   readonly settings: ManagerSettings;
@@ -9,11 +10,7 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Runs gphoto2 to completion (retrying once after cleanup on a failed claim); throws a typed CameraError. */
   run(label: string, args: string[], timeoutMs: number, watch?: JobWatch): Promise<RunResult>;
-  /** Starts a long-running gphoto2 for a holder. */
-  start(
-    label: string,
-    args: string[],
-    options: Pick<RunOptions, 'killSignal' | 'streamStdout' | 'cwd' | 'onStdoutText' | 'onStderrText'>,
-  ): RunningProcess;
+  /** Starts a long-running gphoto2 for a holder or a `--shell` session. */
+  start(label: string, args: string[], options: HolderStartOptions): RunningProcess;
   log(level: LogLevel, message: string): void;
 }

@@ -27,6 +27,7 @@ export async function captureImage(gp: GpContext, download: boolean): Promise<nu
     if (camera.config.busy) throw new GpError(GP_ERROR_CAMERA_BUSY, DEVICE_BUSY_MESSAGE);
     if (camera.config.cardFull) throw new GpError(GP_ERROR_NO_MEMORY, STORE_FULL_MESSAGE);
     if (camera.config.captureFailsExitZero) throw new GpError(GP_ERROR, NO_FOCUS_MESSAGE);
+    await session.sleep(camera.config.exposureMs); // the release, the exposure, the camera's processing
     files = camera.shoot();
   } catch (err) {
     if (err instanceof CancelledError) {
@@ -55,6 +56,8 @@ export async function captureImage(gp: GpContext, download: boolean): Promise<nu
 async function saveCaptured(gp: GpContext, file: CameraFile, download: boolean): Promise<void> {
   const { session, flags } = gp;
   const where = `${file.folder}/${file.name}`;
+  // gphoto2 makes the new file's folder its current one (the shell's prompt shows it).
+  gp.folder = file.folder;
   if (flags.quiet) {
     if (!flags.stdout) session.out(`${where}\n`);
   } else {

@@ -58,12 +58,12 @@ function cardRecords(dir: string): CardRecord[] {
 
 /** The bytes of a card file, made again from its name and time (the test card is deterministic). */
 function contentOf(gp: GpContext, r: CardRecord): CameraFile {
-  const { captureWidth: w, captureHeight: h, jpegQuality: q, model } = gp.camera.config;
+  const { captureWidth: w, captureHeight: h, jpegQuality: q, model, rawBytes } = gp.camera.config;
   const stem = r.name.slice(0, r.name.lastIndexOf('.'));
   const mtime = new Date(r.time);
   const n = Number.parseInt(stem.replace(/\D/g, ''), 10) || 1;
   const data = r.name.toUpperCase().endsWith('.NEF')
-    ? renderRaw(model, w, h, n)
+    ? renderRaw(model, w, h, n, undefined, rawBytes)
     : encodeJpeg(renderStill(w, h, stem, mtime), q);
   return { folder: r.folder, name: r.name, data, mtime };
 }

@@ -74,9 +74,14 @@ export async function saveCameraFileToFile(gp: GpContext, file: CameraFileRef, k
 
 /** The "download" to stdout for --stdout: gphoto2 then writes the bytes instead of a file. */
 export async function writeToStdout(gp: GpContext, data: Buffer): Promise<void> {
-  await gp.session.sleep(gp.camera.config.transferMs);
+  await gp.session.sleep(transferTime(gp.camera.config, data.length));
   if (gp.flags.stdoutSize) gp.session.out(`${data.length}\n`);
   gp.session.out(data);
+}
+
+/** How long a file of `bytes` takes to download: at transferMBps when set, else transferMs per file. */
+export function transferTime(config: { transferMs: number; transferMBps: number }, bytes: number): number {
+  return config.transferMBps > 0 ? (bytes / (config.transferMBps * 1_000_000)) * 1000 : config.transferMs;
 }
 
 async function askYesNo(session: Session, prompt: string): Promise<boolean | null> {
@@ -91,7 +96,8 @@ async function askYesNo(session: Session, prompt: string): Promise<boolean | nul
 }
 
 async function writeChunked(gp: GpContext, target: string, data: Buffer): Promise<void> {
-  const { transferMs, dieMidDownload } = gp.camera.config;
+  const { dieMidDownload } = gp.camera.config;
+  const transferMs = transferTime(gp.camera.config, data.length);
   let fd: number;
   try {
     fd = fs.openSync(target, 'w');

@@ -124,7 +124,7 @@ export class SimCamera {
     const nef: CameraFile = {
       folder,
       name: `${stem}.NEF`,
-      data: renderRaw(this.config.model, w, h, n, preview),
+      data: renderRaw(this.config.model, w, h, n, preview, this.config.rawBytes),
       mtime,
     };
     return format === 'raw' ? [nef] : [nef, jpg];

@@ -6,12 +6,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensurePrivateFolder, privateRuntimeDir } from '../../camera/privateDir';
+import { CAMERA_PROFILES, profileFields } from './profiles';
 
 export interface SimConfig {
+  /** A named set of latencies (./profiles.ts); '' = none. Fields given beside it win. */
+  profile: string;
   model: string;
   port: string;
   startupMs: number;
+  /** Each camera command inside a process (a settings read, a capture's own PTP exchanges). */
+  commandMs: number;
+  /** A capture: from the release to the file ready on the camera. */
+  exposureMs: number;
   transferMs: number;
+  /** Download rate in MB/s (10^6 bytes); 0 = use transferMs per file instead. */
+  transferMBps: number;
+  /** Size of the fake NEF of RAW+JPEG captures, in bytes. */
+  rawBytes: number;
   lingerMs: number;
   hang: boolean;
   dieMidDownload: boolean;
@@ -40,10 +51,15 @@ export interface SimConfig {
 }
 
 export const DEFAULT_CONFIG: Readonly<SimConfig> = {
+  profile: '',
   model: 'Camera Tether Simulator',
   port: 'usb:001,004',
   startupMs: 0,
+  commandMs: 0,
+  exposureMs: 0,
   transferMs: 0,
+  transferMBps: 0,
+  rawBytes: 320 * 1024,
   lingerMs: 0,
   hang: false,
   dieMidDownload: false,
@@ -98,13 +114,28 @@ export function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): S
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
       throw new SimConfigError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  if (fileText !== undefined && fileText.trim() !== '') applyJson(merged, fileText, file);
+  const sources: Array<{ fields: Record<string, unknown>; source: string }> = [];
+  if (fileText !== undefined && fileText.trim() !== '')
+    sources.push({ fields: parseObject(fileText, file), source: file });
   const fromEnv = env.CAMERA_TETHER_SIM_CONFIG;
-  if (fromEnv && fromEnv.trim() !== '') applyJson(merged, fromEnv, 'CAMERA_TETHER_SIM_CONFIG');
+  if (fromEnv && fromEnv.trim() !== '')
+    sources.push({ fields: parseObject(fromEnv, 'CAMERA_TETHER_SIM_CONFIG'), source: 'CAMERA_TETHER_SIM_CONFIG' });
+  // The profile's values first (the last source that names one), then every field given: they win.
+  const named = sources.filter((s) => typeof s.fields.profile === 'string' && s.fields.profile !== '').at(-1);
+  if (named) {
+    const name = named.fields.profile as string;
+    const profile = CAMERA_PROFILES[name];
+    if (!profile)
+      throw new SimConfigError(
+        `${named.source}: unknown profile "${name}" (known: ${Object.keys(CAMERA_PROFILES).join(', ')})`,
+      );
+    applyFields(merged, profileFields(profile), `profile "${name}"`);
+  }
+  for (const s of sources) applyFields(merged, s.fields, s.source);
   return merged;
 }
 
-function applyJson(target: SimConfig, text: string, source: string): void {
+function parseObject(text: string, source: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -114,6 +145,10 @@ function applyJson(target: SimConfig, text: string, source: string): void {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SimConfigError(`${source} must hold a JSON object`);
   }
+  return parsed as Record<string, unknown>;
+}
+
+function applyFields(target: SimConfig, parsed: Record<string, unknown>, source: string): void {
   const record = target as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(parsed)) {
     if (!(key in DEFAULT_CONFIG)) throw new SimConfigError(`${source}: unknown field "${key}"`);
@@ -143,9 +178,11 @@ function validate(c: SimConfig, source: string): void {
     throw new SimConfigError(`${source}: "liveViewFps" must be above 0 and at most 240`);
   if (c.jpegQuality < 1 || c.jpegQuality > 100)
     throw new SimConfigError(`${source}: "jpegQuality" must be from 1 to 100`);
-  for (const key of ['startupMs', 'transferMs', 'rawJpegGapMs'] as const) {
+  for (const key of ['startupMs', 'commandMs', 'exposureMs', 'transferMs', 'transferMBps', 'rawJpegGapMs'] as const) {
     if (c[key] < 0) throw new SimConfigError(`${source}: "${key}" must not be negative`);
   }
+  if (!Number.isInteger(c.rawBytes) || c.rawBytes < 4096 || c.rawBytes > 256 * 1024 * 1024)
+    throw new SimConfigError(`${source}: "rawBytes" must be a whole number of bytes from 4096 to 268435456`);
   if (!Number.isInteger(c.liveViewCorruptEvery) || c.liveViewCorruptEvery < 0)
     throw new SimConfigError(`${source}: "liveViewCorruptEvery" must be 0 (never) or a whole number of frames`);
   if (c.lingerMs < -1) throw new SimConfigError(`${source}: "lingerMs" must be -1 (forever) or more`);

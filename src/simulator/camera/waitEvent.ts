@@ -140,6 +140,7 @@ export async function waitEvent(gp: GpContext, download: boolean, arg: string | 
       }
       continue;
     }
+    gp.folder = file.folder; // set_folder_action before the download, as the wait does
     try {
       await getFile(gp, file);
     } catch (err) {
@@ -170,6 +171,7 @@ async function captureInWait(gp: GpContext): Promise<CameraFile[]> {
     if (camera.config.busy) throw new GpError(GP_ERROR_CAMERA_BUSY, DEVICE_BUSY_MESSAGE);
     if (camera.config.cardFull) throw new GpError(GP_ERROR_NO_MEMORY, STORE_FULL_MESSAGE);
     if (camera.config.captureFailsExitZero) throw new GpError(GP_ERROR, NO_FOCUS_MESSAGE);
+    await gp.session.wait(camera.config.exposureMs); // the exposure (a signal ends only the wait's loop)
     return onCard(gp, camera.shoot());
   } catch (err) {
     if (!(err instanceof GpError)) throw err;

@@ -19,6 +19,8 @@ export interface Flags {
 
 export class GpContext {
   private fileNumber: number;
+  /** gphoto2's current camera folder (`--folder`, and the folder of the last file a capture saved). */
+  folder = '/';
 
   constructor(
     readonly session: Session,

@@ -23,6 +23,7 @@ export class Session {
   private signals = 0;
   private readonly wakers = new Set<() => void>();
   private readonly userSignalWakers = new Set<() => void>();
+  private readonly stopListeners = new Set<(signal: NodeJS.Signals) => void>();
 
   constructor(readonly argv: readonly string[]) {
     // gphoto2 installs its SIGUSR1/SIGUSR2 handlers first thing in main(): they only set a flag.
@@ -48,11 +49,12 @@ export class Session {
 
   /** gphoto2 only installs its handlers once the camera is about to be used; before that a signal kills it. */
   installSignalHandlers(): void {
-    const onSignal = (): void => {
+    const onSignal = (signal: NodeJS.Signals): void => {
       this.signals++;
       if (this.signals === 1) {
         if (!this.quiet) this.out('\nCancelling...\n');
         for (const wake of [...this.wakers]) wake();
+        for (const listener of [...this.stopListeners]) listener(signal);
         return;
       }
       if (!this.quiet) this.out('\nAborting...\nAborted.\n');
@@ -68,6 +70,14 @@ export class Session {
 
   err(text: string): void {
     process.stderr.write(text);
+  }
+
+  /**
+   * Forgets a SIGINT/SIGTERM (gphoto2's shell clears glob_cancel after a cancelled command and goes
+   * on); the next signal counts as the first again.
+   */
+  clearCancel(): void {
+    this.signals = 0;
   }
 
   /** Throws CancelledError once a signal has arrived: the "next safe point". */
@@ -96,6 +106,12 @@ export class Session {
       if (ms > 0) timer = setTimeout(done, ms);
       else timer = setInterval(() => undefined, 1 << 30); // keeps the event loop alive while waiting forever
     });
+  }
+
+  /** Calls `listener` with the first SIGINT/SIGTERM (after `Cancelling...`); returns the function that unregisters it. */
+  onStopSignal(listener: (signal: NodeJS.Signals) => void): () => void {
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
   }
 
   /** Calls `wake` at the next SIGUSR1/SIGUSR2; returns the function that unregisters it. */

@@ -8,6 +8,7 @@
  */
 
 const RAW_BYTES = 320 * 1024;
+const NOISE_BLOCK = 64 * 1024;
 
 export function renderRaw(
   model: string,
@@ -15,6 +16,8 @@ export function renderRaw(
   height: number,
   imageNumber: number,
   preview?: { jpeg: Buffer; width: number; height: number },
+  /** The file's size (the config's rawBytes): a few hundred KB by default, 25 MB for a real body's NEF. */
+  bytes = RAW_BYTES,
 ): Buffer {
   const make = 'Camera Tether\0';
   const modelText = `${model}\0`;
@@ -31,7 +34,7 @@ export function renderRaw(
   const subListAt = align(modelAt + modelText.length, 4);
   const previewAt = align(subListAt + 8, 16);
   const dataAt = align(previewAt + (preview?.jpeg.length ?? 0), 16);
-  const buf = Buffer.alloc(Math.max(RAW_BYTES, dataAt + 64 * 1024));
+  const buf = Buffer.alloc(Math.max(bytes, dataAt + 64 * 1024));
 
   buf.write('II', 0, 'latin1');
   buf.writeUInt16LE(42, 2);
@@ -89,16 +92,19 @@ export function renderRaw(
 
   buf.write(make, makeAt, 'latin1');
   buf.write(modelText, modelAt, 'latin1');
-  // xorshift32 noise seeded by the image number: cheap, and different for every picture.
+  // xorshift32 noise seeded by the image number: different for every picture. One 64 KB block is
+  // made and repeated, so a 25 MB NEF costs a copy, not 6 million multiplications.
+  const block = Buffer.alloc(Math.min(NOISE_BLOCK, buf.length - dataAt));
   let s = (imageNumber * 2654435761) >>> 0 || 1;
-  for (let i = dataAt; i + 4 <= buf.length; i += 4) {
+  for (let i = 0; i + 4 <= block.length; i += 4) {
     s ^= s << 13;
     s >>>= 0;
     s ^= s >>> 17;
     s ^= s << 5;
     s >>>= 0;
-    buf.writeUInt32LE(s, i);
+    block.writeUInt32LE(s, i);
   }
+  buf.fill(block, dataAt);
   return buf;
 }
 
