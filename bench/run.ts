@@ -152,6 +152,8 @@ async function makeSession(home: string, dir: string, maxFps = 0): Promise<Tethe
       keepOnCamera: false,
       previewDir: path.join(dir, 'previews'),
       liveViewMaxFps: maxFps,
+      connection: 'perCommand',
+      sessionIdleMs: 30_000,
     },
   );
   return TetherSession.open(

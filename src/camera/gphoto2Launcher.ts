@@ -3,11 +3,13 @@
  * for a gphoto2 that lingers after its work, and retries once after cleanup when the camera could
  * not be claimed (a leftover gphoto2 held it).
  */
-import { CameraError } from './errors';
 import * as gp from './gphoto2';
 import { stopIfLingering, type JobWatch } from './lingerWatch';
 import type { ManagerSettings, LogLevel } from './managerTypes';
-import { describeHolders, type CleanupReport, type Holder } from './processReaper';
+import type { CleanupReport } from './processReaper';
+import { heldBy, isClaimFailure } from './claimFailure';
+import { SessionConnection } from './sessionConnection';
+import { shellPlanFor } from './shellCommands';
 import type { ProcessRunner, RunningProcess, RunOptions, RunResult } from './processRunner';
 import { emptyDir } from './stagedFiles';
 
@@ -26,14 +28,36 @@ export type HolderStartOptions = Pick<
 >;
 
 export class Gphoto2Launcher {
-  constructor(private readonly deps: LauncherDeps) {}
+  /** The long-lived `gphoto2 --shell` of the `session` connection (unused with `perCommand`). */
+  readonly session: SessionConnection;
+
+  constructor(private readonly deps: LauncherDeps) {
+    this.session = new SessionConnection({
+      settings: deps.settings,
+      start: (job, args, options) => this.start(job, args, options),
+      sweep: deps.sweep,
+      log: deps.log,
+    });
+  }
 
   /**
    * Runs gphoto2 once (twice if the first run could not claim the camera: clean up, then retry),
    * waits for it to exit, and returns its output or a typed error.
    */
   async run(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
-    const command = this.deps.settings().program.command;
+    const settings = this.deps.settings();
+    const command = settings.program.command;
+    if (settings.connection === 'session') {
+      const plan = shellPlanFor(args, watch?.dir);
+      if (plan && (!plan.downloads || plan.keep === settings.keepOnCamera)) {
+        const r = await this.session.run(job, plan, timeoutMs, signal, watch);
+        const judged = gp.classifyOutcome(r, { job, command, timeoutMs });
+        if (judged) throw judged;
+        return r;
+      }
+    }
+    // A process of its own: the session lets the camera go first (one gphoto2 at a time).
+    await this.session.close(`before "${gp.formatCommandLine(settings.program.displayName, args)}"`);
     let result = await this.runOnce(job, args, timeoutMs, signal, watch);
     let error = gp.classifyOutcome(result, { job, command, timeoutMs });
     if (isClaimFailure(error) && !signal.aborted) {
@@ -108,16 +132,4 @@ export class Gphoto2Launcher {
     }
     return result;
   }
-}
-
-function isClaimFailure(error: CameraError | undefined): error is CameraError {
-  return error?.kind === 'busy' && error.details.gphoto2Code === -53;
-}
-
-/** The -53 error naming the programs that hold the camera (found by cleanup, not ours to stop). */
-function heldBy(job: string, error: CameraError, others: readonly Holder[]): CameraError {
-  return new CameraError('busy', `${job} failed: ${describeHolders(others)} Then try again.`, error.details, [
-    'retry',
-    'showLog',
-  ]);
 }

@@ -123,7 +123,17 @@ export class JobQueue {
 
   /** Kill-and-wait cleanup of stray camera processes, queued like any other job. */
   cleanup(options: JobOptions = {}): Promise<CleanupReport> {
-    return this.enqueue('cleanup', 'Cleaning up', options, () => this.sweep('on request'), { skipCleanupBefore: true });
+    return this.enqueue(
+      'cleanup',
+      'Cleaning up',
+      options,
+      async () => {
+        // Cleanup frees the camera: our own session goes first, as anything else would.
+        await this.launcher?.session.close('for Cleanup');
+        return this.sweep('on request');
+      },
+      { skipCleanupBefore: true },
+    );
   }
 
   /**
@@ -161,6 +171,8 @@ export class JobQueue {
       h.dispose();
     }
     this.lifetime.abort();
+    // A running command was cancelled above (its session ends); an idle session leaves by `exit`.
+    await this.launcher?.session.close('as Camera Tether shuts down').catch(() => undefined);
     await this.deps.runner.dispose();
     await this.tail.catch(() => undefined);
     await this.deps.lock.release();
@@ -189,7 +201,19 @@ export class JobQueue {
       ).catch(() => undefined);
       return;
     }
-    // The one place the camera lock is released while the manager lives.
+    const session = this.launcher?.session;
+    if (session?.isOpen) {
+      // The session keeps the camera (and the lock) for the next job, until it has been idle a while.
+      session.closeWhenIdle(this.deps.settings().sessionIdleMs, async () => {
+        if (!this.disposed && this.pending === 0 && !this.activeHolder) await this.releaseLock();
+      });
+      return;
+    }
+    await this.releaseLock();
+  }
+
+  /** The one place the camera lock is released while the manager lives. */
+  private async releaseLock(): Promise<void> {
     await this.deps.lock.release().catch(() => undefined);
     if (this.currentState.kind === 'live' || this.currentState.kind === 'tethering') this.setState({ kind: 'idle' });
   }
@@ -204,6 +228,7 @@ export class JobQueue {
     const starts = flags.starts;
     if (starts && (starts.running || !starts.wanted)) return undefined as T;
     this.setState({ kind: 'busy', job, label, since: Date.now(), queued: this.pending - 1 });
+    this.launcher?.session.cancelIdleClose();
     try {
       if (signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
       const throughHolder = flags.throughHolder?.() === true;
@@ -216,6 +241,9 @@ export class JobQueue {
           await this.sweep(`before ${label.toLowerCase()}`);
         }
       }
+      // Live view and the tether listener are processes of their own: the session lets the camera go.
+      if (job === 'liveView' || job === 'tether')
+        await this.launcher?.session.close(job === 'liveView' ? 'before live view' : 'before tethered mode');
       const result = await work(this.contextFor(signal));
       if (flags.sweepAfter) await this.sweep(`after ${label.toLowerCase()}`);
       if (this.pending <= 1) this.setState(this.restingState());

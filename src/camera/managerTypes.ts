@@ -19,6 +19,12 @@ export type ManagerState =
 
 export type CleanupMode = 'whenNeeded' | 'beforeEveryJob';
 
+/**
+ * How one-shot jobs reach gphoto2: `session`, one long-lived `gphoto2 --shell` for as long as jobs
+ * keep coming; `perCommand`, one gphoto2 process per job.
+ */
+export type ConnectionMode = 'session' | 'perCommand';
+
 export interface ManagerTimeouts {
   /** detect, summary, version. */
   commandMs: number;
@@ -45,6 +51,9 @@ export interface ManagerSettings {
   previewDir: string;
   /** Live view frames per second at most (0 = the camera's own pace). */
   liveViewMaxFps: number;
+  connection: ConnectionMode;
+  /** `session`: how long the session stays open without a job before it lets the camera go. */
+  sessionIdleMs: number;
 }
 
 export interface JobOptions {

@@ -74,6 +74,8 @@ export interface ShellOpenOptions {
   log?: (level: LogLevel, message: string) => void;
   /** How long `close()` waits for gphoto2 to leave after `exit` before it is stopped. Default 2000 ms. */
   closeTimeoutMs?: number;
+  /** `--keep`: downloaded pictures stay on the card (gphoto2 reads the flag once, at start). */
+  keep?: boolean;
 }
 
 export interface ShellCommandOptions {
@@ -84,6 +86,8 @@ export interface ShellCommandOptions {
   signal?: AbortSignal;
   /** Absolute folder to `lcd` into first: where the files of this command land. */
   localDir?: string;
+  /** The command's stdout as it arrives (echo and prompt included), e.g. for a watch on its files. */
+  onStdout?: (text: string) => void;
 }
 
 export interface ShellCommandResult {
@@ -273,6 +277,8 @@ export class ShellSession {
   /** Where in `err` the marker search continues (so a long stderr is searched once). */
   private errSearchFrom = 0;
   private waiter: (() => void) | undefined;
+  /** The running command's onStdout. */
+  private stdoutTap: ((text: string) => void) | undefined;
   private markers = 0;
   private busy = false;
   private ended: RunResult | undefined;
@@ -296,7 +302,7 @@ export class ShellSession {
     const session = new ShellSession(options);
     const label = options.label ?? 'Camera session';
     const started = performance.now();
-    session.proc = options.start([...gp.selectionArgs(options.selection), '--filename=', '--shell'], {
+    session.proc = options.start([...gp.selectionArgs(options.selection), ...(options.keep ? ['--keep'] : []), '--filename=', '--shell'], {
       stdin: 'pipe',
       keepOutput: false,
       killSignal: 'SIGTERM',
@@ -358,10 +364,12 @@ export class ShellSession {
     const deadline = performance.now() + options.timeoutMs;
     try {
       if (options.localDir !== undefined) await this.lcd(options.localDir, deadline, options);
+      this.stdoutTap = options.onStdout;
       return await this.exchange(line, deadline, options.signal, options.label, options.localDir);
     } catch (err) {
       throw await this.failure(err, options.label, options.timeoutMs);
     } finally {
+      this.stdoutTap = undefined;
       this.busy = false;
     }
   }
@@ -464,6 +472,7 @@ export class ShellSession {
 
   private onOutput(window: Window, text: string): void {
     window.append(text);
+    if (window === this.out) this.stdoutTap?.(text);
     if (window === this.err && window.dropped) this.errSearchFrom = Math.min(this.errSearchFrom, window.text.length);
     this.waiter?.();
   }

@@ -9,4 +9,6 @@ export const SETTING_IDS = {
   port: `${SECTION}.port`,
   outputFolder: `${SECTION}.outputFolder`,
   filenamePattern: `${SECTION}.filenamePattern`,
+  connection: `${SECTION}.connection`,
+  sessionIdleSeconds: `${SECTION}.sessionIdleSeconds`,
 } as const;

@@ -7,13 +7,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseFilenamePattern, NamingError, type FilenamePattern } from '../capture/fileNaming';
 import { defaultCleanupNames, isNeverStopped } from '../camera/processReaper';
-import type { CleanupMode } from '../camera/cameraManager';
+import type { CleanupMode, ConnectionMode } from '../camera/cameraManager';
 
 import { SECTION } from './settingIds';
 
 export { SECTION };
 
 export type CameraSource = 'gphoto2' | 'simulator';
+
+/** Chosen by the roll benchmark (README, Performance: Connection). */
+export const DEFAULT_CONNECTION: ConnectionMode = 'session';
 
 export interface TetherSettings {
   source: CameraSource;
@@ -28,6 +31,8 @@ export interface TetherSettings {
   captureTimeoutMs: number;
   killGraceMs: number;
   lingerMs: number;
+  connection: ConnectionMode;
+  sessionIdleMs: number;
   cleanupMode: CleanupMode;
   cleanupProcessNames: string[];
   cleanupSettleMs: number;
@@ -88,6 +93,8 @@ export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSet
     captureTimeoutMs: seconds(raw, 'captureTimeoutSeconds', 60, 1, 3600),
     killGraceMs: integer(raw, 'killGraceMs', 2000, 50, 60_000),
     lingerMs: integer(raw, 'lingerMs', 1500, 0, 60_000),
+    connection: oneOf(raw, 'connection', ['session', 'perCommand'] as const, DEFAULT_CONNECTION),
+    sessionIdleMs: seconds(raw, 'sessionIdleSeconds', 30, 1, 3600),
     cleanupMode: oneOf(raw, 'cleanup.mode', ['whenNeeded', 'beforeEveryJob'] as const, 'whenNeeded'),
     cleanupProcessNames: processNames(raw, ctx.platform ?? process.platform),
     cleanupSettleMs: integer(raw, 'cleanup.settleMs', 0, 0, 10_000),

@@ -26,5 +26,7 @@ export function managerSettingsFrom(
     keepOnCamera: s.keepOnCamera,
     previewDir: paths.previewDir,
     liveViewMaxFps: s.liveViewMaxFps,
+    connection: s.connection,
+    sessionIdleMs: s.sessionIdleMs,
   };
 }

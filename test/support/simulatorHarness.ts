@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { simulatedGphoto2 } from '../../src/camera/gphoto2Program';
 import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
-import type { ManagerSettings } from '../../src/camera/cameraManager';
+import type { ConnectionMode, ManagerSettings } from '../../src/camera/cameraManager';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const SIMULATOR_SCRIPT = path.join(PROJECT_ROOT, 'dist', 'simulator.js');
@@ -88,6 +88,14 @@ export function testManagerSettings(
     keepOnCamera: false,
     previewDir,
     liveViewMaxFps: 0,
+    connection: 'perCommand',
+    sessionIdleMs: 30_000,
     ...overrides,
   };
 }
+
+/**
+ * Both ways a job reaches gphoto2: suites whose guarantees hold in both run once per mode
+ * (`for (const connection of CONNECTION_MODES) describe(...)`).
+ */
+export const CONNECTION_MODES: readonly ConnectionMode[] = ['perCommand', 'session'];

@@ -298,7 +298,10 @@ export class Shell {
         session.out('\n');
         break;
       }
-      const line = read.endsWith('\n') ? read.slice(0, -1) : read;
+      // stdinLines reads bytes (latin1, one char each, as fgets does); the line is UTF-8 text like
+      // the folder names it carries (`lcd /tmp/Film ß`), and gphoto2 passes those bytes on as they are.
+      const bytes = read.endsWith('\n') ? read.slice(0, -1) : read;
+      const line = Buffer.from(bytes, 'latin1').toString('utf8');
       // readline's echo of what it read, then gphoto2's own printf (stdin is no tty).
       session.out(`${line}\n${line}\n`);
       // A pending cancel goes into the command: one that checks for it stops (-112, and the shell

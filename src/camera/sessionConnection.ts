@@ -1,0 +1,301 @@
+/**
+ * The session connection: one long-lived `gphoto2 --shell` (ShellSession) that runs the one-shot
+ * jobs' commands, so the USB claim, the PTP session and the card scan are paid once rather than per
+ * job. It is the queue's: one job at a time uses it, and the queue closes it before a holder (live
+ * view, the tether listener) or a command the shell cannot run starts its own process, on Cleanup,
+ * after an idle period, and on dispose. A timeout or cancel ends it (gphoto2 cannot cancel one shell
+ * command and keep the shell); the next job opens a new one.
+ */
+import { heldBy, isClaimFailure } from './claimFailure';
+import { CameraError, toCameraError } from './errors';
+import type { HolderStartOptions } from './gphoto2Launcher';
+import { stopIfLingering, type JobWatch } from './lingerWatch';
+import type { LogLevel, ManagerSettings } from './managerTypes';
+import type { CleanupReport } from './processReaper';
+import type { RunningProcess, RunResult } from './processRunner';
+import {
+  commandFailed,
+  getConfigBatches,
+  listAllConfigText,
+  parseConfigPaths,
+  splitConfigBlocks,
+  synthesiseRun,
+  type ShellPlan,
+} from './shellCommands';
+import { MAX_LINE_BYTES, ShellSession, type ShellCommandResult } from './shellSession';
+
+export interface SessionConnectionDeps {
+  settings: () => ManagerSettings;
+  /** Starts the session's gphoto2 (the launcher's start: the one ProcessRunner). */
+  start: (job: string, args: string[], options: HolderStartOptions) => RunningProcess;
+  sweep: (reason: string) => Promise<CleanupReport>;
+  log: (level: LogLevel, message: string) => void;
+}
+
+const SESSION_LABEL = 'Camera session';
+
+export class SessionConnection {
+  private session: ShellSession | undefined;
+  /** What the open session was started with (program, camera, --keep): another value reopens it. */
+  private key = '';
+  /** A close in progress (idle, cleanup, a holder): the next command waits for it. */
+  private closing: Promise<void> = Promise.resolve();
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: SessionConnectionDeps) {}
+
+  /** A session is open (its gphoto2 runs and holds the camera). */
+  get isOpen(): boolean {
+    return this.session?.alive === true;
+  }
+
+  get pid(): number | undefined {
+    return this.isOpen ? this.session?.pid : undefined;
+  }
+
+  /**
+   * Runs a translated job in the session (opening one first when needed) and returns what one gphoto2
+   * process would have printed. Throws a typed CameraError when the session could not open or ended
+   * (timeout, cancel, gphoto2 exited).
+   */
+  async run(job: string, plan: ShellPlan, timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
+    this.cancelIdleClose();
+    await this.closing;
+    const started = performance.now();
+    // One deadline for the whole job, opening included, as for one process (its start and connect count).
+    const session = await this.ensureOpen(job, signal, timeoutMs);
+    const deadline = started + timeoutMs;
+    const remaining = (): number => Math.max(1, Math.round(deadline - performance.now()));
+    const parts: Array<{ result: ShellCommandResult; failed: boolean }> = [];
+    try {
+      for (const step of plan.steps) {
+        if (step.kind === 'listAllConfig') {
+          parts.push(await listAllConfig(session, job, remaining, signal));
+          continue;
+        }
+        const options = {
+          label: job,
+          timeoutMs: remaining(),
+          signal,
+          localDir: step.localDir,
+          onStdout: watch ? (t: string) => (watch.stdout += t) : undefined,
+        };
+        if (watch && step.localDir !== undefined) {
+          const outcome = await this.watched(session, step.line, options, watch);
+          if (typeof outcome === 'number') return this.lingered(job, outcome, watch, started);
+          parts.push({ result: outcome, failed: commandFailed(outcome) });
+          continue;
+        }
+        const result = await session.run(step.line, options);
+        parts.push({ result, failed: commandFailed(result) });
+      }
+    } catch (err) {
+      if (!session.alive) {
+        this.forget(session);
+        const ended = await session.exited;
+        this.deps.log(
+          'info',
+          `${job}: the camera session's gphoto2 ended (${ended.signal ? `signal ${ended.signal}` : `exit ${ended.exitCode}`}); the next job opens a new one.`,
+        );
+      }
+      throw err;
+    }
+    const run = synthesiseRun(parts);
+    return {
+      ...run,
+      timedOut: false,
+      cancelled: false,
+      command: 'gphoto2 --shell',
+      args: parts.map((p) => p.result.line),
+      pid: session.pid,
+      durationMs: performance.now() - started,
+      stoppedByRequest: false,
+    };
+  }
+
+  /** Leaves the shell (`exit`; stopped if it lingers); resolves once gphoto2 has exited. */
+  close(reason: string): Promise<void> {
+    this.cancelIdleClose();
+    const session = this.session;
+    if (!session) return this.closing;
+    this.forget(session);
+    const previous = this.closing;
+    this.closing = (async () => {
+      await previous;
+      const r = await session.close();
+      this.deps.log(
+        'info',
+        `${SESSION_LABEL}: closed ${reason} (${r.stoppedByRequest ? 'stopped' : `exit ${r.exitCode ?? r.signal}`}).`,
+      );
+    })();
+    return this.closing;
+  }
+
+  /** Closes the session after `ms` without a job, then calls `then` (the queue frees the camera lock). */
+  closeWhenIdle(ms: number, then: () => Promise<void>): void {
+    this.cancelIdleClose();
+    if (!this.isOpen) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      void this.close(`after ${Math.round(ms / 1000)} s without a job`).then(then, then);
+    }, ms);
+    // An idle session must not keep a test or a CLI alive; dispose closes it anyway.
+    this.idleTimer.unref();
+  }
+
+  cancelIdleClose(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private forget(session: ShellSession): void {
+    if (this.session === session) {
+      this.session = undefined;
+      this.key = '';
+    }
+  }
+
+  private sessionKey(settings: ManagerSettings): string {
+    const { program, selection, keepOnCamera } = settings;
+    return JSON.stringify([program.command, program.prefixArgs, program.env, selection.model, selection.port, keepOnCamera]);
+  }
+
+  /** The open session, or a new one (after one cleanup-and-retry when the camera could not be claimed). */
+  private async ensureOpen(job: string, signal: AbortSignal, timeoutMs: number): Promise<ShellSession> {
+    const settings = this.deps.settings();
+    const key = this.sessionKey(settings);
+    if (this.session && (!this.session.alive || this.key !== key)) {
+      await this.close(this.session.alive ? 'to use the changed settings' : 'after it ended');
+    }
+    if (this.session) return this.session;
+    let opened: ShellSession;
+    try {
+      opened = await this.open(job, signal, timeoutMs);
+    } catch (err) {
+      const error = err instanceof CameraError ? err : toCameraError(err, `${job} failed`);
+      if (!isClaimFailure(error) || signal.aborted) throw error;
+      const report = await this.deps.sweep('after a failed claim');
+      if (report.others.length > 0) throw heldBy(job, error, report.others);
+      this.deps.log('warn', `${job}: the camera could not be claimed; cleaning up and trying once more.`);
+      try {
+        opened = await this.open(job, signal, timeoutMs);
+      } catch (again) {
+        if (again instanceof CameraError && isClaimFailure(again) && !signal.aborted) {
+          const second = await this.deps.sweep('after a second failed claim');
+          if (second.others.length > 0) throw heldBy(job, again, second.others);
+        }
+        throw again;
+      }
+    }
+    this.session = opened;
+    this.key = key;
+    return opened;
+  }
+
+  private open(job: string, signal: AbortSignal, timeoutMs: number): Promise<ShellSession> {
+    const settings = this.deps.settings();
+    return ShellSession.open({
+      start: (args, options) => this.deps.start(SESSION_LABEL, args, options),
+      selection: settings.selection,
+      keep: settings.keepOnCamera,
+      timeoutMs,
+      signal,
+      label: job,
+      log: this.deps.log,
+      closeTimeoutMs: settings.graceMs + settings.lingerMs,
+    });
+  }
+
+  /**
+   * A download command with the linger watch of one-process runs: when its files are complete and
+   * quiet but gphoto2 does not come back to the prompt, the session is ended (it cannot be
+   * interrupted otherwise) and the files are judged. Returns the result, or the lingered time.
+   */
+  private async watched(
+    session: ShellSession,
+    line: string,
+    options: Parameters<ShellSession['run']>[1],
+    watch: JobWatch,
+  ): Promise<ShellCommandResult | number> {
+    const command = session.run(line, options);
+    const settled = command.then(
+      () => undefined,
+      () => undefined,
+    );
+    const child = {
+      result: settled.then(() => ({}) as RunResult),
+      stop: async (): Promise<RunResult> => session.terminate(),
+    };
+    const watcher = stopIfLingering(child, watch, this.deps.settings().lingerMs);
+    try {
+      const result = await command;
+      await watcher.stop();
+      return result;
+    } catch (err) {
+      const lingeredMs = await watcher.stop();
+      if (lingeredMs !== undefined) return lingeredMs;
+      throw err;
+    }
+  }
+
+  private lingered(job: string, lingeredMs: number, watch: JobWatch, started: number): RunResult {
+    this.deps.log(
+      'warn',
+      `${job}: gphoto2 kept the session busy ${Math.round(lingeredMs)} ms after its files were complete; the session was ended so the camera is free (the next job opens a new one).`,
+    );
+    if (this.session && !this.session.alive) this.forget(this.session);
+    return {
+      stdout: watch.stdout,
+      stderr: '',
+      exitCode: 0,
+      timedOut: false,
+      cancelled: false,
+      command: 'gphoto2 --shell',
+      args: [],
+      durationMs: performance.now() - started,
+      stoppedByRequest: true,
+    };
+  }
+}
+
+/**
+ * `--list-all-config` in a shell: `list-config`, then every path's block, several paths per
+ * `get-config` (the shell stops a `get-config` at the first name that fails: such a batch is read
+ * again one name at a time, and a name that still fails is left out, as gphoto2 leaves out what it
+ * cannot read).
+ */
+async function listAllConfig(
+  session: ShellSession,
+  job: string,
+  remaining: () => number,
+  signal: AbortSignal,
+): Promise<{ result: ShellCommandResult; failed: boolean }> {
+  const options = (): { label: string; timeoutMs: number; signal: AbortSignal } => ({
+    label: job,
+    timeoutMs: remaining(),
+    signal,
+  });
+  const listed = await session.listConfig(options());
+  if (commandFailed(listed)) return { result: listed, failed: true };
+  const blocks: Array<{ path: string; block: string }> = [];
+  let stderr = listed.stderr;
+  for (const batch of getConfigBatches(parseConfigPaths(listed.stdout), MAX_LINE_BYTES)) {
+    const r = await session.getConfig(batch, options());
+    const found = splitConfigBlocks(r.stdout);
+    if (!commandFailed(r) && found.length === batch.length) {
+      batch.forEach((p, i) => blocks.push({ path: p, block: found[i] }));
+      continue;
+    }
+    for (const p of batch) {
+      const one = await session.getConfig([p], options());
+      const block = splitConfigBlocks(one.stdout)[0];
+      if (!commandFailed(one) && block !== undefined) blocks.push({ path: p, block });
+      else stderr += one.stderr;
+    }
+  }
+  return {
+    result: { ...listed, line: 'list-all-config', stdout: listAllConfigText(blocks), stderr, errors: [], failures: [] },
+    failed: false,
+  };
+}
+
