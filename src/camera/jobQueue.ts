@@ -255,7 +255,12 @@ export class JobQueue {
           : signal.aborted
             ? new CameraError('cancelled', `${label} was cancelled.`)
             : toCameraError(err, `${label} failed`);
-      if (CLEANUP_AFTER.has(error.kind)) this.needsCleanup = true;
+      if (CLEANUP_AFTER.has(error.kind)) {
+        this.needsCleanup = true;
+        // As a new process would: the next job connects afresh (a camera that said busy or failed
+        // may be left in a state only a new connection clears).
+        await this.launcher?.session.close('after a failed job').catch(() => undefined);
+      }
       this.deps.log(error.kind === 'cancelled' ? 'info' : 'error', `${label}: ${error.message}`);
       this.setState({ kind: 'error', job, error });
       throw error;

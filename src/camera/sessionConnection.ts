@@ -58,7 +58,13 @@ export class SessionConnection {
    * process would have printed. Throws a typed CameraError when the session could not open or ended
    * (timeout, cancel, gphoto2 exited).
    */
-  async run(job: string, plan: ShellPlan, timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
+  async run(
+    job: string,
+    plan: ShellPlan,
+    timeoutMs: number,
+    signal: AbortSignal,
+    watch?: JobWatch,
+  ): Promise<RunResult> {
     this.cancelIdleClose();
     await this.closing;
     const started = performance.now();
@@ -84,10 +90,12 @@ export class SessionConnection {
           const outcome = await this.watched(session, step.line, options, watch);
           if (typeof outcome === 'number') return this.lingered(job, outcome, watch, started);
           parts.push({ result: outcome, failed: commandFailed(outcome) });
+          await this.leaveFolder(session, job, remaining, signal);
           continue;
         }
         const result = await session.run(step.line, options);
         parts.push({ result, failed: commandFailed(result) });
+        if (step.localDir !== undefined) await this.leaveFolder(session, job, remaining, signal);
       }
     } catch (err) {
       if (!session.alive) {
@@ -111,6 +119,19 @@ export class SessionConnection {
       durationMs: performance.now() - started,
       stoppedByRequest: false,
     };
+  }
+
+  /**
+   * Back to `/` after a download: a session must not keep the job's folder as its working folder
+   * (that folder is removed, and it would keep the output volume busy: no unmount, no remount).
+   */
+  private async leaveFolder(
+    session: ShellSession,
+    job: string,
+    remaining: () => number,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (session.alive) await session.run('lcd /', { label: job, timeoutMs: remaining(), signal });
   }
 
   /** Leaves the shell (`exit`; stopped if it lingers); resolves once gphoto2 has exited. */
@@ -157,7 +178,14 @@ export class SessionConnection {
 
   private sessionKey(settings: ManagerSettings): string {
     const { program, selection, keepOnCamera } = settings;
-    return JSON.stringify([program.command, program.prefixArgs, program.env, selection.model, selection.port, keepOnCamera]);
+    return JSON.stringify([
+      program.command,
+      program.prefixArgs,
+      program.env,
+      selection.model,
+      selection.port,
+      keepOnCamera,
+    ]);
   }
 
   /** The open session, or a new one (after one cleanup-and-retry when the camera could not be claimed). */
@@ -298,4 +326,3 @@ async function listAllConfig(
     failed: false,
   };
 }
-

@@ -302,15 +302,18 @@ export class ShellSession {
     const session = new ShellSession(options);
     const label = options.label ?? 'Camera session';
     const started = performance.now();
-    session.proc = options.start([...gp.selectionArgs(options.selection), ...(options.keep ? ['--keep'] : []), '--filename=', '--shell'], {
-      stdin: 'pipe',
-      keepOutput: false,
-      killSignal: 'SIGTERM',
-      env: { ...SHELL_ENV },
-      cwd: options.cwd,
-      onStdoutText: (t) => session.onOutput(session.out, t),
-      onStderrText: (t) => session.onOutput(session.err, t),
-    });
+    session.proc = options.start(
+      [...gp.selectionArgs(options.selection), ...(options.keep ? ['--keep'] : []), '--filename=', '--shell'],
+      {
+        stdin: 'pipe',
+        keepOutput: false,
+        killSignal: 'SIGTERM',
+        env: { ...SHELL_ENV },
+        cwd: options.cwd,
+        onStdoutText: (t) => session.onOutput(session.out, t),
+        onStderrText: (t) => session.onOutput(session.err, t),
+      },
+    );
     void session.proc.result.then((r) => {
       session.ended = r;
       session.dead = true;
