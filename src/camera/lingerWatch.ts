@@ -18,7 +18,7 @@ const FILE_POLL_MS = 25;
  * After the last file of a capture, gphoto2 keeps waiting this long for more files of the same
  * exposure (capture_generic's final event loop, restarted at each new file) before it exits.
  */
-const GPHOTO2_EVENT_DRAIN_MS = 3000;
+export const GPHOTO2_EVENT_DRAIN_MS = 3000;
 
 /** A job whose files are watched while gphoto2 runs. */
 export interface JobWatch {

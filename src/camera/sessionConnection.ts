@@ -7,9 +7,12 @@
  * command and keep the shell); the next job opens a new one.
  */
 import { heldBy, isClaimFailure } from './claimFailure';
+import { filesSignature, listDownloaded } from './downloadedFiles';
+import { delay } from './processReaper';
+import { savedOutside } from './stagedFiles';
 import { CameraError, toCameraError } from './errors';
 import type { HolderStartOptions } from './gphoto2Launcher';
-import { stopIfLingering, type JobWatch } from './lingerWatch';
+import { GPHOTO2_EVENT_DRAIN_MS, stopIfLingering, type JobWatch } from './lingerWatch';
 import type { LogLevel, ManagerSettings } from './managerTypes';
 import type { CleanupReport } from './processReaper';
 import type { RunningProcess, RunResult } from './processRunner';
@@ -33,6 +36,9 @@ export interface SessionConnectionDeps {
 }
 
 const SESSION_LABEL = 'Camera session';
+const FILE_POLL_MS = 25;
+/** Files complete, as many as expected, unchanged this long: the exposure is in. */
+const SETTLE_MS = 100;
 
 export class SessionConnection {
   private session: ShellSession | undefined;
@@ -79,6 +85,12 @@ export class SessionConnection {
           parts.push(await listAllConfig(session, job, remaining, signal));
           continue;
         }
+        if (step.kind === 'captureInWait') {
+          const result = await this.captureInWait(session, job, step.localDir, remaining, signal, watch);
+          parts.push({ result, failed: commandFailed(result) });
+          await this.leaveFolder(session, job, remaining, signal);
+          continue;
+        }
         const options = {
           label: job,
           timeoutMs: remaining(),
@@ -119,6 +131,69 @@ export class SessionConnection {
       durationMs: performance.now() - started,
       stoppedByRequest: false,
     };
+  }
+
+  /**
+   * One exposure: SIGUSR1 armed at the prompt (gphoto2 keeps the request until an event wait reads
+   * it), `wait-event-and-download` into `dir` (the wait captures at once and downloads the files),
+   * then SIGUSR2 once the files are complete and quiet: the wait ends and the shell goes on. A
+   * failed capture inside the wait (its error on stderr) ends the wait too; the run is judged as
+   * usual. The wait is asked to last past the job's deadline, so a capture that never comes is the
+   * job's timeout (the session ends), as for one process.
+   */
+  private async captureInWait(
+    session: ShellSession,
+    job: string,
+    dir: string,
+    remaining: () => number,
+    signal: AbortSignal,
+    watch: JobWatch | undefined,
+  ): Promise<ShellCommandResult> {
+    let waiting = false;
+    let ended = false;
+    let finished = false;
+    const endWait = (): void => {
+      if (waiting && !ended && !finished && session.alive && !signal.aborted) ended = session.endWait();
+    };
+    const run = session.run(`wait-event-and-download ${remaining() + 1000}ms`, {
+      label: job,
+      timeoutMs: remaining(),
+      signal,
+      localDir: dir,
+      onStdout: watch ? (t: string) => (watch.stdout += t) : undefined,
+      onStderr: (t: string) => {
+        // Not the driver's own marker (`ERROR: Could not change to local directory '/dev/null/...`).
+        if (t.includes('*** Error') || (t.includes('ERROR: ') && !t.includes('/dev/null/'))) endWait();
+      },
+      beforeLine: () => {
+        waiting = session.captureInWait();
+      },
+    });
+    const settled = run.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    const { lingerMs } = this.deps.settings();
+    let signature = '';
+    let quietSince = performance.now();
+    while (!finished && !ended && !signal.aborted) {
+      await Promise.race([settled, delay(FILE_POLL_MS)]);
+      if (finished) break;
+      // Files gphoto2 says it saved elsewhere count too (the job rescues them and says where they went).
+      const files = [...(await listDownloaded(dir)), ...(watch ? await savedOutside(watch.stdout, dir) : [])];
+      const now = performance.now();
+      const sig = filesSignature(files);
+      if (sig !== signature) {
+        signature = sig;
+        quietSince = now;
+        continue;
+      }
+      if (files.length === 0 || !files.every((f) => f.complete)) continue;
+      // As many files as the last exposure gave: done. Else gphoto2's own rule for more files.
+      const asExpected = watch?.expectedFiles !== undefined && files.length >= watch.expectedFiles;
+      if (now - quietSince >= (asExpected ? SETTLE_MS : lingerMs + GPHOTO2_EVENT_DRAIN_MS)) endWait();
+    }
+    return run;
   }
 
   /**
@@ -236,8 +311,9 @@ export class SessionConnection {
 
   /**
    * A download command with the linger watch of one-process runs: when its files are complete and
-   * quiet but gphoto2 does not come back to the prompt, the session is ended (it cannot be
-   * interrupted otherwise) and the files are judged. Returns the result, or the lingered time.
+   * quiet past gphoto2's own wait but it does not come back to the prompt, the session is ended (a
+   * shell command cannot be interrupted otherwise) and the files are judged. Returns the result, or
+   * the lingered time.
    */
   private async watched(
     session: ShellSession,
@@ -254,7 +330,9 @@ export class SessionConnection {
       result: settled.then(() => ({}) as RunResult),
       stop: async (): Promise<RunResult> => session.terminate(),
     };
-    const watcher = stopIfLingering(child, watch, this.deps.settings().lingerMs);
+    // gphoto2's own wait for more files after a capture (up to 3 s) is no linger here: it ends at the
+    // prompt, and ending the session to save it would cost a reconnect. Past that wait it lingers.
+    const watcher = stopIfLingering(child, watch, this.deps.settings().lingerMs + GPHOTO2_EVENT_DRAIN_MS);
     try {
       const result = await command;
       await watcher.stop();

@@ -5,8 +5,9 @@
  *
  * What translates: the camera selection (the session was opened with it), `--summary`,
  * `--get-config`, `--set-config[-value|-index]`, `--list-all-config` (the shell has none:
- * `list-config`, then `get-config` of every path), `--capture-image-and-download` and
- * `--capture-preview` into the job's own empty folder (`lcd`), and `--keep` when the session was
+ * `list-config`, then `get-config` of every path), `--capture-image-and-download` (a capture inside
+ * an event wait, see ShellStep) and `--capture-preview` into the job's own empty folder (`lcd`), and
+ * `--keep` when the session was
  * opened with it. Anything else (`--auto-detect`, `--version`, card listings, holders) returns
  * undefined: it runs as a process of its own, after the session is closed.
  *
@@ -22,6 +23,12 @@ import type { ShellCommandResult } from './shellSession';
 export type ShellStep =
   /** One shell line; `localDir`: `lcd` there first (the job's own empty folder). */
   | { kind: 'line'; line: string; localDir?: string }
+  /**
+   * A capture and its download into `localDir`, made inside an event wait (SIGUSR1 armed before
+   * `wait-event-and-download`, SIGUSR2 once the files are in): `capture-image-and-download` would
+   * sit in gphoto2's wait for more files of the exposure (seconds) before its prompt returns.
+   */
+  | { kind: 'captureInWait'; localDir: string }
   /** `--list-all-config`: `list-config`, then the values of every path it lists. */
   | { kind: 'listAllConfig' };
 
@@ -55,11 +62,11 @@ export function shellPlanFor(args: readonly string[], dir: string | undefined): 
     else if (a === '--capture-image-and-download' || a === '--capture-preview') {
       if (download || dir === undefined) return undefined;
       download = a === '--capture-preview' ? 'preview' : 'capture';
-      steps.push({
-        kind: 'line',
-        line: download === 'preview' ? 'capture-preview' : 'capture-image-and-download',
-        localDir: dir,
-      });
+      steps.push(
+        download === 'preview'
+          ? { kind: 'line', line: 'capture-preview', localDir: dir }
+          : { kind: 'captureInWait', localDir: dir },
+      );
     } else {
       const setter = SETTERS.find((s) => a.startsWith(s));
       if (!setter) return undefined;

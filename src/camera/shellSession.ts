@@ -88,6 +88,10 @@ export interface ShellCommandOptions {
   localDir?: string;
   /** The command's stdout as it arrives (echo and prompt included), e.g. for a watch on its files. */
   onStdout?: (text: string) => void;
+  /** The command's stderr as it arrives (the marker's line included). */
+  onStderr?: (text: string) => void;
+  /** Called after the `lcd`, just before the line is typed (to arm SIGUSR1 for an event wait). */
+  beforeLine?: () => void;
 }
 
 export interface ShellCommandResult {
@@ -277,8 +281,9 @@ export class ShellSession {
   /** Where in `err` the marker search continues (so a long stderr is searched once). */
   private errSearchFrom = 0;
   private waiter: (() => void) | undefined;
-  /** The running command's onStdout. */
+  /** The running command's onStdout / onStderr. */
   private stdoutTap: ((text: string) => void) | undefined;
+  private stderrTap: ((text: string) => void) | undefined;
   private markers = 0;
   private busy = false;
   private ended: RunResult | undefined;
@@ -368,11 +373,14 @@ export class ShellSession {
     try {
       if (options.localDir !== undefined) await this.lcd(options.localDir, deadline, options);
       this.stdoutTap = options.onStdout;
+      this.stderrTap = options.onStderr;
+      options.beforeLine?.();
       return await this.exchange(line, deadline, options.signal, options.label, options.localDir);
     } catch (err) {
       throw await this.failure(err, options.label, options.timeoutMs);
     } finally {
       this.stdoutTap = undefined;
+      this.stderrTap = undefined;
       this.busy = false;
     }
   }
@@ -476,6 +484,7 @@ export class ShellSession {
   private onOutput(window: Window, text: string): void {
     window.append(text);
     if (window === this.out) this.stdoutTap?.(text);
+    else this.stderrTap?.(text);
     if (window === this.err && window.dropped) this.errSearchFrom = Math.min(this.errSearchFrom, window.text.length);
     this.waiter?.();
   }

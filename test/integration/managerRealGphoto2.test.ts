@@ -243,6 +243,38 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.ok(exited || stopped, r.logs.join('\n'));
   });
 
+  it('session mode: several captures, a test capture and a summary in ONE gphoto2 --shell; every file verified on disk', async () => {
+    const r = await rig({ connection: 'session', sessionIdleMs: 60_000 });
+    const first = await r.session.capture();
+    const pid = await runningGphoto2(r);
+    const second = await r.session.capture();
+    const test = await r.session.testCapture();
+    const third = await r.session.capture();
+    assert.deepStrictEqual(
+      [first, second, third].map((c) => c.frame),
+      [1, 2, 3],
+    );
+    assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG', 'frame-0002.JPG', 'frame-0003.JPG']);
+    for (const name of await rollFiles(r)) {
+      const bytes = await fs.readFile(path.join(r.session.store.rollFolder, name));
+      assert.ok(await isCompleteJpeg(path.join(r.session.store.rollFolder, name)), `${name} is a complete JPEG`);
+      assert.ok(
+        cardImages.some((img) => img.equals(bytes)),
+        `${name} is byte for byte an image of the virtual card`,
+      );
+    }
+    assert.ok(await isCompleteJpeg(test.files[0].path), 'the test capture is a complete JPEG');
+    // Last: the virtual camera crashes in a capture made after its battery level was read.
+    assert.match(await r.manager.summary(), /Model: VC/);
+    assert.deepStrictEqual(
+      r.runner.activePids(),
+      [pid],
+      `the same gphoto2 ran every job and still holds the camera\n${r.logs.join('\n')}`,
+    );
+    assert.strictEqual(r.logs.filter((l) => /Camera session: \$ gphoto2 /.test(l)).length, 1, 'one session was opened');
+    assert.deepStrictEqual(await stagingLeft(r), [], 'nothing left in staging');
+  });
+
   it('tethered mode: an app capture while tethering goes through the real listener (SIGUSR1) into the roll; Stop ends it with SIGUSR2, exit 0', async () => {
     const r = await rig();
     await r.session.startTethering();
