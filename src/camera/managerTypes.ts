@@ -3,10 +3,18 @@ import type { CameraError } from './errors';
 import type * as gp from './gphoto2';
 import type { Gphoto2Program } from './gphoto2Program';
 import type { DownloadedFile } from './downloadedFiles';
+import type { LockCheck, LockedExposure } from './config';
+
+/** What the exposure lock found in a capture's run (or in the run that corrected it). */
+export interface ExposureLockEvent {
+  job: 'capture' | 'testCapture' | 'correction';
+  check: LockCheck;
+}
 
 export type HolderKind = 'liveView' | 'tether';
 
-export type JobName = 'detect' | 'summary' | 'version' | 'preview' | 'capture' | 'testCapture' | 'cleanup' | HolderKind;
+export type JobName =
+  'detect' | 'summary' | 'version' | 'preview' | 'capture' | 'testCapture' | 'cleanup' | 'settings' | HolderKind;
 
 export type ManagerState =
   | { kind: 'idle' }
@@ -84,6 +92,8 @@ export interface ExposureSink<T> {
 
 export interface CaptureRequest<T> extends ExposureSink<T> {
   job: 'capture' | 'testCapture';
+  /** The roll's locked exposure: written and read back in the capture's own gphoto2 run. */
+  exposureLock?: LockedExposure;
 }
 
 export interface LiveFrame {

@@ -19,6 +19,7 @@ import type {
 } from '../camera/cameraManager';
 import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
+import type { CameraSetting, SettingWrite, WriteResult } from '../camera/config';
 import type { DetectedCamera, Gphoto2Version } from '../camera/gphoto2';
 import { RECOVERED_FOLDER, STAGING_FOLDER, TEST_FOLDER } from '../capture/captureStore';
 import { listFrames, listRolls, type FrameEntry, type RollSummary } from '../capture/rollListing';
@@ -119,6 +120,8 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   private roll: RollInfo;
   private lastCapture: LastCapture | undefined;
   private lastPreview: PreviewResult | undefined;
+  /** The last settings read (or written) from this camera: what writes are planned with. */
+  private settingsCache: CameraSetting[] | undefined;
   /** Every folder this session recovered, in order (a handful per session at most). */
   private readonly recoveredSoFar: RecoveredFolder[] = [];
   private readonly onState = (): void => this.emitChanged();
@@ -684,6 +687,36 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     return listFrames(inside(this.store.output, checkRollName(roll)), roll, this.store.filenamePattern);
   }
 
+  /** Every setting the camera reports (one gphoto2 run); kept to plan the next writes with. */
+  async cameraSettings(options?: JobOptions): Promise<CameraSetting[]> {
+    const identity = this.identity;
+    const settings = await this.manager.readSettings(options);
+    if (identity === this.identity) this.settingsCache = settings;
+    return settings;
+  }
+
+  /** The settings of the last read, if this camera was read since it was chosen. */
+  get lastCameraSettings(): readonly CameraSetting[] | undefined {
+    return this.settingsCache;
+  }
+
+  /**
+   * Writes settings (by name, path or role) in one gphoto2 run and resolves with what the camera
+   * read back; rejects with a `cameraSetting` CameraError (the setting, the value, what is allowed).
+   * After a refusal the cache is dropped: the camera may have changed mode.
+   */
+  async setCameraSettings(writes: SettingWrite | readonly SettingWrite[], options?: JobOptions): Promise<WriteResult> {
+    const identity = this.identity;
+    try {
+      const result = await this.manager.writeSettings(writes, this.settingsCache, options);
+      if (identity === this.identity) this.settingsCache = result.settings;
+      return result;
+    } catch (err) {
+      if (identity === this.identity) this.settingsCache = undefined;
+      throw err;
+    }
+  }
+
   /** `gphoto2 --version` of the program in use (the simulator answers for itself): is gphoto2 installed? */
   gphoto2Version(options?: JobOptions): Promise<Gphoto2Version> {
     return this.manager.version(options);
@@ -695,6 +728,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
    */
   private leaveCamera(): void {
     this.detectedCameras = undefined;
+    this.settingsCache = undefined;
     const s = this.manager.state;
     if (s.kind === 'error') this.settledError = s.error;
   }

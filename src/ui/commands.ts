@@ -12,6 +12,7 @@ import { SECTION } from '../config/settings';
 import type { ErrorPresenter } from './errorPresenter';
 import { validationMessage } from './inputValidation';
 import { reviewCommands } from './reviewCommands';
+import { settingsCommands } from './settingsCommands';
 import type { TetherHost } from './tetherHost';
 
 type Handler = (...args: unknown[]) => Promise<unknown>;
@@ -324,6 +325,8 @@ export function registerCommands(
     useRealCamera: guarded('Use real camera', async () => setSource('gphoto2')),
     // Roll details, frame notes, reshoot / reject / restore (src/ui/reviewCommands.ts).
     ...reviewCommands(session, (name, handler) => guarded(name, handler)),
+    // Camera settings (src/ui/settingsCommands.ts).
+    ...settingsCommands(session, (name, handler) => guarded(name, handler)),
   };
 
   return Object.entries(commands).map(([name, handler]) =>

@@ -65,6 +65,7 @@ export const RETRY_COMMANDS: Readonly<Record<JobName, string | undefined>> = {
   capture: 'cameraTether.capture',
   testCapture: 'cameraTether.testCapture',
   cleanup: 'cameraTether.cleanup',
+  settings: 'cameraTether.cameraSettings',
   liveView: 'cameraTether.startLiveView',
   tether: 'cameraTether.startTethering',
 };
