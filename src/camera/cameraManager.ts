@@ -164,17 +164,17 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       options,
       async (ctx) => {
         if (this.tether.canCapture) return this.tether.capture(request, ctx);
-        const locked = request.exposureLock;
+        const locked = await request.exposureLock?.(() => readSettingsJob(ctx));
         if (locked && locked.length > 0 && this.lockNeedsCorrection) {
           const corrected = await applyLockJob(ctx, locked);
           this.lockNeedsCorrection = !corrected.ok;
           this.reportLock('correction', corrected);
         }
-        const { result, files, lock } = await captureJob(ctx, request, this.lastCaptureFiles);
+        const { result, files, lock } = await captureJob(ctx, request, this.lastCaptureFiles, locked);
         this.lastCaptureFiles = files;
         if (lock) {
           this.lockNeedsCorrection = !lock.ok;
-          this.reportLock(request.job, lock);
+          this.reportLock(request.job, lock, result);
         }
         return result;
       },
@@ -207,7 +207,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
     return this.queue.enqueue('settings', 'Applying the locked exposure', options, (ctx) => applyLockJob(ctx, locked));
   }
 
-  private reportLock(job: ExposureLockEvent['job'], check: LockCheck): void {
+  private reportLock(job: ExposureLockEvent['job'], check: LockCheck, result?: unknown): void {
     if (!check.ok) {
       const what =
         job === 'correction' ? 'Correcting the locked exposure' : `${captureLabel(job)} with the locked exposure`;
@@ -216,7 +216,7 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
         message: `${what}: ${check.error?.message ?? 'a locked value did not read back as locked.'}${job === 'correction' ? '' : ' The frame may not have the locked exposure; the lock is applied again before the next one.'}`,
       });
     }
-    this.emit('exposureLock', { job, check });
+    this.emit('exposureLock', { job, check, ...(result !== undefined ? { result } : {}) });
   }
 
   /** Kill-and-wait cleanup of stray camera processes, queued like any other job. */

@@ -3,8 +3,9 @@
 import * as assert from 'assert';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { lockedExposure, type CameraSetting, type LockedExposure } from '../../src/camera/config';
-import type { ExposureLockEvent } from '../../src/camera/managerTypes';
+import type { CameraSetting } from '../../src/camera/config';
+import { ROLL_STATE_FILE } from '../../src/capture/rollState';
+import type { ExposureLockNews } from '../../src/session/tetherSession';
 import { CameraError } from '../../src/camera/errors';
 import { exiftoolJson, exiftoolMissing } from '../support/exiftool';
 import { openManagerSession, type ManagerSession } from '../support/managerSession';
@@ -106,14 +107,19 @@ describe('camera settings through the manager and the session (simulator)', func
   });
 });
 
-describe('the exposure lock in the capture run (simulator, Exif read with exiftool)', function () {
+describe('the exposure lock for the roll (session + simulator, Exif read with exiftool)', function () {
   this.timeout(120_000);
   let sim: SimulatorHarness;
   let out: string;
   let r: ManagerSession;
 
-  const open = async (startupMs = 0): Promise<void> => {
-    sim = await SimulatorHarness.create({ startupMs });
+  beforeEach(async function () {
+    const missing = exiftoolMissing();
+    if (missing) {
+      console.log(`skipped: ${missing}`);
+      this.skip();
+    }
+    sim = await SimulatorHarness.create({});
     out = await tempDir('ct-settings2-lock-');
     r = await openManagerSession({
       settings: testManagerSettings(sim.program, path.join(out, 'previews')),
@@ -121,8 +127,9 @@ describe('the exposure lock in the capture run (simulator, Exif read with exifto
       output: path.join(out, 'captures'),
       identity: { source: 'simulator' },
     });
-  };
+  });
   afterEach(async () => {
+    if (!r) return;
     await r.close();
     await fs.rm(out, { recursive: true, force: true });
     await sim.dispose();
@@ -133,75 +140,125 @@ describe('the exposure lock in the capture run (simulator, Exif read with exifto
     const done = await r.runner.start(
       sim.program.command,
       [...sim.program.prefixArgs, `--set-config-value=${assignment}`],
-      {
-        timeoutMs: 30_000,
-        graceMs: 1000,
-        env: sim.program.env,
-      },
+      { timeoutMs: 30_000, graceMs: 1000, env: sim.program.env },
     ).result;
     assert.strictEqual(done.exitCode, 0, done.stderr);
   };
+  const exif = (file: string): Record<string, unknown> => exiftoolJson([file], ['FNumber', 'ISO', 'ExposureTime'])[0];
+  const jpegOf = (files: ReadonlyArray<{ path: string }>): string => {
+    const jpeg = files.find((f) => /\.jpe?g$/i.test(f.path));
+    assert.ok(jpeg, files.map((f) => f.path).join());
+    return jpeg.path;
+  };
+  const news = (): ExposureLockNews[] => {
+    const seen: ExposureLockNews[] = [];
+    r.session.on('exposureLock', (n) => seen.push(n));
+    return seen;
+  };
 
-  let shot = 0;
-  const capture = (lock?: LockedExposure): Promise<string> =>
-    r.manager.capture<string>({
-      job: 'capture',
-      ...(lock ? { exposureLock: lock } : {}),
-      makeStagingDir: () => fs.mkdtemp(path.join(out, 'staging-')),
-      commit: async (files) => {
-        const jpeg = files.find((f) => /\.jpe?g$/i.test(f.path));
-        assert.ok(jpeg, files.map((f) => f.path).join());
-        const dest = path.join(out, `shot-${++shot}.jpg`);
-        await fs.rename(jpeg.path, dest);
-        return dest;
-      },
-    });
-  const fNumber = (file: string): unknown => exiftoolJson([file], ['FNumber'])[0].FNumber;
+  it('is stored with the roll, shown in the state, and every capture and test capture is taken at it although the dial was bumped', async () => {
+    const { session } = r;
+    await session.setCameraSettings([
+      { name: 'f-number', value: 'f/8' },
+      { name: 'iso', value: '200' },
+    ]);
+    const locked = await session.lockExposure();
+    const values = Object.fromEntries(locked.lock.values.map((v) => [v.name, v.value]));
+    assert.strictEqual(values['f-number'], 'f/8');
+    assert.strictEqual(values.iso, '200');
+    assert.deepStrictEqual(session.snapshot().exposureLock?.values, locked.lock.values);
+    const onDisk = JSON.parse(await fs.readFile(path.join(session.snapshot().folder, ROLL_STATE_FILE), 'utf8')) as {
+      exposureLock: { values: Array<{ path: string; value: string }> };
+    };
+    assert.ok(onDisk.exposureLock.values.some((v) => v.path === '/main/capturesettings/f-number' && v.value === 'f/8'));
 
-  it('every capture carries the locked f-number although the dial was bumped between captures', async function () {
-    const missing = exiftoolMissing();
-    if (missing) {
-      console.log(`skipped: ${missing}`);
-      this.skip();
-    }
-    await open();
-    await r.manager.writeSettings({ name: 'f-number', value: 'f/8' });
-    const { locked } = lockedExposure(await r.manager.readSettings());
-    assert.ok(locked.some((p) => p.name === 'f-number'));
-    const events: ExposureLockEvent[] = [];
-    r.manager.on('exposureLock', (e) => events.push(e));
-
-    assert.strictEqual(fNumber(await capture(locked)), 8);
+    const seen = news();
     await bump('f-number=f/11');
-    // Without the lock the camera takes the bumped value (what the lock guards against).
-    assert.strictEqual(fNumber(await capture()), 11);
+    await bump('iso=1600');
+    const first = await session.capture();
+    assert.deepStrictEqual([exif(jpegOf(first.files)).FNumber, exif(jpegOf(first.files)).ISO], [8, 200]);
     await bump('f-number=f/16');
-    assert.strictEqual(fNumber(await capture(locked)), 8);
+    const test = await session.testCapture();
+    assert.strictEqual(exif(jpegOf(test.files)).FNumber, 8);
+    const second = await session.capture();
+    assert.strictEqual(second.frame, first.frame + 1);
+    assert.strictEqual(exif(jpegOf(second.files)).FNumber, 8);
     assert.deepStrictEqual(
-      events.map((e) => [e.job, e.check.ok, e.check.values.find((v) => v.name === 'f-number')?.readBack]),
+      seen.map((n) => [n.job, n.ok, n.frame]),
       [
-        ['capture', true, 'f/8'],
-        ['capture', true, 'f/8'],
+        ['capture', true, first.frame],
+        ['testCapture', true, undefined],
+        ['capture', true, second.frame],
       ],
     );
+    assert.strictEqual(session.snapshot().exposureLock?.lastCheck?.ok, true);
+
+    // Unlocking is explicit; afterwards the camera's own value is used.
+    assert.deepStrictEqual(await session.unlockExposure(), { roll: session.snapshot().roll, wasLocked: true });
+    assert.strictEqual(session.snapshot().exposureLock, undefined);
+    await bump('f-number=f/11');
+    assert.strictEqual(exif(jpegOf((await session.capture()).files)).FNumber, 11);
   });
 
-  it('measures the extra time per capture the lock costs (simulator start-up 500 ms)', async () => {
-    await open(500);
-    const { locked } = lockedExposure(await r.manager.readSettings());
-    const times = { plain: [] as number[], locked: [] as number[] };
-    await capture(); // warm-up (the first job cleans up)
-    for (let i = 0; i < 4; i++) {
-      let t = performance.now();
-      await capture();
-      times.plain.push(performance.now() - t);
-      t = performance.now();
-      await capture(locked);
-      times.locked.push(performance.now() - t);
-    }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    console.log(
-      `      capture median: ${median(times.plain).toFixed(0)} ms plain, ${median(times.locked).toFixed(0)} ms with the lock (${locked.length} values): +${(median(times.locked) - median(times.plain)).toFixed(0)} ms`,
+  it('a dial moved to A mid-roll: the frame taken is reported with its mismatch, the next is refused, and after M again the lock is corrected', async () => {
+    const { session } = r;
+    await session.setCameraSettings({ name: 'shutterspeed', value: '1/125' });
+    await session.lockExposure();
+    const seen = news();
+    const first = await session.capture();
+    // A hand moves the shutter speed, then turns the dial to A: the shutter speed is the camera's
+    // now (read-only to gphoto2) and stays where the hand left it.
+    await bump('shutterspeed=1/60');
+    await bump('expprogram=A');
+    await bump('f-number=f/11');
+    const second = await session.capture();
+    const wrong = seen.find((n) => !n.ok);
+    assert.ok(wrong, JSON.stringify(seen));
+    assert.strictEqual(wrong.frame, second.frame);
+    assert.deepStrictEqual(
+      wrong.mismatches.map((m) => m.name),
+      ['shutterspeed'],
+      JSON.stringify(wrong),
     );
+    assert.match(wrong.message ?? '', /shutterspeed|Shutter Speed/i);
+    // The next frame is not taken at a wrong exposure: refused, with what to do, the counter unmoved.
+    const nextBefore = session.snapshot().nextFrame;
+    await assert.rejects(
+      session.capture(),
+      (e: CameraError) =>
+        e.kind === 'cameraSetting' && /Not captured/.test(e.message) && /Unlock Exposure/.test(e.message),
+    );
+    assert.strictEqual(session.snapshot().nextFrame, nextBefore);
+    // Back to M: the lock is written again (a correction run) and the frame is right.
+    await bump('expprogram=M');
+    seen.length = 0;
+    const third = await session.capture();
+    assert.deepStrictEqual(
+      seen.map((n) => [n.job, n.ok]),
+      [
+        ['correction', true],
+        ['capture', true],
+      ],
+    );
+    assert.deepStrictEqual(
+      [exif(jpegOf(third.files)).FNumber, exif(jpegOf(third.files)).ExposureTime],
+      [exif(jpegOf(first.files)).FNumber, exif(jpegOf(first.files)).ExposureTime],
+    );
+    assert.strictEqual(third.frame, second.frame + 1);
+  });
+
+  it('a hand-broken lock record refuses captures with the fix, and a new lock replaces it', async () => {
+    const { session } = r;
+    const file = path.join(session.snapshot().folder, ROLL_STATE_FILE);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(
+      file,
+      JSON.stringify({ version: 1, exposureLock: { lockedAt: 'yesterday', values: [{ path: 'f-number' }] } }),
+    );
+    await assert.rejects(session.capture(), (e: CameraError) =>
+      /exposure lock that cannot be used \(exposureLock is ignored: lockedAt is not a date\)/.test(e.message),
+    );
+    await session.lockExposure();
+    assert.ok((await session.capture()).frame >= 1);
   });
 });

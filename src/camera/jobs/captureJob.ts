@@ -4,7 +4,13 @@ import * as path from 'path';
 import { listDownloaded, type DownloadedFile } from '../downloadedFiles';
 import { CameraError, toCameraError } from '../errors';
 import * as gp from '../gphoto2';
-import { checkExposureLock, withExposureLock, withoutSettingMessages, type LockCheck } from '../config';
+import {
+  checkExposureLock,
+  withExposureLock,
+  withoutSettingMessages,
+  type LockCheck,
+  type LockedExposure,
+} from '../config';
 import type { JobWatch } from '../lingerWatch';
 import type { CaptureRequest } from '../managerTypes';
 import { savedOutside } from '../stagedFiles';
@@ -17,12 +23,14 @@ export function captureLabel(job: CaptureRequest<unknown>['job']): string {
 
 /**
  * `expectedFiles`: how many files the last capture produced (what this one waits for before
- * deciding gphoto2 lingers). Resolves with the sink's result and the number of files.
+ * deciding gphoto2 lingers); `locked`: the roll's exposure, written and read back before the
+ * capture in the same run. Resolves with the sink's result and the number of files.
  */
 export async function captureJob<T>(
   ctx: JobContext,
   request: CaptureRequest<T>,
   expectedFiles: number | undefined,
+  locked?: LockedExposure,
 ): Promise<{ result: T; files: number; lock?: LockCheck }> {
   const label = captureLabel(request.job);
   const stagingDir = await request.makeStagingDir();
@@ -36,7 +44,7 @@ export async function captureJob<T>(
         `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`,
       );
     const { selection, keepOnCamera, timeouts } = ctx.settings;
-    const lock = request.exposureLock && request.exposureLock.length > 0 ? request.exposureLock : undefined;
+    const lock = locked && locked.length > 0 ? locked : undefined;
     const capture = gp.captureAndDownloadArgs(selection, stagingDir, keepOnCamera);
     const args = lock ? withExposureLock(capture, lock) : capture;
     // With a lock, a refused write is the lock check's to report, not a failed capture: gphoto2 is
