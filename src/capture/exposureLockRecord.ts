@@ -25,7 +25,7 @@ export interface StoredExposureLock {
 
 const MAX_VALUES = 32;
 const MAX_TEXT = 200;
-const PATH = /^(\/[A-Za-z0-9_.-]+){1,8}$/;
+const PATH = /^(\/[A-Za-z0-9][A-Za-z0-9_.-]*){1,8}$/;
 const ROLE = /^[A-Za-z]{1,40}$/;
 // No control characters: a value goes on gphoto2's command line and into the panel.
 const PRINTABLE = /^[^\p{Cc}]*$/u;

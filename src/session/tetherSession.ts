@@ -19,7 +19,7 @@ import type {
 } from '../camera/cameraManager';
 import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
-import type { CameraSetting, LockCheck, SettingWrite, WriteResult } from '../camera/config';
+import { modeDial, type CameraSetting, type LockCheck, type SettingWrite, type WriteResult } from '../camera/config';
 import type { DetectedCamera, Gphoto2Version } from '../camera/gphoto2';
 import { RECOVERED_FOLDER, STAGING_FOLDER, TEST_FOLDER } from '../capture/captureStore';
 import { listFrames, listRolls, type FrameEntry, type RollSummary } from '../capture/rollListing';
@@ -794,7 +794,10 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   async cameraSettings(options?: JobOptions): Promise<CameraSetting[]> {
     const identity = this.identity;
     const settings = await this.manager.readSettings(options);
-    if (identity === this.identity) this.settingsCache = settings;
+    if (identity === this.identity) {
+      this.settingsCache = settings;
+      this.emitChanged();
+    }
     return settings;
   }
 
@@ -812,10 +815,19 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     const identity = this.identity;
     try {
       const result = await this.manager.writeSettings(writes, this.settingsCache, options);
-      if (identity === this.identity) this.settingsCache = result.settings;
+      if (identity === this.identity) {
+        this.settingsCache = result.settings;
+        this.emitChanged();
+        // The mode dial decides which other settings may be changed: read them all again.
+        const dial = modeDial(result.settings);
+        if (dial && result.applied.some((a) => a.path === dial.path)) await this.cameraSettings(options);
+      }
       return result;
     } catch (err) {
-      if (identity === this.identity) this.settingsCache = undefined;
+      if (identity === this.identity) {
+        this.settingsCache = undefined;
+        this.emitChanged();
+      }
       throw err;
     }
   }

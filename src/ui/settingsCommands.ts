@@ -76,6 +76,32 @@ export function settingsCommands(session: TetherSession, guarded: Guard): Record
     }),
 
     cameraSettings: guarded('Camera settings', async () => settingsFlow(session)),
+
+    lockExposure: guarded('Lock exposure', async () => {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Reading the exposure to lock' },
+        () => session.lockExposure(),
+      );
+      const values = result.lock.values.map((v) => `${v.label} ${v.value}`).join(', ');
+      const skipped =
+        result.skipped.length > 0
+          ? ` Not locked: ${result.skipped.map((s) => `${s.label} (${s.reason})`).join('; ')}.`
+          : '';
+      void vscode.window.showInformationMessage(
+        `Exposure locked for roll "${result.roll}": ${values}. Every capture of this roll sets and checks it.${skipped}`,
+      );
+      return result;
+    }),
+
+    unlockExposure: guarded('Unlock exposure', async () => {
+      const result = await session.unlockExposure();
+      void vscode.window.showInformationMessage(
+        result.wasLocked
+          ? `Exposure unlocked for roll "${result.roll}": captures use the camera's settings as they are.`
+          : `Roll "${result.roll}" had no locked exposure.`,
+      );
+      return result;
+    }),
   };
 }
 

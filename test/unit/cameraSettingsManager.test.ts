@@ -95,6 +95,17 @@ describe('camera settings through the manager and the session (simulator)', func
     assert.strictEqual(manager.state.kind, 'error');
   });
 
+  it('turning the mode dial re-reads every setting: in A the shutter speed is read-only, with the reason', async () => {
+    const { session } = r;
+    await session.cameraSettings();
+    await session.setCameraSettings({ name: 'expprogram', value: 'A' });
+    const shutter = session.lastCameraSettings?.find((s) => s.role === 'shutter');
+    assert.strictEqual(shutter?.readonly, true);
+    assert.match(shutter.disabledReason ?? '', /mode dial|\bA\b/i);
+    await session.setCameraSettings({ name: 'expprogram', value: 'M' });
+    assert.strictEqual(session.lastCameraSettings?.find((s) => s.role === 'shutter')?.readonly, false);
+  });
+
   it('a refused write drops the cached settings (the camera may have changed mode)', async () => {
     const { session } = r;
     await session.cameraSettings();
