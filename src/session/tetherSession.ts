@@ -446,9 +446,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
    * white balance (read now, one gphoto2 run): every later capture of the roll sets and verifies
    * them in its own run. `skipped`: exposure settings the camera does not let us set now.
    */
-  async lockExposure(
-    options?: JobOptions,
-  ): Promise<{
+  async lockExposure(options?: JobOptions): Promise<{
     roll: string;
     lock: ExposureLockView;
     skipped: Array<{ name: string; label: string; reason: string }>;
