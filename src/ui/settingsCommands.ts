@@ -4,13 +4,11 @@
  * the user sees lives here.
  */
 import * as vscode from 'vscode';
+import type { Guard, Handler } from './commandGuard';
 import type { CameraSetting, SettingWrite } from '../camera/config';
 import { CameraError } from '../camera/errors';
 import type { TetherSession } from '../session/tetherSession';
 import { validationMessage } from './inputValidation';
-
-type Handler = (...args: unknown[]) => Promise<unknown>;
-type Guard = (name: string, handler: Handler) => Handler;
 
 /** The contract's shape: no UI-only fields (`disabledReason` stays out). */
 function forScripts(s: CameraSetting): Record<string, unknown> {
