@@ -16,6 +16,7 @@ import {
   type PanelViewState,
   type WebviewMessage,
 } from '../src/ui/panelProtocol';
+import { exposureBar } from './exposureBar';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -25,6 +26,7 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
+const renderExposure = exposureBar((m) => vscode.postMessage(m));
 let view: PanelViewState = parseViewState(vscode.getState());
 let state: PanelState | undefined;
 let busyTimer: ReturnType<typeof setInterval> | undefined;
@@ -436,6 +438,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'clear':
       clearPicture(m.message);
       break;
+    case 'exposure':
+      renderExposure(m.exposure);
+      break;
   }
 });
 
@@ -472,6 +477,8 @@ document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement | null;
   // SPACE on a focused button already clicks it; don't capture twice.
   if (e.key === ' ' && target?.tagName === 'BUTTON') return;
+  // Typing in the exposure bar's lists and boxes is not a panel shortcut.
+  if (target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)) return;
   const action = KEYS[e.key.toLowerCase()];
   if (!action) return;
   e.preventDefault();

@@ -13,6 +13,16 @@ import { shellPlanFor } from './shellCommands';
 import type { ProcessRunner, RunningProcess, RunOptions, RunResult } from './processRunner';
 import { emptyDir } from './stagedFiles';
 
+export interface RunJudgement {
+  /**
+   * false: a run that ended by itself with exit code 0 is returned as it is, even when gphoto2
+   * printed an `*** Error ***` block (a refused `--set-config` exits 0 and still prints the
+   * `--get-config` read-backs that follow it: the settings jobs judge those themselves). Runs that
+   * failed otherwise (exit code, timeout, cancel, not started, no claim) still throw.
+   */
+  judgeOutput?: boolean;
+}
+
 export interface LauncherDeps {
   runner: ProcessRunner;
   settings: () => ManagerSettings;
@@ -44,15 +54,23 @@ export class Gphoto2Launcher {
    * Runs gphoto2 once (twice if the first run could not claim the camera: clean up, then retry),
    * waits for it to exit, and returns its output or a typed error.
    */
-  async run(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
+  async run(
+    job: string,
+    args: string[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    watch?: JobWatch,
+    judgement: RunJudgement = {},
+  ): Promise<RunResult> {
     const settings = this.deps.settings();
     const command = settings.program.command;
     if (settings.connection === 'session') {
       const plan = shellPlanFor(args, watch?.dir);
       if (plan && (!plan.downloads || plan.keep === settings.keepOnCamera)) {
         const r = await this.session.run(job, plan, timeoutMs, signal, watch);
+        // A refused write answers at the prompt like any command: the settings jobs judge the read-backs.
         const judged = gp.classifyOutcome(r, { job, command, timeoutMs });
-        if (judged) throw judged;
+        if (judged && !(judgement.judgeOutput === false && endedCleanly(r))) throw judged;
         return r;
       }
     }
@@ -73,7 +91,7 @@ export class Gphoto2Launcher {
         if (again.others.length > 0) throw heldBy(job, error, again.others);
       }
     }
-    if (error) throw error;
+    if (error && !(judgement.judgeOutput === false && endedCleanly(result))) throw error;
     return result;
   }
 
@@ -132,4 +150,8 @@ export class Gphoto2Launcher {
     }
     return result;
   }
+}
+
+function endedCleanly(result: RunResult): boolean {
+  return result.exitCode === 0 && !result.timedOut && !result.cancelled && !result.spawnErrorCode && !result.signal;
 }

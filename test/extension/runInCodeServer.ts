@@ -442,12 +442,15 @@ async function answerQuery(
     const frames = query.scope === 'workbench' ? [main] : page.frames().filter((f) => f !== main);
     const found: FoundElement[] = [];
     let click = query.click === true;
+    let choose = typeof query.choose === 'string' ? query.choose : undefined;
     for (const frame of frames) {
       // A frame may be navigating or gone (a closed webview): it has nothing to show then.
       const matches = await frame
-        .evaluate(describeMatches, { selector: query.selector, click })
+        .evaluate(describeMatches, { selector: query.selector, click, ...(choose !== undefined ? { choose } : {}) })
         .catch((): FoundElement[] => []);
       if (click && matches.some((m) => m.visible)) click = false;
+      if (choose !== undefined && matches.some((m) => m.visible && m.tag === 'select' && !m.disabled))
+        choose = undefined;
       found.push(...matches);
     }
     return { ok: true, found };

@@ -22,6 +22,11 @@ export interface WorkbenchQuery {
   scope: QueryScope;
   /** Click the first visible match (HTMLElement.click) before describing the matches. */
   click?: boolean;
+  /**
+   * Pick the option with this text in the first visible, enabled <select> match, as a user does
+   * (the value changes, then a bubbling `change` event), before describing the matches.
+   */
+  choose?: string;
 }
 
 export interface FoundElement {
@@ -35,6 +40,10 @@ export interface FoundElement {
   /** getBoundingClientRect in CSS pixels, relative to its frame's viewport. */
   box: { x: number; y: number; width: number; height: number };
   attributes: Record<string, string>;
+  /** For <select>: the chosen option's text; for <input>: its value. */
+  value?: string;
+  /** For form controls: disabled. */
+  disabled?: boolean;
   /** For <img>: the decoded image's size; for <canvas>: its bitmap size. */
   natural?: { width: number; height: number };
   devicePixelRatio: number;
@@ -105,10 +114,20 @@ export async function waitForWorkbench<T>(
  * The function the runner evaluates in each frame (serialised by playwright, so self-contained).
  * Kept here so both sides agree on the shape of FoundElement.
  */
-export function describeMatches(arg: { selector: string; click: boolean }): FoundElement[] {
+export function describeMatches(arg: { selector: string; click: boolean; choose?: string }): FoundElement[] {
   const elements = Array.from(document.querySelectorAll<HTMLElement>(arg.selector));
   const visible = (e: HTMLElement) => e.checkVisibility({ checkOpacity: false, checkVisibilityCSS: true });
   if (arg.click) elements.find(visible)?.click();
+  if (arg.choose !== undefined) {
+    const select = elements.find(
+      (e): e is HTMLSelectElement => e instanceof HTMLSelectElement && visible(e) && !e.disabled,
+    );
+    const option = select && Array.from(select.options).find((o) => o.text === arg.choose && !o.disabled);
+    if (select && option) {
+      select.value = option.value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+  }
   return elements.map((e) => {
     const r = e.getBoundingClientRect();
     const attributes: Record<string, string> = {};
@@ -127,6 +146,8 @@ export function describeMatches(arg: { selector: string; click: boolean }): Foun
       visible: visible(e),
       box: { x: r.x, y: r.y, width: r.width, height: r.height },
       attributes,
+      ...(e instanceof HTMLSelectElement ? { value: e.selectedOptions[0]?.text ?? '', disabled: e.disabled } : {}),
+      ...(e instanceof HTMLInputElement ? { value: e.value, disabled: e.disabled } : {}),
       natural,
       devicePixelRatio: window.devicePixelRatio,
     };
