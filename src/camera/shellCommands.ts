@@ -13,8 +13,9 @@
  *
  * Like one gphoto2 run, every command runs even when an earlier one failed (a refused write does not
  * stop the read-back or the capture after it), and the run "exits" 1 when its last action failed.
- * The shell prints its coded `*** Error (N: '...') ***` line on stdout; it is moved after that
- * command's stderr, where one process prints it, so the same classifier reads both.
+ * The shell prints its coded `*** Error (N: '...') ***` line on stdout after each failed command; one
+ * process prints it once, on stderr, for its last action: so it is kept for the last command only,
+ * after that command's stderr, and the same classifier reads both.
  */
 import * as path from 'path';
 import * as gp from './gphoto2';
@@ -108,7 +109,10 @@ export interface SynthesisedRun {
 export function synthesiseRun(parts: ReadonlyArray<{ result: ShellCommandResult; failed: boolean }>): SynthesisedRun {
   let stdout = '';
   let stderr = '';
-  for (const { result } of parts) {
+  for (const [i, { result }] of parts.entries()) {
+    // One gphoto2 run prints the coded line once, for its last action's result; an earlier refusal
+    // (a locked value the dial will not take) leaves only libgphoto2's message, and the run goes on.
+    const last = i === parts.length - 1;
     const coded: string[] = [];
     for (const raw of result.stdout.split('\n')) {
       const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -118,7 +122,7 @@ export function synthesiseRun(parts: ReadonlyArray<{ result: ShellCommandResult;
       else if (line !== '') stdout += `${line}\n`;
     }
     stderr += result.stderr;
-    if (coded.length > 0) stderr += `${stderr.endsWith('\n') || stderr === '' ? '' : '\n'}${coded.join('\n')}\n`;
+    if (last && coded.length > 0) stderr += `${stderr.endsWith('\n') || stderr === '' ? '' : '\n'}${coded.join('\n')}\n`;
   }
   const last = parts[parts.length - 1];
   return { stdout, stderr, exitCode: last?.failed ? 1 : 0 };
