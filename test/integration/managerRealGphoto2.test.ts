@@ -243,7 +243,7 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.ok(exited || stopped, r.logs.join('\n'));
   });
 
-  it('session mode: several captures, a test capture and a summary in ONE gphoto2 --shell; every file verified on disk', async () => {
+  it('session mode: several captures, a test capture, a summary and a settings change in ONE gphoto2 --shell; every file verified on disk', async () => {
     const r = await rig({ connection: 'session', sessionIdleMs: 60_000 });
     const first = await r.session.capture();
     const pid = await runningGphoto2(r);
@@ -266,6 +266,17 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
     assert.ok(await isCompleteJpeg(test.files[0].path), 'the test capture is a complete JPEG');
     // Last: the virtual camera crashes in a capture made after its battery level was read.
     assert.match(await r.manager.summary(), /Model: VC/);
+    // A settings change in the same session: written, read back, and still there at the next read
+    // (each new process starts a fresh virtual camera that has forgotten it).
+    const before = await r.session.cameraSettings();
+    assert.strictEqual(before.find((x) => x.name === 'f-number')?.value, 'f/2.8');
+    const written = await r.session.setCameraSettings([{ name: 'f-number', value: 'f/8' }]);
+    assert.deepStrictEqual(
+      written.applied.map((a) => [a.name, a.value]),
+      [['f-number', 'f/8']],
+    );
+    const after = await r.session.cameraSettings();
+    assert.strictEqual(after.find((x) => x.name === 'f-number')?.value, 'f/8', 'the session kept the value');
     assert.deepStrictEqual(
       r.runner.activePids(),
       [pid],
