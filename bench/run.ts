@@ -4,8 +4,9 @@
  * run on the same zero-latency simulator; then live view through the manager to a consumer that
  * acks like the webview; then the real gphoto2 binary's own per-process cost; then the live-view
  * splitter's CPU on hostile streams (bench/splitterCpu.ts); then reviewing a 1,000-frame roll
- * (bench/rollReview.ts); then camera settings and the exposure lock (bench/settingsRead.ts). Prints
- * a table and writes JSON to bench/results/.
+ * (bench/rollReview.ts); then camera settings and the exposure lock (bench/settingsRead.ts); then a
+ * 36-frame RAW+JPEG roll per camera profile: Film-Scanner, per command, session, and the camera's own
+ * time (bench/rollBench.ts). Prints a table and writes JSON to bench/results/.
  */
 import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
@@ -15,13 +16,15 @@ import { CameraLock } from '../src/camera/cameraLock';
 import { CameraManager, type LiveFrame } from '../src/camera/cameraManager';
 import { captureAndDownloadArgs, capturePreviewArgs } from '../src/camera/gphoto2';
 import { simulatedGphoto2 } from '../src/camera/gphoto2Program';
-import { ProcessReaper, SIMULATOR_PROCESS_NAME, defaultCleanupNames } from '../src/camera/processReaper';
+import { ProcessReaper, defaultCleanupNames } from '../src/camera/processReaper';
 import { ProcessRunner } from '../src/camera/processRunner';
 import { LinuxProcessTable } from '../src/camera/processTable';
 import { CaptureStore } from '../src/capture/captureStore';
 import { parseFilenamePattern } from '../src/capture/fileNaming';
 import { LiveViewPump } from '../src/session/liveViewPump';
 import { TetherSession } from '../src/session/tetherSession';
+import { filmScannerKill, KILLALL } from './filmScannerKill';
+import { printRollBench, rollBench } from './rollBench';
 import { printRollReview, rollReviewBench } from './rollReview';
 import { printSettingsBench, settingsBench } from './settingsRead';
 import { printSplitterCpu, splitterCpu } from './splitterCpu';
@@ -81,22 +84,6 @@ async function bare(kind: 'preview' | 'capture', env: NodeJS.ProcessEnv, dir: st
 
 /** (c) the Film-Scanner note's fix, reproduced: killall + fixed sleeps before, and after a preview. */
 async function filmScanner(kind: 'preview' | 'capture', env: NodeJS.ProcessEnv, dir: string): Promise<number[]> {
-  const killall = (signal: string | undefined, name: string) =>
-    runOnce(
-      KILLALL,
-      KILLALL.endsWith('pkill') ? [...(signal ? [signal] : []), '-x', name] : [...(signal ? [signal] : []), '-q', name],
-      process.env,
-    );
-  const killProcesses = async () => {
-    await killall(undefined, SIMULATOR_PROCESS_NAME); // stands for `killall gphoto2`
-    await sleep(200);
-    await killall('-9', SIMULATOR_PROCESS_NAME);
-    await sleep(200);
-    await killall(undefined, 'gvfs-gphoto2-volume-monitor');
-    await sleep(300);
-    await killall('-9', 'PTPCamera');
-    await sleep(300);
-  };
   const out: number[] = [];
   for (let i = 0; i < JOBS; i++) {
     const staging = await fs.mkdtemp(path.join(dir, 'fs-'));
@@ -106,27 +93,15 @@ async function filmScanner(kind: 'preview' | 'capture', env: NodeJS.ProcessEnv, 
         : captureAndDownloadArgs({}, staging, false);
     out.push(
       await timed(async () => {
-        await killProcesses();
+        await filmScannerKill();
         await runOnce(process.execPath, [SIMULATOR, ...args], env, staging);
-        if (kind === 'preview') await killProcesses();
+        if (kind === 'preview') await filmScannerKill();
       }),
     );
     await fs.rm(staging, { recursive: true, force: true });
   }
   return out;
 }
-
-const KILLALL = (() => {
-  for (const c of ['/usr/bin/killall', '/bin/killall', '/usr/bin/pkill']) {
-    try {
-      execFileSync(c, ['--version'], { stdio: 'ignore' });
-      return c;
-    } catch {
-      // try the next
-    }
-  }
-  return 'pkill';
-})();
 
 async function makeSession(home: string, dir: string, maxFps = 0): Promise<TetherSession> {
   const program = simulatedGphoto2(SIMULATOR, { CAMERA_TETHER_SIM_HOME: home });
@@ -324,6 +299,8 @@ async function main(): Promise<void> {
   const rollReview = await rollReviewBench();
   process.stdout.write('  camera settings and the exposure lock (bench/settingsRead.ts)...\n');
   const settings = await settingsBench();
+  process.stdout.write('  a roll per camera profile, four ways (bench/rollBench.ts)...\n');
+  const roll = await rollBench();
 
   const ratios: Record<string, Record<string, number>> = {};
   console.log('\nPer-job time (ms)        median    p95');
@@ -357,6 +334,7 @@ async function main(): Promise<void> {
   printSplitterCpu(splitter);
   printRollReview(rollReview);
   printSettingsBench(settings);
+  printRollBench(roll);
 
   const results = {
     date: new Date().toISOString(),
@@ -370,6 +348,7 @@ async function main(): Promise<void> {
     splitter,
     rollReview,
     settings,
+    roll,
   };
   const outDir = path.join(ROOT, 'bench', 'results');
   await fs.mkdir(outDir, { recursive: true });

@@ -173,7 +173,6 @@ export class SessionConnection {
       () => (finished = true),
       () => (finished = true),
     );
-    const { lingerMs } = this.deps.settings();
     let signature = '';
     let quietSince = performance.now();
     while (!finished && !ended && !signal.aborted) {
@@ -189,9 +188,9 @@ export class SessionConnection {
         continue;
       }
       if (files.length === 0 || !files.every((f) => f.complete)) continue;
-      // As many files as the last exposure gave: done. Else gphoto2's own rule for more files.
+      // As many files as the last exposure gave: done. Else gphoto2's own rule: no new file for 3 s.
       const asExpected = watch?.expectedFiles !== undefined && files.length >= watch.expectedFiles;
-      if (now - quietSince >= (asExpected ? SETTLE_MS : lingerMs + GPHOTO2_EVENT_DRAIN_MS)) endWait();
+      if (now - quietSince >= (asExpected ? SETTLE_MS : GPHOTO2_EVENT_DRAIN_MS)) endWait();
     }
     return run;
   }
