@@ -94,7 +94,7 @@ export function parseSettings(raw: RawSettings, ctx: SettingsContext): TetherSet
     killGraceMs: integer(raw, 'killGraceMs', 2000, 50, 60_000),
     lingerMs: integer(raw, 'lingerMs', 1500, 0, 60_000),
     connection: oneOf(raw, 'connection', ['session', 'perCommand'] as const, DEFAULT_CONNECTION),
-    sessionIdleMs: seconds(raw, 'sessionIdleSeconds', 30, 1, 3600),
+    sessionIdleMs: integer(raw, 'sessionIdleSeconds', 30, 1, 3600) * 1000,
     cleanupMode: oneOf(raw, 'cleanup.mode', ['whenNeeded', 'beforeEveryJob'] as const, 'whenNeeded'),
     cleanupProcessNames: processNames(raw, ctx.platform ?? process.platform),
     cleanupSettleMs: integer(raw, 'cleanup.settleMs', 0, 0, 10_000),

@@ -113,6 +113,8 @@ const INVALID_VALUES: Record<string, unknown[]> = {
   captureTimeoutSeconds: [0, Number.NaN],
   killGraceMs: [Number.NaN],
   lingerMs: [-1, Number.NaN],
+  connection: ['shell', 'Session', 'per-command', ''],
+  sessionIdleSeconds: [0, 3601, Number.NaN],
   'cleanup.mode': ['always', 'WhenNeeded'],
   'cleanup.processNames': [[''], ['  '], ['/usr/bin/gphoto2'], ['gvfs gphoto2'], ['gphoto2', 7], [null], ['a\\b']],
   'cleanup.settleMs': [-1, Number.NaN],
@@ -164,6 +166,10 @@ function parsedValue(s: TetherSettings, key: string): unknown {
       return s.killGraceMs;
     case 'lingerMs':
       return s.lingerMs;
+    case 'connection':
+      return s.connection;
+    case 'sessionIdleSeconds':
+      return s.sessionIdleMs / 1000;
     case 'cleanup.mode':
       return s.cleanupMode;
     case 'cleanup.processNames':
@@ -460,6 +466,9 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       captureTimeoutSeconds: 'a time limit',
       killGraceMs: 'a grace period before SIGKILL',
       lingerMs: 'how long gphoto2 may linger; announced files are waited for regardless',
+      connection:
+        'one gphoto2 session or one process per command: the same program, camera and guarantees either way',
+      sessionIdleSeconds: 'how long an idle session keeps the camera',
       'cleanup.mode': 'when cleanup runs; what it may stop is cleanup.processNames and the device holders',
       'cleanup.settleMs': 'a pause',
       'cleanup.timeoutMs': 'a time limit',
