@@ -8,13 +8,11 @@
  */
 import { heldBy, isClaimFailure } from './claimFailure';
 import { filesSignature, listDownloaded } from './downloadedFiles';
-import { delay } from './processReaper';
-import { savedOutside } from './stagedFiles';
 import { CameraError, toCameraError } from './errors';
 import type { HolderStartOptions } from './gphoto2Launcher';
 import { GPHOTO2_EVENT_DRAIN_MS, stopIfLingering, type JobWatch } from './lingerWatch';
 import type { LogLevel, ManagerSettings } from './managerTypes';
-import type { CleanupReport } from './processReaper';
+import { delay, type CleanupReport } from './processReaper';
 import type { RunningProcess, RunResult } from './processRunner';
 import {
   commandFailed,
@@ -26,6 +24,7 @@ import {
   type ShellPlan,
 } from './shellCommands';
 import { MAX_LINE_BYTES, ShellSession, type ShellCommandResult } from './shellSession';
+import { savedOutside } from './stagedFiles';
 
 export interface SessionConnectionDeps {
   settings: () => ManagerSettings;
