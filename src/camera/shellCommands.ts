@@ -122,7 +122,8 @@ export function synthesiseRun(parts: ReadonlyArray<{ result: ShellCommandResult;
       else if (line !== '') stdout += `${line}\n`;
     }
     stderr += result.stderr;
-    if (last && coded.length > 0) stderr += `${stderr.endsWith('\n') || stderr === '' ? '' : '\n'}${coded.join('\n')}\n`;
+    if (last && coded.length > 0)
+      stderr += `${stderr.endsWith('\n') || stderr === '' ? '' : '\n'}${coded.join('\n')}\n`;
   }
   const last = parts[parts.length - 1];
   return { stdout, stderr, exitCode: last?.failed ? 1 : 0 };

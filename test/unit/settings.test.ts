@@ -466,8 +466,7 @@ describe('settings (src/config/settings.ts) against package.json', () => {
       captureTimeoutSeconds: 'a time limit',
       killGraceMs: 'a grace period before SIGKILL',
       lingerMs: 'how long gphoto2 may linger; announced files are waited for regardless',
-      connection:
-        'one gphoto2 session or one process per command: the same program, camera and guarantees either way',
+      connection: 'one gphoto2 session or one process per command: the same program, camera and guarantees either way',
       sessionIdleSeconds: 'how long an idle session keeps the camera',
       'cleanup.mode': 'when cleanup runs; what it may stop is cleanup.processNames and the device holders',
       'cleanup.settleMs': 'a pause',
