@@ -168,7 +168,13 @@ export class Filmstrip {
     }
     for (const [key, entry] of old) if (!next.has(key)) this.drop(entry);
     this.entries[strip] = next;
-    this.lists[strip].replaceChildren(...els);
+    // Moving an element out and back would make it leave view and reload its thumbnail: only
+    // append when the strip only grew (a capture), rebuild when it changed otherwise.
+    const list = this.lists[strip];
+    const now = list.children;
+    const prefix = now.length <= els.length && els.slice(0, now.length).every((e, i) => now[i] === e);
+    if (prefix) list.append(...els.slice(now.length));
+    else list.replaceChildren(...els);
   }
 
   private make(strip: StripName, item: PanelStripItem): Entry {

@@ -1,0 +1,163 @@
+/**
+ * The Camera panel's filmstrip, observed in the real browser page (the code-server runner reads the
+ * panel's DOM, see ../workbenchQuery.ts): a 200-frame roll (JPEG files made on disk) opens in
+ * capture order, only the thumbnails near view are loaded, clicking the last frame scrolls there and
+ * shows it large; Reject from the strip moves the frame aside; a capture and a test capture appear
+ * in their strips; the histogram analyses the frame on screen; the negative mode is kept per roll.
+ * The strip reports what it loaded on its root element (data-frames, data-loaded, data-held).
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { renderStill, encodeJpeg } from '../../../src/simulator/image/testCard';
+import { run, simulatorConfig, until } from '../cameraCommands';
+import { type FoundElement, queryServiceAvailable, queryWorkbench, waitForWorkbench } from '../workbenchQuery';
+
+interface State {
+  roll: string;
+  folder: string;
+  outputFolder: string;
+  nextFrame: number;
+}
+
+const FRAMES = 200;
+const ROLL = 'filmstrip-200';
+const OTHER_ROLL = 'filmstrip-other';
+
+const getState = () => run<State>('getState');
+const q = (selector: string, click = false) => queryWorkbench({ selector, scope: 'webviews', click });
+const num = (e: FoundElement | undefined, key: string) => Number(e?.attributes[`data-${key}`] ?? NaN);
+
+/** Waits until the first match of `selector` passes `accept`. */
+function waitFor(what: string, selector: string, accept: (e: FoundElement) => boolean, timeoutMs = 60_000) {
+  return waitForWorkbench(
+    what,
+    { selector, scope: 'webviews' },
+    (found) => (found[0] && accept(found[0]) ? found[0] : undefined),
+    timeoutMs,
+  );
+}
+
+/** Writes frame-0001.jpg ... as a camera would have (the default filename pattern), each with its number. */
+function writeRoll(folder: string, frames: number): void {
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
+  const when = new Date(2026, 11, 1, 10, 0, 0);
+  for (let n = 1; n <= frames; n++) {
+    const jpeg = encodeJpeg(renderStill(320, 213, `FRAME ${n}`, when), 70);
+    fs.writeFileSync(path.join(folder, `frame-${String(n).padStart(4, '0')}.jpg`), jpeg);
+  }
+}
+
+describe('The filmstrip (observed in the browser)', function () {
+  this.timeout(240_000);
+  let folder = '';
+
+  before(async function () {
+    if (!queryServiceAvailable()) {
+      console.log('    (skipped: reading the page needs the code-server runner, `npm run test:extension`)');
+      this.skip();
+    }
+    simulatorConfig({ captureWidth: 320, captureHeight: 213, previewWidth: 160, previewHeight: 106 });
+    await vscode.extensions.getExtension('camera-tether.camera-tether')?.activate();
+    const s = await getState();
+    folder = path.join(s.outputFolder, ROLL);
+    writeRoll(folder, FRAMES);
+    await run('setCurrentRoll', ROLL);
+    await run('openPanel');
+  });
+  after(() => simulatorConfig({}));
+
+  it(`a ${FRAMES}-frame roll opens in capture order; only thumbnails near view load; the last frame scrolls into view`, async () => {
+    const strip = await waitFor('the strip to list the roll', '#filmstrip', (e) => num(e, 'frames') === FRAMES);
+    assert.ok(strip.visible, 'the filmstrip is shown');
+    const items = await q('#strip-frames .thumb');
+    assert.deepStrictEqual(
+      items.map((e) => Number(e.attributes['data-frame'])),
+      Array.from({ length: FRAMES }, (_, i) => i + 1),
+      'every frame, in capture order',
+    );
+    assert.strictEqual(items[0].text.trim(), '1', 'each item prints its frame label');
+    const first = await waitFor('the first thumbnails to load', '#filmstrip', (e) => num(e, 'loaded') >= 3);
+    const firstImg = (await q('#strip-frames .thumb[data-frame="1"] img'))[0];
+    assert.ok(firstImg && (firstImg.natural?.width ?? 0) > 0, 'frame 1 shows its thumbnail');
+    assert.ok((firstImg.natural?.width ?? 0) <= 256, `a thumbnail, not the full picture (${firstImg.natural?.width})`);
+    assert.ok(num(first, 'held') < FRAMES / 2, `only items near view hold a thumbnail (${num(first, 'held')})`);
+    assert.strictEqual(
+      (await q(`#strip-frames .thumb[data-frame="${FRAMES}"] img`)).length,
+      0,
+      'the last frame, far out of view, has not loaded',
+    );
+
+    await q(`#strip-frames .thumb[data-frame="${FRAMES}"]`, true);
+    const last = await waitFor(
+      'the last frame to scroll into view and load',
+      `#strip-frames .thumb[data-frame="${FRAMES}"] img`,
+      (e) => (e.natural?.width ?? 0) > 0,
+    );
+    assert.ok(last.visible);
+    const caption = await waitFor('the frame shown large', '#caption', (e) => e.text.startsWith(`Frame ${FRAMES}`));
+    assert.match(caption.text, new RegExp(`frame-0${FRAMES}\\.jpg`));
+    const picture = await waitFor('the full picture', '#preview', (e) => e.visible && e.natural?.width === 320);
+    assert.ok(picture.box.width > 100, 'shown large');
+    const after = (await q('#filmstrip'))[0];
+    console.log(
+      `    filmstrip of ${FRAMES} frames: ${num(first, 'loaded')} thumbnails loaded at open, ${num(after, 'loaded')} after scrolling to the end, ${num(after, 'held')} held`,
+    );
+    assert.ok(num(after, 'loaded') < FRAMES, `scrolling to the end did not load every frame (${num(after, 'loaded')})`);
+    assert.ok(num(after, 'held') < FRAMES / 2, `thumbnails far out of view are let go (${num(after, 'held')} held)`);
+  });
+
+  it('the histogram analyses the frame on screen (in its worker)', async () => {
+    await q('#btn-histogram', true);
+    const h = await waitFor('the histogram of the frame', '#histogram', (e) => e.visible && num(e, 'analysed') >= 1);
+    assert.ok(h.box.width > 0);
+    await q('#btn-histogram', true);
+    await waitFor('the histogram hidden', '#histogram', (e) => !e.visible);
+  });
+
+  it('Reject in the strip moves the selected frame to rejected/; the strip follows', async () => {
+    await q('#btn-reject-frame', true);
+    await waitFor('the strip without the rejected frame', '#filmstrip', (e) => num(e, 'frames') === FRAMES - 1);
+    assert.ok(!fs.existsSync(path.join(folder, `frame-0${FRAMES}.jpg`)), 'the file left the roll');
+    const rejected = fs.readdirSync(path.join(folder, 'rejected'));
+    assert.ok(
+      rejected.some((d) => fs.readdirSync(path.join(folder, 'rejected', d)).includes(`frame-0${FRAMES}.jpg`)),
+      `the file is in rejected/ (${rejected.join(', ')})`,
+    );
+  });
+
+  it('a capture joins the end of the strip; a test capture goes to its own strip', async () => {
+    const c = await run<{ frame: number }>('capture');
+    await waitFor('the capture in the strip', `#strip-frames .thumb[data-frame="${c.frame}"]`, () => true);
+    await run('testCapture');
+    const tests = await waitForWorkbench(
+      'the test strip',
+      { selector: '#strip-tests .thumb', scope: 'webviews' },
+      (found) => (found.length >= 1 && found[0].visible ? found : undefined),
+    );
+    await q(`#strip-tests .thumb[data-key="${tests.at(-1)?.attributes['data-key'] ?? ''}"]`, true);
+    await waitFor('the test capture shown large', '#caption', (e) => e.text.startsWith('Test capture'));
+  });
+
+  it('the negative mode is remembered per roll', async () => {
+    await q('#btn-negative', true);
+    await waitFor('B&W negative', '#btn-negative', (e) => e.attributes['data-mode'] === 'bw');
+    assert.strictEqual(
+      (await queryWorkbench({ selector: 'body', scope: 'webviews' })).some(
+        (b) => b.attributes['data-negative'] === 'on',
+      ),
+      true,
+    );
+    await run('setCurrentRoll', OTHER_ROLL);
+    await waitFor('the other roll as a slide', '#btn-negative', (e) => e.attributes['data-mode'] === 'slide');
+    await run('setCurrentRoll', ROLL);
+    await waitFor('this roll as a B&W negative again', '#btn-negative', (e) => e.attributes['data-mode'] === 'bw');
+    // Back to slide, as the other suites expect.
+    await q('#btn-negative', true);
+    await q('#btn-negative', true);
+    await waitFor('slide', '#btn-negative', (e) => e.attributes['data-mode'] === 'slide');
+    await until('the roll view stored', async () => ((await getState()).roll === ROLL ? true : undefined));
+  });
+});
