@@ -22,6 +22,11 @@ export interface WorkbenchQuery {
   scope: QueryScope;
   /** Click the first visible match (HTMLElement.click) before describing the matches. */
   click?: boolean;
+  /**
+   * Click the first visible match at this point (fractions of its box, 0..1) with a dispatched
+   * MouseEvent, so the page sees where (offsetX/offsetY): e.g. the film base on the picture.
+   */
+  clickAt?: { x: number; y: number };
 }
 
 export interface FoundElement {
@@ -105,10 +110,23 @@ export async function waitForWorkbench<T>(
  * The function the runner evaluates in each frame (serialised by playwright, so self-contained).
  * Kept here so both sides agree on the shape of FoundElement.
  */
-export function describeMatches(arg: { selector: string; click: boolean }): FoundElement[] {
+export function describeMatches(arg: {
+  selector: string;
+  click: boolean;
+  clickAt?: { x: number; y: number };
+}): FoundElement[] {
   const elements = Array.from(document.querySelectorAll<HTMLElement>(arg.selector));
   const visible = (e: HTMLElement) => e.checkVisibility({ checkOpacity: false, checkVisibilityCSS: true });
   if (arg.click) elements.find(visible)?.click();
+  const at = arg.clickAt;
+  const target = at ? elements.find(visible) : undefined;
+  if (at && target) {
+    const r = target.getBoundingClientRect();
+    const point = { clientX: r.x + at.x * r.width, clientY: r.y + at.y * r.height };
+    target.dispatchEvent(
+      new MouseEvent('click', { bubbles: true, cancelable: true, detail: 1, view: window, ...point }),
+    );
+  }
   return elements.map((e) => {
     const r = e.getBoundingClientRect();
     const attributes: Record<string, string> = {};

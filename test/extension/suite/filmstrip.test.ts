@@ -11,7 +11,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { renderStill, encodeJpeg } from '../../../src/simulator/image/testCard';
+import type { RgbaImage } from '../../../src/simulator/image/rgbaImage';
 import { run, simulatorConfig, until } from '../cameraCommands';
+import { screenshotServiceAvailable, takeScreenshot } from '../screenshot';
 import { type FoundElement, queryServiceAvailable, queryWorkbench, waitForWorkbench } from '../workbenchQuery';
 
 interface State {
@@ -24,6 +26,26 @@ interface State {
 const FRAMES = 200;
 const ROLL = 'filmstrip-200';
 const OTHER_ROLL = 'filmstrip-other';
+const NEGATIVE_ROLL = 'filmstrip-colour-negative';
+/** The orange mask of a colour negative film: what the unexposed rebate records. */
+const BASE: [number, number, number] = [224, 150, 96];
+
+/**
+ * The test card as a colour negative scanned with a camera: each channel's transmission is the film
+ * base's times (1 - the positive's value), inside an unexposed rebate of plain film base.
+ */
+function asColourNegative(img: RgbaImage): RgbaImage {
+  const { width, height, data } = img;
+  const rebate = Math.round(height * 0.08);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      const edge = y < rebate || y >= height - rebate;
+      for (let c = 0; c < 3; c++) data[i + c] = Math.round(BASE[c] * (edge ? 1 : 1 - 0.9 * (data[i + c] / 255)));
+    }
+  }
+  return img;
+}
 
 const getState = () => run<State>('getState');
 const q = (selector: string, click = false) => queryWorkbench({ selector, scope: 'webviews', click });
@@ -40,12 +62,17 @@ function waitFor(what: string, selector: string, accept: (e: FoundElement) => bo
 }
 
 /** Writes frame-0001.jpg ... as a camera would have (the default filename pattern), each with its number. */
-function writeRoll(folder: string, frames: number): void {
+function writeRoll(
+  folder: string,
+  frames: number,
+  look: (img: RgbaImage) => RgbaImage = (img) => img,
+  width = 320,
+): void {
   fs.rmSync(folder, { recursive: true, force: true });
   fs.mkdirSync(folder, { recursive: true });
   const when = new Date(2026, 11, 1, 10, 0, 0);
   for (let n = 1; n <= frames; n++) {
-    const jpeg = encodeJpeg(renderStill(320, 213, `FRAME ${n}`, when), 70);
+    const jpeg = encodeJpeg(look(renderStill(width, Math.round((width * 2) / 3), `FRAME ${n}`, when)), 80);
     fs.writeFileSync(path.join(folder, `frame-${String(n).padStart(4, '0')}.jpg`), jpeg);
   }
 }
@@ -159,5 +186,32 @@ describe('The filmstrip (observed in the browser)', function () {
     await q('#btn-negative', true);
     await waitFor('slide', '#btn-negative', (e) => e.attributes['data-mode'] === 'slide');
     await until('the roll view stored', async () => ((await getState()).roll === ROLL ? true : undefined));
+  });
+
+  it('colour negative: the film base clicked removes the orange mask (screenshot for the README)', async () => {
+    const negFolder = path.join((await getState()).outputFolder, NEGATIVE_ROLL);
+    writeRoll(negFolder, 36, asColourNegative, 960);
+    await run('setCurrentRoll', NEGATIVE_ROLL);
+    await waitFor('the negative roll in the strip', '#filmstrip', (e) => num(e, 'frames') === 36);
+    await q('#strip-frames .thumb[data-frame="12"]', true);
+    await waitFor('frame 12 large', '#caption', (e) => e.text.startsWith('Frame 12'));
+    await waitFor('frame 12 decoded', '#preview', (e) => e.natural?.width === 960);
+    await q('#btn-negative', true); // B&W negative
+    await q('#btn-negative', true); // colour negative: asks for the film base
+    await waitFor('the film base hint', '#caption', (e) => e.attributes['data-kind'] === 'hint');
+    await waitFor('the base button pressed', '#btn-film-base', (e) => e.attributes['aria-pressed'] === 'true');
+    // The rebate, top left: the worker samples the recorded colour there.
+    await queryWorkbench({ selector: '#preview', scope: 'webviews', clickAt: { x: 0.1, y: 0.03 } });
+    await waitFor('the film base picked', '#btn-film-base', (e) => e.attributes['aria-pressed'] === 'false');
+    const caption = await waitFor('the hint gone', '#caption', (e) => e.attributes['data-kind'] !== 'hint');
+    assert.match(caption.text, /^Frame 12/);
+    assert.strictEqual((await q('#btn-negative'))[0]?.attributes['data-mode'], 'colour');
+    await q('#btn-histogram', true);
+    await waitFor('the histogram of the frame', '#histogram', (e) => e.visible && num(e, 'analysed') >= 1);
+    if (screenshotServiceAvailable()) await takeScreenshot('panel-colour-negative');
+    await q('#btn-histogram', true);
+    // Slide again, for the suites after this one.
+    await q('#btn-negative', true);
+    await waitFor('slide', '#btn-negative', (e) => e.attributes['data-mode'] === 'slide');
   });
 });
