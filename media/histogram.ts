@@ -11,6 +11,9 @@
 import type { AnalysisRequest, AnalysisSettings, WorkerReport } from './analysisTypes';
 import workerSource from 'analysis-worker-source';
 
+/** Live frames analysed per second at most. */
+const LIVE_ANALYSIS_FPS = 15;
+
 export class Analysis {
   readonly panel: HTMLElement;
   readonly overlay: HTMLCanvasElement;
@@ -21,6 +24,9 @@ export class Analysis {
   private stillToken = 0;
   /** A film base pick waits for the worker's picture. */
   private sampling = false;
+  /** A live frame is with the worker: the next is offered only once it reported (never a queue). */
+  private busy = false;
+  private lastOffer = 0;
   private samples = new Map<number, (rgb: [number, number, number] | undefined) => void>();
   private sampleId = 0;
 
@@ -62,6 +68,7 @@ export class Analysis {
 
   private report(r: WorkerReport): void {
     if (r.kind === 'analysed') {
+      this.busy = false;
       this.panel.dataset.analysed = String(r.count);
       this.panel.dataset.skipped = String(r.skipped);
       return;
@@ -95,7 +102,13 @@ export class Analysis {
   /** A live frame was drawn and is on screen: the worker takes the bitmap (true) or the caller closes it. */
   offerBitmap(bitmap: ImageBitmap): boolean {
     this.still = undefined;
-    if (!this.wanted) return false;
+    if (!this.wanted || this.busy) return false;
+    // The histogram and overlays follow live view at up to LIVE_ANALYSIS_FPS: enough for the eye,
+    // and the worker's share of a 2-core machine stays small at 45 fps.
+    const now = performance.now();
+    if (now - this.lastOffer < 1000 / LIVE_ANALYSIS_FPS) return false;
+    this.lastOffer = now;
+    this.busy = true;
     this.post({ kind: 'picture', picture: bitmap }, [bitmap]);
     return true;
   }
@@ -109,6 +122,7 @@ export class Analysis {
   /** The picture area is empty. */
   clear(): void {
     this.still = undefined;
+    this.busy = false; // the worker drops what waits
     this.stillToken++;
     this.post({ kind: 'clear' });
   }

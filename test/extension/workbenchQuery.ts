@@ -43,6 +43,8 @@ export interface FoundElement {
   /** For <img>: the decoded image's size; for <canvas>: its bitmap size. */
   natural?: { width: number; height: number };
   devicePixelRatio: number;
+  /** The frame's JavaScript heap in use (Chromium's performance.memory), when the browser tells. */
+  jsHeapBytes?: number;
 }
 
 export function queryServiceAvailable(): boolean {
@@ -147,6 +149,7 @@ export function describeMatches(arg: {
       attributes,
       natural,
       devicePixelRatio: window.devicePixelRatio,
+      jsHeapBytes: (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize,
     };
   });
 }
