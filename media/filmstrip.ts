@@ -146,7 +146,17 @@ export class Filmstrip {
     this.fill('tests', strip.tests);
     this.rows.tests.hidden = strip.tests.length === 0;
     this.root.hidden = strip.frames.length === 0 && strip.tests.length === 0;
-    if (this.selected && !this.entries[this.selected.strip].has(this.selected.item.key)) this.select(undefined);
+    // The frame on screen left the roll (rejected, reshot): its picture goes too.
+    const chosen = this.selected && this.entries[this.selected.strip].get(this.selected.item.key);
+    if (this.selected && !chosen) {
+      this.select(undefined);
+      this.host.backToLive();
+    } else if (chosen && chosen !== this.selected) {
+      // The same frame with new details (a note, a label): still the one chosen.
+      this.selected = chosen;
+      chosen.el.classList.add('selected');
+      chosen.el.setAttribute('aria-selected', 'true');
+    }
     this.syncActions();
     this.report();
   }
@@ -203,7 +213,6 @@ export class Filmstrip {
   private drop(entry: Entry): void {
     this.unload(entry);
     this.observers[entry.strip].unobserve(entry.el);
-    if (this.selected === entry) this.selected = undefined;
   }
 
   /** A file without a preview the thumbnailer reads: its name stands in for the picture. */

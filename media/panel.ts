@@ -550,6 +550,7 @@ document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement | null;
   // SPACE on a focused button already clicks it; don't capture twice.
   if (e.key === ' ' && target?.tagName === 'BUTTON') return;
+  if (target?.tagName === 'INPUT') return; // a slider's own arrow keys
   const action = KEYS[e.key.toLowerCase()];
   if (!action) return;
   e.preventDefault();
