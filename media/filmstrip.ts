@@ -57,6 +57,7 @@ export class Filmstrip {
   private reshoot: number | undefined;
   private loaded = 0;
   private held = 0;
+  private readonly empty: HTMLElement;
   private readonly reshootButton: HTMLButtonElement;
   private readonly rejectButton: HTMLButtonElement;
 
@@ -65,7 +66,6 @@ export class Filmstrip {
     this.root.id = 'filmstrip';
     this.root.className = 'strips';
     this.root.setAttribute('aria-label', 'Filmstrip');
-    this.root.hidden = true;
     const actions = document.createElement('div');
     actions.className = 'strip-actions';
     this.reshootButton = this.actionButton(
@@ -83,7 +83,11 @@ export class Filmstrip {
     const tests = this.row('tests', 'Tests');
     this.rows = { frames: frames.row, tests: tests.row };
     this.lists = { frames: frames.list, tests: tests.list };
-    this.rows.frames.prepend(actions);
+    this.rows.frames.append(actions);
+    this.empty = document.createElement('span');
+    this.empty.className = 'strip-empty';
+    this.empty.textContent = 'No frames in this roll yet.';
+    this.lists.frames.before(this.empty);
     this.root.append(this.rows.frames, this.rows.tests);
     this.observers = {
       frames: this.observe(this.lists.frames),
@@ -144,8 +148,9 @@ export class Filmstrip {
     if (newRoll) this.host.rollView(strip.roll, strip.view);
     this.fill('frames', strip.frames);
     this.fill('tests', strip.tests);
+    // The strip keeps its height when empty: the first capture of a roll must not move the picture.
     this.rows.tests.hidden = strip.tests.length === 0;
-    this.root.hidden = strip.frames.length === 0 && strip.tests.length === 0;
+    this.empty.hidden = strip.frames.length > 0;
     // The frame on screen left the roll (rejected, reshot): its picture goes too.
     const chosen = this.selected && this.entries[this.selected.strip].get(this.selected.item.key);
     if (this.selected && !chosen) {

@@ -214,4 +214,54 @@ describe('The filmstrip (observed in the browser)', function () {
     await q('#btn-negative', true);
     await waitFor('slide', '#btn-negative', (e) => e.attributes['data-mode'] === 'slide');
   });
+
+  it('framing aids: rotate and mirror turn the view (remembered per roll), onion skin, magnifier, focus peaking', async () => {
+    await q('#strip-frames .thumb[data-frame="3"]', true);
+    const before = await waitFor('frame 3 large', '#preview', (e) => e.visible && e.natural?.width === 960);
+    await q('#btn-rotate', true);
+    const turned = await waitFor('the view turned a quarter', '#frame', (e) => e.box.height > e.box.width);
+    assert.ok(
+      before.box.width > before.box.height && turned.box.height > turned.box.width,
+      'landscape shown as portrait',
+    );
+    await q('#btn-mirror', true);
+    await waitFor('mirror on', '#btn-mirror', (e) => e.attributes['aria-pressed'] === 'true');
+    await run('setCurrentRoll', OTHER_ROLL);
+    await waitFor(
+      'the other roll unturned, unmirrored',
+      '#btn-mirror',
+      (e) => e.attributes['aria-pressed'] === 'false',
+    );
+    await run('setCurrentRoll', NEGATIVE_ROLL);
+    await waitFor('this roll mirrored again', '#btn-mirror', (e) => e.attributes['aria-pressed'] === 'true');
+    for (let i = 0; i < 3; i++) await q('#btn-rotate', true); // back to 0 degrees
+    await q('#btn-mirror', true);
+    await waitFor('mirror off', '#btn-mirror', (e) => e.attributes['aria-pressed'] === 'false');
+
+    await q('#btn-onion', true);
+    const onion = await waitFor('the onion skin', '#onion', (e) => e.visible && (e.natural?.width ?? 0) > 0);
+    assert.match(
+      decodeURIComponent(onion.attributes.src ?? ''),
+      /frame-0036\.jpg$/,
+      "the previous frame: the roll's last",
+    );
+    await q('#btn-onion', true);
+    await waitFor('no onion skin', '#onion', (e) => !e.visible);
+
+    await q('#btn-magnifier', true);
+    await waitFor('the magnifier at 2x', '#magnifier', (e) => e.visible && e.attributes['data-zoom'] === '2');
+    await queryWorkbench({ selector: '#preview', scope: 'webviews', clickAt: { x: 0.25, y: 0.75 } });
+    const loupe = await waitFor('the point looked at', '#magnifier', (e) => e.attributes['data-x'] !== undefined);
+    assert.ok(Math.abs(Number(loupe.attributes['data-x']) - 0.25) < 0.02, `x ${loupe.attributes['data-x']}`);
+    assert.ok(Math.abs(Number(loupe.attributes['data-y']) - 0.75) < 0.02, `y ${loupe.attributes['data-y']}`);
+    for (let i = 0; i < 3; i++) await q('#btn-magnifier', true); // 5x, 10x, off
+    await waitFor('the magnifier off', '#magnifier', (e) => !e.visible);
+
+    const analysedBefore = num((await q('#histogram'))[0], 'analysed');
+    await q('#btn-peaking', true);
+    await waitFor('peaking drawn', '#analysis-overlay', (e) => e.visible);
+    await waitFor('the frame analysed for peaking', '#histogram', (e) => num(e, 'analysed') > analysedBefore);
+    await q('#btn-peaking', true);
+    await waitFor('peaking off', '#analysis-overlay', (e) => !e.visible);
+  });
 });
