@@ -57,6 +57,8 @@ let reviewUntil = 0;
 let reviewTimer: ReturnType<typeof setTimeout> | undefined;
 /** A live frame was drawn (into the hidden canvas) while a capture was under review. */
 let liveWaiting = false;
+/** The live canvas holds a frame of this camera (not its empty default bitmap). */
+let liveDrawn = false;
 /**
  * What the last live-view status said. A frame still decoding when the stream stopped lands after
  * that status: it must not make the picture look live again. 'running' until told otherwise (a
@@ -371,6 +373,7 @@ async function drawLiveFrame(bytes: Uint8Array): Promise<boolean> {
       liveCanvas.height = bitmap.height;
     }
     liveContext.drawImage(bitmap, 0, 0);
+    liveDrawn = true;
     // The histogram's worker takes the decoded frame as it is (no copy) when the frame is on screen.
     if (Date.now() >= reviewUntil) handedOver = review.liveFrame(bitmap);
   } finally {
@@ -452,12 +455,15 @@ function showStill(uri: string, text: string): void {
 function backToLive(): void {
   const waiting = liveWaiting;
   endReview();
-  if (waiting || (liveState !== 'stopped' && liveCanvas.width > 0)) {
+  if (waiting || (liveDrawn && liveState !== 'stopped')) {
     showPicture('canvas');
     liveShown();
   } else if (lastPreview) {
     const at = lastPreview.at;
     showImage(lastPreview.uri, () => setShown({ kind: 'preview', at }));
+  } else if (liveDrawn) {
+    showPicture('canvas');
+    liveShown();
   } else clearPicture('No preview yet. Press P or click Preview.');
 }
 
@@ -511,6 +517,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       renderLiveStatus(m.running, m.wanted, m.fps, m.dropped, m.broken);
       break;
     case 'clear':
+      liveDrawn = false; // the live canvas shows the old camera's picture
       clearPicture(m.message);
       break;
     default:

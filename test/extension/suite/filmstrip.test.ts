@@ -237,6 +237,9 @@ describe('The filmstrip (observed in the browser)', function () {
     for (let i = 0; i < 3; i++) await q('#btn-rotate', true); // back to 0 degrees
     await q('#btn-mirror', true);
     await waitFor('mirror off', '#btn-mirror', (e) => e.attributes['aria-pressed'] === 'false');
+    // Switching rolls let go of the frame on screen: choose it again.
+    await q('#strip-frames .thumb[data-frame="3"]', true);
+    await waitFor('frame 3 large again', '#preview', (e) => e.visible && e.natural?.width === 960);
 
     await q('#btn-onion', true);
     const onion = await waitFor('the onion skin', '#onion', (e) => e.visible && (e.natural?.width ?? 0) > 0);
