@@ -57,6 +57,8 @@ let reviewUntil = 0;
 let reviewTimer: ReturnType<typeof setTimeout> | undefined;
 /** A live frame was drawn (into the hidden canvas) while a capture was under review. */
 let liveWaiting = false;
+/** What the last live-view status said about the stream (false before any). */
+let liveReported = false;
 /** The live canvas holds a frame of this camera (not its empty default bitmap). */
 let liveDrawn = false;
 /**
@@ -417,6 +419,12 @@ function renderLiveStatus(running: boolean, wanted: boolean, fps: number, droppe
   badge.hidden = !running;
   badge.textContent = `LIVE ${fps} fps · ${dropped} dropped${broken > 0 ? ` · ${broken} undecodable` : ''}`;
   el('btn-liveView').setAttribute('aria-pressed', String(running));
+  // Live view turned on by the user: it takes over from a frame chosen in the strip.
+  if (running && !liveReported && shown.kind === 'still') {
+    review.pictureReplaced();
+    endReview();
+  }
+  liveReported = running;
   liveState = running ? 'running' : wanted ? 'paused' : 'stopped';
   if (!running) {
     preview.onload = null;

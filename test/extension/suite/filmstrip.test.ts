@@ -267,4 +267,22 @@ describe('The filmstrip (observed in the browser)', function () {
     await q('#btn-peaking', true);
     await waitFor('peaking off', '#analysis-overlay', (e) => !e.visible);
   });
+
+  it('the histogram follows live view (frames handed to its worker)', async () => {
+    await run('startLiveView');
+    try {
+      await waitFor('live view on screen', '#live-frame', (e) => e.visible);
+      const [before] = await q('#histogram');
+      await q('#btn-histogram', true);
+      const h = await waitFor(
+        'live frames analysed',
+        '#histogram',
+        (e) => e.visible && num(e, 'analysed') >= num(before, 'analysed') + 5,
+      );
+      assert.ok(h.visible);
+    } finally {
+      await q('#btn-histogram', true);
+      await run('stopLiveView');
+    }
+  });
 });
