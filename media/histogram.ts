@@ -26,6 +26,7 @@ export class Analysis {
   private sampling = false;
   /** A live frame is with the worker: the next is offered only once it reported (never a queue). */
   private busy = false;
+  private workMs = 0;
   private lastOffer = 0;
   private samples = new Map<number, (rgb: [number, number, number] | undefined) => void>();
   private sampleId = 0;
@@ -71,6 +72,9 @@ export class Analysis {
       this.busy = false;
       this.panel.dataset.analysed = String(r.count);
       this.panel.dataset.skipped = String(r.skipped);
+      // The worker's time per picture (decode of a still, scaling, histogram, overlays), smoothed.
+      this.workMs = this.workMs === 0 ? r.ms : this.workMs * 0.9 + r.ms * 0.1;
+      this.panel.dataset.ms = this.workMs.toFixed(1);
       return;
     }
     const done = this.samples.get(r.id);

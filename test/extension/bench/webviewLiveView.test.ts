@@ -121,9 +121,13 @@ async function setAnalysis(on: boolean): Promise<void> {
 }
 
 /** The analysis worker's counters, read from the page. */
-async function analysed(): Promise<{ analysed: number; skipped: number }> {
+async function analysed(): Promise<{ analysed: number; skipped: number; ms: number }> {
   const h = (await queryWorkbench({ selector: '#histogram', scope: 'webviews' }))[0];
-  return { analysed: Number(h?.attributes['data-analysed'] ?? 0), skipped: Number(h?.attributes['data-skipped'] ?? 0) };
+  return {
+    analysed: Number(h?.attributes['data-analysed'] ?? 0),
+    skipped: Number(h?.attributes['data-skipped'] ?? 0),
+    ms: Number(h?.attributes['data-ms'] ?? 0),
+  };
 }
 
 /** Read at the start and the end of the measuring window (e.g. the page's analysis counters). */
@@ -185,6 +189,8 @@ interface AnalysisPhase extends Phase {
   /** Pictures the worker analysed per second, and those replaced while waiting (at most one waits). */
   analysedPerSecond: number;
   skippedPerSecond: number;
+  /** The worker's time per analysed picture, ms (smoothed over the last few). */
+  workerMsPerPicture: number;
 }
 
 const RATES = [
@@ -264,7 +270,7 @@ describe('Bench: live view with the histogram off and on', function () {
       try {
         for (const on of [false, true, false, true]) {
           await setAnalysis(on);
-          let from = { analysed: 0, skipped: 0 };
+          let from = { analysed: 0, skipped: 0, ms: 0 };
           let to = from;
           const phase = await measure('typed', {
             start: async () => {
@@ -281,6 +287,7 @@ describe('Bench: live view with the histogram off and on', function () {
             displayedShare: round(phase.displayedFps / rate.fps, 3),
             analysedPerSecond: round((to.analysed - from.analysed) / phase.seconds, 1),
             skippedPerSecond: round((to.skipped - from.skipped) / phase.seconds, 1),
+            workerMsPerPicture: on ? round(to.ms, 1) : 0,
           };
           console.log(`webview live view with histogram ${on ? 'on' : 'off'}: ${JSON.stringify(p)}`);
           phases.push(p);
@@ -299,6 +306,7 @@ describe('Bench: live view with the histogram off and on', function () {
         extensionHostCpuSecondsPerSecond: avg(on, (p) => p.extensionHostCpuSecondsPerSecond),
         analysedPerSecond: avg(on, (p) => p.analysedPerSecond),
         skippedPerSecond: avg(on, (p) => p.skippedPerSecond),
+        workerMsPerPicture: avg(on, (p) => p.workerMsPerPicture),
       });
       const off = summary(false);
       const onS = summary(true);
