@@ -173,7 +173,7 @@ describe('Preview panel webview security', function () {
             .asWebviewUri(
               vscode.Uri.joinPath(
                 vscode.extensions.getExtension('camera-tether.camera-tether')?.extensionUri ?? vscode.Uri.file('/'),
-                url.includes('panel.css') ? 'media/panel.css' : 'dist/webview/panel.js',
+                /\/media\/[a-z]+\.css$/.test(url) ? `media/${url.replace(/^.*\//, '')}` : 'dist/webview/panel.js',
               ),
             )
             .toString()
