@@ -356,6 +356,14 @@ function showCaptureLarge(c: PanelCapture, holdMs: number): void {
 
 const liveContext = liveCanvas.getContext('2d');
 
+function safely<T>(run: () => T, fallback: T): T {
+  try {
+    return run();
+  } catch {
+    return fallback;
+  }
+}
+
 /**
  * Decodes a live JPEG from its bytes and draws it. Not through an <img> with a blob: URL: loading
  * that URL cost the browser 1.5 to 1.9 times the CPU at 30 fps (measured with `npm run bench:webview`).
@@ -377,7 +385,8 @@ async function drawLiveFrame(bytes: Uint8Array): Promise<boolean> {
     liveContext.drawImage(bitmap, 0, 0);
     liveDrawn = true;
     // The histogram's worker takes the decoded frame as it is (no copy) when the frame is on screen.
-    if (Date.now() >= reviewUntil) handedOver = review.liveFrame(bitmap);
+    // A failure there must never lose the ack (the stream waits for it): the frame is shown anyway.
+    if (Date.now() >= reviewUntil) handedOver = safely(() => review.liveFrame(bitmap), false);
   } finally {
     if (!handedOver) bitmap.close();
   }
