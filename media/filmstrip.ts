@@ -286,13 +286,11 @@ export class Filmstrip {
   thumbnail(strip: StripName, key: string, uri: string | undefined): void {
     const entry = this.entries[strip].get(key);
     if (!entry) return;
-    if (!uri) {
-      entry.item = { ...entry.item, none: true };
-      this.showName(entry);
-      return;
-    }
-    entry.item = { ...entry.item, thumbnailUri: uri };
-    if (entry.near) this.load(entry);
+    entry.item = uri ? { ...entry.item, thumbnailUri: uri } : { ...entry.item, none: true };
+    if (!uri) this.showName(entry);
+    else if (entry.near) this.load(entry);
+    // A RAW-only frame chosen before its preview was made: show it now.
+    if (entry === this.selected && !entry.item.imageUri) this.showLarge(entry);
   }
 
   private select(entry: Entry | undefined): void {
@@ -307,11 +305,21 @@ export class Filmstrip {
     entry.el.classList.add('selected');
     entry.el.setAttribute('aria-selected', 'true');
     entry.el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    this.showLarge(entry);
+  }
+
+  /** The chosen item large: its JPEG, else (RAW only) the preview embedded in the RAW, made now if need be. */
+  private showLarge(entry: Entry): void {
     const uri = entry.item.imageUri ?? entry.item.thumbnailUri;
     const what = entry.item.frame !== undefined ? `Frame ${entry.item.label}` : `Test capture ${entry.item.label}`;
     if (uri)
       this.host.showStill(uri, `${what} · ${entry.item.name}${entry.item.imageUri ? '' : ' (embedded preview)'}`);
-    else this.host.showStill('', `${what} · ${entry.item.name}: no preview in this file`);
+    else if (entry.item.none) this.host.showStill('', `${what} · ${entry.item.name}: no preview in this file`);
+    else {
+      // Not made yet: ask now; thumbnail() shows it when it arrives.
+      entry.requested = true;
+      this.host.send({ type: 'thumbnails', strip: entry.strip, keys: [entry.item.key] });
+    }
   }
 
   private syncActions(): void {

@@ -10,6 +10,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { renderRaw } from '../../../src/simulator/image/rawFile';
 import { renderStill, encodeJpeg } from '../../../src/simulator/image/testCard';
 import type { RgbaImage } from '../../../src/simulator/image/rgbaImage';
 import { run, simulatorConfig, until } from '../cameraCommands';
@@ -284,5 +285,32 @@ describe('The filmstrip (observed in the browser)', function () {
       await q('#btn-histogram', true);
       await run('stopLiveView');
     }
+  });
+
+  it('a RAW-only frame shows the preview embedded in the RAW; a RAW without one shows its name', async () => {
+    const rawFolder = path.join((await getState()).outputFolder, 'filmstrip-raw');
+    fs.rmSync(rawFolder, { recursive: true, force: true });
+    fs.mkdirSync(rawFolder, { recursive: true });
+    const jpeg = encodeJpeg(renderStill(480, 320, 'RAW 1', new Date(2026, 11, 1)), 80);
+    fs.writeFileSync(
+      path.join(rawFolder, 'frame-0001.NEF'),
+      renderRaw('Nikon D750', 6016, 4016, 1, { jpeg, width: 480, height: 320 }),
+    );
+    fs.writeFileSync(path.join(rawFolder, 'frame-0002.NEF'), renderRaw('Nikon D750', 6016, 4016, 2));
+    await run('setCurrentRoll', 'filmstrip-raw');
+    await waitFor('the RAW roll in the strip', '#filmstrip', (e) => num(e, 'frames') === 2);
+    await waitFor(
+      "frame 1's embedded preview",
+      '#strip-frames .thumb[data-frame="1"] img',
+      (e) => (e.natural?.width ?? 0) > 0,
+    );
+    await waitFor("frame 2's name instead of a picture", '#strip-frames .thumb[data-frame="2"] .pic.none', (e) =>
+      e.text.includes('frame-0002.NEF'),
+    );
+    await q('#strip-frames .thumb[data-frame="1"]', true);
+    const caption = await waitFor('frame 1 large', '#caption', (e) => e.text.startsWith('Frame 1'));
+    assert.match(caption.text, /embedded preview/);
+    await q('#strip-frames .thumb[data-frame="2"]', true);
+    await waitFor('no preview said', '#placeholder', (e) => e.visible && e.text.includes('no preview in this file'));
   });
 });
