@@ -71,9 +71,13 @@ export interface PanelControl {
   /** The camera's own label and name, for the tooltip ("F-Number (f-number)"). */
   cameraName: string;
   value: string;
+  /** The value as a photographer reads it ("1/60" for a Nikon's "0.0166s"). */
+  valueText: string;
   /** choice: a list (RADIO, MENU); number: a range; toggle; text; info: shown, never changed (battery). */
   kind: 'choice' | 'number' | 'toggle' | 'text' | 'info';
   choices?: string[];
+  /** The choices as a photographer reads them, position for position. */
+  choiceTexts?: string[];
   min?: number;
   max?: number;
   step?: number;

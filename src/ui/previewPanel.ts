@@ -23,7 +23,8 @@ import type { JobName, LiveFrame, LiveViewStatus } from '../camera/cameraManager
 import type { ErrorPresenter } from './errorPresenter';
 import type { CameraError } from '../camera/errors';
 import { cameraLabel } from './cameraLabel';
-import { panelExposure, runExposureMessage } from './exposureBar';
+import { runExposureMessage } from './exposureBar';
+import { panelExposure } from './exposureBarModel';
 
 export const VIEW_TYPE = 'cameraTether.preview';
 
