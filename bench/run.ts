@@ -4,7 +4,8 @@
  * run on the same zero-latency simulator; then live view through the manager to a consumer that
  * acks like the webview; then the real gphoto2 binary's own per-process cost; then the live-view
  * splitter's CPU on hostile streams (bench/splitterCpu.ts); then reviewing a 1,000-frame roll
- * (bench/rollReview.ts). Prints a table and writes JSON to bench/results/.
+ * (bench/rollReview.ts); then camera settings and the exposure lock (bench/settingsRead.ts). Prints
+ * a table and writes JSON to bench/results/.
  */
 import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
@@ -22,6 +23,7 @@ import { parseFilenamePattern } from '../src/capture/fileNaming';
 import { LiveViewPump } from '../src/session/liveViewPump';
 import { TetherSession } from '../src/session/tetherSession';
 import { printRollReview, rollReviewBench } from './rollReview';
+import { printSettingsBench, settingsBench } from './settingsRead';
 import { printSplitterCpu, splitterCpu } from './splitterCpu';
 import { tetherLatency, type TetherLatency } from './tetherLatency';
 
@@ -318,6 +320,8 @@ async function main(): Promise<void> {
   const splitter = await splitterCpu();
   process.stdout.write('  reviewing a big roll: listing, thumbnails (bench/rollReview.ts)...\n');
   const rollReview = await rollReviewBench();
+  process.stdout.write('  camera settings and the exposure lock (bench/settingsRead.ts)...\n');
+  const settings = await settingsBench();
 
   const ratios: Record<string, Record<string, number>> = {};
   console.log('\nPer-job time (ms)        median    p95');
@@ -350,6 +354,7 @@ async function main(): Promise<void> {
   console.log(`  ${JSON.stringify(gphoto2)}`);
   printSplitterCpu(splitter);
   printRollReview(rollReview);
+  printSettingsBench(settings);
 
   const results = {
     date: new Date().toISOString(),
@@ -362,6 +367,7 @@ async function main(): Promise<void> {
     gphoto2,
     splitter,
     rollReview,
+    settings,
   };
   const outDir = path.join(ROOT, 'bench', 'results');
   await fs.mkdir(outDir, { recursive: true });

@@ -47,7 +47,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t, r];
 }
 
-interface Figures {
+export interface Figures {
   startupMs: number;
   roleSettings: number;
   allSettings: number;
@@ -166,40 +166,55 @@ async function measure(runner: ProcessRunner, startupMs: number): Promise<Figure
   }
 }
 
-async function main(): Promise<void> {
+export interface SettingsBenchResults {
+  reps: number;
+  results: Figures[];
+}
+
+/** Both latencies, one after the other, in one runner (see the header). */
+export async function settingsBench(): Promise<SettingsBenchResults> {
   const runner = new ProcessRunner();
   try {
-    const results = [await measure(runner, STARTUP_MS), await measure(runner, 0)];
-    for (const f of results) {
-      console.log(
-        `\nsimulator startupMs=${f.startupMs}, ${REPS} interleaved repetitions (${f.interferedRepetitions} redone after outside interference), medians:`,
-      );
-      console.log(`  all ${f.allSettings} settings in one run (--list-all-config):  ${f.oneRunMs} ms`);
-      console.log(
-        `  the ${f.roleSettings} panel settings, one run each (--get-config):   ${f.perSettingRolesMs} ms  (${(f.perSettingRolesMs / f.oneRunMs).toFixed(1)}x)`,
-      );
-      console.log(
-        `  all ${f.allSettings} settings, one run each:                       ${f.perSettingAllMs} ms  (${(f.perSettingAllMs / f.oneRunMs).toFixed(1)}x)`,
-      );
-      console.log(`  capture alone:                                      ${f.captureMs} ms`);
-      console.log(
-        `  capture with the lock (${f.lockedValues} values) in its own run:        ${f.captureWithLockSameRunMs} ms  (+${f.captureWithLockSameRunMs - f.captureMs} ms)`,
-      );
-      console.log(
-        `  the lock as a run of its own, then the capture:     ${f.lockRunThenCaptureMs} ms  (+${f.lockRunThenCaptureMs - f.captureMs} ms)`,
-      );
-    }
-    const dir = path.join(ROOT, 'bench', 'results');
-    await fs.mkdir(dir, { recursive: true });
-    const file = path.join(dir, `settings-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    await fs.writeFile(file, `${JSON.stringify({ reps: REPS, results }, null, 2)}\n`);
-    console.log(`\n${file}`);
+    return { reps: REPS, results: [await measure(runner, STARTUP_MS), await measure(runner, 0)] };
   } finally {
     await runner.dispose();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+export function printSettingsBench({ reps, results }: SettingsBenchResults): void {
+  for (const f of results) {
+    console.log(
+      `\nCamera settings and the exposure lock, simulator start-up ${f.startupMs} ms, ${reps} interleaved repetitions (${f.interferedRepetitions} redone after outside interference), medians:`,
+    );
+    console.log(`  all ${f.allSettings} settings in one run (--list-all-config):  ${f.oneRunMs} ms`);
+    console.log(
+      `  the ${f.roleSettings} panel settings, one run each (--get-config):   ${f.perSettingRolesMs} ms  (${(f.perSettingRolesMs / f.oneRunMs).toFixed(1)}x)`,
+    );
+    console.log(
+      `  all ${f.allSettings} settings, one run each:                       ${f.perSettingAllMs} ms  (${(f.perSettingAllMs / f.oneRunMs).toFixed(1)}x)`,
+    );
+    console.log(`  capture alone:                                      ${f.captureMs} ms`);
+    console.log(
+      `  capture with the lock (${f.lockedValues} values) in its own run:        ${f.captureWithLockSameRunMs} ms  (+${f.captureWithLockSameRunMs - f.captureMs} ms)`,
+    );
+    console.log(
+      `  the lock as a run of its own, then the capture:     ${f.lockRunThenCaptureMs} ms  (+${f.lockRunThenCaptureMs - f.captureMs} ms)`,
+    );
+  }
+}
+
+if (require.main === module) {
+  settingsBench()
+    .then(async (r) => {
+      printSettingsBench(r);
+      const dir = path.join(ROOT, 'bench', 'results');
+      await fs.mkdir(dir, { recursive: true });
+      const file = path.join(dir, `settings-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+      await fs.writeFile(file, `${JSON.stringify(r, null, 2)}\n`);
+      console.log(`\n${file}`);
+    })
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

@@ -16,6 +16,7 @@ import {
   type PanelViewState,
   type WebviewMessage,
 } from '../src/ui/panelProtocol';
+import { exposureBar } from './exposureBar';
 import { createReview } from './review';
 
 interface VsCodeApi {
@@ -26,6 +27,7 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
+const renderExposure = exposureBar((m) => vscode.postMessage(m));
 let view: PanelViewState = parseViewState(vscode.getState());
 let state: PanelState | undefined;
 let busyTimer: ReturnType<typeof setInterval> | undefined;
@@ -537,6 +539,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       liveDrawn = false; // the live canvas shows the old camera's picture
       clearPicture(m.message);
       break;
+    case 'exposure':
+      renderExposure(m.exposure);
+      break;
     default:
       if (m) review.onMessage(m);
   }
@@ -574,7 +579,8 @@ document.addEventListener('keydown', (e) => {
   const target = e.target as HTMLElement | null;
   // SPACE on a focused button already clicks it; don't capture twice.
   if (e.key === ' ' && target?.tagName === 'BUTTON') return;
-  if (target?.tagName === 'INPUT') return; // a slider's own arrow keys
+  // Typing in the exposure bar's lists and boxes is not a panel shortcut.
+  if (target && ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)) return;
   const action = KEYS[e.key.toLowerCase()];
   if (!action) return;
   e.preventDefault();

@@ -15,8 +15,11 @@ import { JobQueue } from './jobQueue';
 import { captureJob, captureLabel } from './jobs/captureJob';
 import { previewJob } from './jobs/previewJob';
 import { detectJob, summaryJob, versionJob } from './jobs/queryJobs';
+import { applyLockJob, readSettingsJob, writeSettingsJob } from './jobs/settingsJobs';
+import type { CameraSetting, LockCheck, LockedExposure, SettingWrite, WriteResult } from './config';
 import type {
   CaptureRequest,
+  ExposureLockEvent,
   ExposureSink,
   HolderStatus,
   JobOptions,
@@ -43,6 +46,8 @@ export interface ManagerEvents {
   state: [ManagerState];
   log: [LogEntry];
   cleanup: [CleanupReport];
+  /** A capture's exposure lock check (and the correction run after a mismatch). */
+  exposureLock: [ExposureLockEvent];
 }
 
 export interface ManagerDeps {
@@ -61,6 +66,8 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
   /** Files the last exposure produced (RAW+JPEG: 2): what the next one waits for. */
   private lastCaptureFiles: number | undefined;
   private readonly reaper: ProcessReaper;
+  /** The last capture's lock check failed: the locked values are written again before the next frame. */
+  private lockNeedsCorrection = false;
 
   constructor(deps: ManagerDeps, settings: ManagerSettings) {
     super();
@@ -157,12 +164,59 @@ export class CameraManager extends EventEmitter<ManagerEvents> {
       options,
       async (ctx) => {
         if (this.tether.canCapture) return this.tether.capture(request, ctx);
-        const { result, files } = await captureJob(ctx, request, this.lastCaptureFiles);
+        const locked = await request.exposureLock?.(() => readSettingsJob(ctx));
+        if (locked && locked.length > 0 && this.lockNeedsCorrection) {
+          const corrected = await applyLockJob(ctx, locked);
+          this.lockNeedsCorrection = !corrected.ok;
+          this.reportLock('correction', corrected);
+        }
+        const { result, files, lock } = await captureJob(ctx, request, this.lastCaptureFiles, locked);
         this.lastCaptureFiles = files;
+        if (lock) {
+          this.lockNeedsCorrection = !lock.ok;
+          this.reportLock(request.job, lock, result);
+        }
         return result;
       },
       { throughHolder: () => this.tether.canCapture },
     );
+  }
+
+  /** Every setting the camera reports, read in one gphoto2 run (queued like any job). */
+  readSettings(options: JobOptions = {}): Promise<CameraSetting[]> {
+    return this.queue.enqueue('settings', 'Reading camera settings', options, readSettingsJob);
+  }
+
+  /**
+   * Writes one or several settings in one gphoto2 run and reads them back in that run. `known`:
+   * the last read (else the settings are read first, one more run). Rejects with a `cameraSetting`
+   * CameraError naming the setting, the value and the allowed values.
+   */
+  writeSettings(
+    writes: SettingWrite | readonly SettingWrite[],
+    known?: readonly CameraSetting[],
+    options: JobOptions = {},
+  ): Promise<WriteResult> {
+    return this.queue.enqueue('settings', 'Changing camera settings', options, (ctx) =>
+      writeSettingsJob(ctx, writes, known),
+    );
+  }
+
+  /** Writes and verifies a roll's locked exposure in a run of its own. */
+  applyExposureLock(locked: LockedExposure, options: JobOptions = {}): Promise<LockCheck> {
+    return this.queue.enqueue('settings', 'Applying the locked exposure', options, (ctx) => applyLockJob(ctx, locked));
+  }
+
+  private reportLock(job: ExposureLockEvent['job'], check: LockCheck, result?: unknown): void {
+    if (!check.ok) {
+      const what =
+        job === 'correction' ? 'Correcting the locked exposure' : `${captureLabel(job)} with the locked exposure`;
+      this.emit('log', {
+        level: 'warn',
+        message: `${what}: ${check.error?.message ?? 'a locked value did not read back as locked.'}${job === 'correction' ? '' : ' The frame may not have the locked exposure; the lock is applied again before the next one.'}`,
+      });
+    }
+    this.emit('exposureLock', { job, check, ...(result !== undefined ? { result } : {}) });
   }
 
   /** Kill-and-wait cleanup of stray camera processes, queued like any other job. */

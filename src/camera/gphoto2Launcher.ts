@@ -11,6 +11,16 @@ import { describeHolders, type CleanupReport, type Holder } from './processReape
 import type { ProcessRunner, RunningProcess, RunOptions, RunResult } from './processRunner';
 import { emptyDir } from './stagedFiles';
 
+export interface RunJudgement {
+  /**
+   * false: a run that ended by itself with exit code 0 is returned as it is, even when gphoto2
+   * printed an `*** Error ***` block (a refused `--set-config` exits 0 and still prints the
+   * `--get-config` read-backs that follow it: the settings jobs judge those themselves). Runs that
+   * failed otherwise (exit code, timeout, cancel, not started, no claim) still throw.
+   */
+  judgeOutput?: boolean;
+}
+
 export interface LauncherDeps {
   runner: ProcessRunner;
   settings: () => ManagerSettings;
@@ -26,7 +36,14 @@ export class Gphoto2Launcher {
    * Runs gphoto2 once (twice if the first run could not claim the camera: clean up, then retry),
    * waits for it to exit, and returns its output or a typed error.
    */
-  async run(job: string, args: string[], timeoutMs: number, signal: AbortSignal, watch?: JobWatch): Promise<RunResult> {
+  async run(
+    job: string,
+    args: string[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    watch?: JobWatch,
+    judgement: RunJudgement = {},
+  ): Promise<RunResult> {
     const command = this.deps.settings().program.command;
     let result = await this.runOnce(job, args, timeoutMs, signal, watch);
     let error = gp.classifyOutcome(result, { job, command, timeoutMs });
@@ -43,7 +60,7 @@ export class Gphoto2Launcher {
         if (again.others.length > 0) throw heldBy(job, error, again.others);
       }
     }
-    if (error) throw error;
+    if (error && !(judgement.judgeOutput === false && endedCleanly(result))) throw error;
     return result;
   }
 
@@ -103,6 +120,10 @@ export class Gphoto2Launcher {
     }
     return result;
   }
+}
+
+function endedCleanly(result: RunResult): boolean {
+  return result.exitCode === 0 && !result.timedOut && !result.cancelled && !result.spawnErrorCode && !result.signal;
 }
 
 function isClaimFailure(error: CameraError | undefined): error is CameraError {

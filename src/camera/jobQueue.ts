@@ -247,7 +247,7 @@ export class JobQueue {
     return {
       settings: this.deps.settings(),
       signal,
-      run: (label, args, timeoutMs, watch) => launcher.run(label, args, timeoutMs, signal, watch),
+      run: (label, args, timeoutMs, watch, judgement) => launcher.run(label, args, timeoutMs, signal, watch, judgement),
       start: (label, args, options) => launcher.start(label, args, options),
       log: this.deps.log,
     };

@@ -3,10 +3,20 @@ import type { CameraError } from './errors';
 import type * as gp from './gphoto2';
 import type { Gphoto2Program } from './gphoto2Program';
 import type { DownloadedFile } from './downloadedFiles';
+import type { CameraSetting, LockCheck, LockedExposure } from './config';
+
+/** What the exposure lock found in a capture's run (or in the run that corrected it). */
+export interface ExposureLockEvent {
+  job: 'capture' | 'testCapture' | 'correction';
+  check: LockCheck;
+  /** What the capture's sink made of the files (the session's frame), once they are committed. */
+  result?: unknown;
+}
 
 export type HolderKind = 'liveView' | 'tether';
 
-export type JobName = 'detect' | 'summary' | 'version' | 'preview' | 'capture' | 'testCapture' | 'cleanup' | HolderKind;
+export type JobName =
+  'detect' | 'summary' | 'version' | 'preview' | 'capture' | 'testCapture' | 'cleanup' | 'settings' | HolderKind;
 
 export type ManagerState =
   | { kind: 'idle' }
@@ -84,6 +94,12 @@ export interface ExposureSink<T> {
 
 export interface CaptureRequest<T> extends ExposureSink<T> {
   job: 'capture' | 'testCapture';
+  /**
+   * The roll's locked exposure, asked for when the capture's turn comes (so captures still queue in
+   * click order), then written and read back in the capture's own gphoto2 run. `read` reads the
+   * camera's settings inside the capture's job, for planning the writes.
+   */
+  exposureLock?: (read: () => Promise<CameraSetting[]>) => Promise<LockedExposure | undefined>;
 }
 
 export interface LiveFrame {

@@ -10,6 +10,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { isCompleteJpeg, listDownloaded } from '../camera/downloadedFiles';
 import { exists, placeNoOverwrite } from './fileMoves';
+import type { StoredExposureLock } from './exposureLockRecord';
 import type { FrameNote, RollDetails } from './rollDetails';
 import {
   completePending,
@@ -592,6 +593,28 @@ export class CaptureStore {
   /** The roll's state file as it is now (details, notes, counter, reshoot). */
   async rollState(): Promise<RollState> {
     return readState(this.context);
+  }
+
+  /**
+   * The exposure the roll is locked to, read from its file now (another window may have changed it);
+   * `problem`: the file holds a lock record that cannot be used, and why.
+   */
+  async exposureLock(): Promise<{ lock?: StoredExposureLock; problem?: string }> {
+    const read = await readRollState(this.rollFolder);
+    if (read.kind !== 'ok') return {};
+    const problem = read.problems.find((p) => p.startsWith('exposureLock '));
+    return read.state.exposureLock ? { lock: read.state.exposureLock } : problem ? { problem } : {};
+  }
+
+  /** Locks the roll's exposure to `lock`, or unlocks it (undefined). */
+  setExposureLock(lock: StoredExposureLock | undefined): Promise<void> {
+    return this.exclusive(async () => {
+      await ensureDir(this.rollFolder);
+      await updateRollState(this.rollFolder, (s) => {
+        s.exposureLock = lock;
+        delete s.extra.exposureLock;
+      });
+    });
   }
 
   async rollDetails(): Promise<RollDetails> {

@@ -1,6 +1,7 @@
 /**
  * The roll's own file, `.camera-tether-roll.json` in the roll folder: the frame counter the user set
- * (`nextFrame`), the roll details and per-frame notes, a reshoot waiting for its capture, and the
+ * (`nextFrame`), the roll details and per-frame notes, a reshoot waiting for its capture, the
+ * exposure the roll is locked to, and the
  * journal of a reject or restore under way (so a crash half-way is finished at the next open). Every
  * change is a read-modify-write, serialised per folder in this process and written atomically
  * (temp file + rename), so a counter update never wipes the details and vice versa.
@@ -8,6 +9,7 @@
 import { randomUUID } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { readStoredExposureLock, type StoredExposureLock } from './exposureLockRecord';
 import { checkFrameLabel, checkFrameNote, readRollDetails, type FrameNote, type RollDetails } from './rollDetails';
 
 export const ROLL_STATE_FILE = '.camera-tether-roll.json';
@@ -30,6 +32,8 @@ export interface RollState {
   /** The frame the next capture re-takes (its old files are in rejected/). */
   reshoot?: number;
   pending?: PendingMove;
+  /** The exposure every capture of the roll is taken at (see exposureLockRecord.ts). */
+  exposureLock?: StoredExposureLock;
   /** Keys a newer version wrote, kept as they are. */
   extra: Record<string, unknown>;
 }
@@ -46,7 +50,7 @@ export type RollStateRead =
       structured: boolean;
     };
 
-const KNOWN = new Set(['version', 'nextFrame', 'details', 'frames', 'reshoot', 'pending']);
+const KNOWN = new Set(['version', 'nextFrame', 'details', 'frames', 'reshoot', 'pending', 'exposureLock']);
 
 export function emptyRollState(): RollState {
   return { details: {}, frames: new Map(), extra: {} };
@@ -95,8 +99,17 @@ export async function readRollState(folder: string): Promise<RollStateRead> {
     if (pending) state.pending = pending;
     else problems.push('pending is not a move Camera Tether wrote');
   }
+  if (raw.exposureLock !== undefined) {
+    const lock = readStoredExposureLock(raw.exposureLock);
+    if ('lock' in lock) state.exposureLock = lock.lock;
+    else {
+      problems.push(`exposureLock is ignored: ${lock.problem}`);
+      // Kept as written (a hand edit is not thrown away by the next counter update).
+      state.extra.exposureLock = raw.exposureLock;
+    }
+  }
   for (const [key, value] of Object.entries(raw)) if (!KNOWN.has(key)) state.extra[key] = value;
-  const structured = ['version', 'details', 'frames', 'reshoot', 'pending'].some((k) => k in raw);
+  const structured = ['version', 'details', 'frames', 'reshoot', 'pending', 'exposureLock'].some((k) => k in raw);
   return { kind: 'ok', state, problems, structured };
 }
 
@@ -142,6 +155,7 @@ async function writeRollState(folder: string, state: RollState): Promise<void> {
     frames,
     ...(state.reshoot !== undefined ? { reshoot: state.reshoot } : {}),
     ...(state.pending ? { pending: state.pending } : {}),
+    ...(state.exposureLock ? { exposureLock: state.exposureLock } : {}),
   };
   await writeFileAtomic(path.join(folder, ROLL_STATE_FILE), `${JSON.stringify(out, null, 2)}\n`);
 }

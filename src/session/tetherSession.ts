@@ -5,7 +5,7 @@
 import { EventEmitter } from 'events';
 import * as path from 'path';
 import type { CameraLock, LockOwner, LockVerdict } from '../camera/cameraLock';
-import type { ExposureSink } from '../camera/managerTypes';
+import type { ExposureLockEvent, ExposureSink } from '../camera/managerTypes';
 import type {
   CameraManager,
   JobName,
@@ -19,6 +19,7 @@ import type {
 } from '../camera/cameraManager';
 import { CameraError } from '../camera/errors';
 import type { CleanupReport } from '../camera/processReaper';
+import { modeDial, type CameraSetting, type LockCheck, type SettingWrite, type WriteResult } from '../camera/config';
 import type { DetectedCamera, Gphoto2Version } from '../camera/gphoto2';
 import { RECOVERED_FOLDER, STAGING_FOLDER, TEST_FOLDER } from '../capture/captureStore';
 import { listFrames, listRolls, type FrameEntry, type RollSummary } from '../capture/rollListing';
@@ -34,6 +35,7 @@ import { checkRollName, inside, MAX_FRAME, NamingError, type FilenamePattern } f
 import { frameLabel, RollDetailsError, type RollDetails } from '../capture/rollDetails';
 import { RollEditError, scanTestCaptures, type SidecarReport } from '../capture/rollReview';
 import { frameTag, ThumbnailService } from '../capture/thumbnails';
+import { RollExposureLock, type ExposureLockView } from './rollExposureLock';
 import type { CameraSource } from '../config/settings';
 
 export interface CameraIdentity {
@@ -74,6 +76,8 @@ export interface SessionSnapshot {
   liveView: { running: boolean; wanted: boolean };
   /** Tethered mode: `running` the listener waits for the body's shutter now; `wanted` the user turned it on. */
   tethering: { running: boolean; wanted: boolean; exposures: number };
+  /** The exposure the current roll is locked to, and its last check; absent when the roll is not locked. */
+  exposureLock?: ExposureLockView;
 }
 
 export interface SessionEvents {
@@ -93,8 +97,23 @@ export interface SessionEvents {
   recovered: [RecoveredFolder[]];
   /** The current roll's frames changed other than by a capture: a reject, restore, reshoot, new details or note. */
   framesChanged: [{ roll: string; frames?: number[] }];
+  /**
+   * The roll's locked exposure did not read back as locked in a capture's run (`frame`: the frame
+   * it may be wrong in), or a correction before the next capture set it right again.
+   */
+  exposureLock: [ExposureLockNews];
   /** What the session (or its store) decided on its own; same shape as the manager's log. */
   log: [{ level: 'info' | 'warn' | 'error'; message: string }];
+}
+
+/** A check of the roll's locked exposure, for the UI (see the `exposureLock` event). */
+export interface ExposureLockNews {
+  job: 'capture' | 'testCapture' | 'correction' | 'tethering';
+  ok: boolean;
+  frame?: number;
+  mismatches: Array<{ name: string; locked: string; readBack?: string }>;
+  /** What went wrong, when it did. */
+  message?: string;
 }
 
 /** Cleanup's report plus the folders it recovered from crashed windows' staging. */
@@ -119,6 +138,8 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   private roll: RollInfo;
   private lastCapture: LastCapture | undefined;
   private lastPreview: PreviewResult | undefined;
+  /** The last settings read (or written) from this camera: what writes are planned with. */
+  private settingsCache: CameraSetting[] | undefined;
   /** Every folder this session recovered, in order (a handful per session at most). */
   private readonly recoveredSoFar: RecoveredFolder[] = [];
   private readonly onState = (): void => this.emitChanged();
@@ -137,6 +158,10 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   private readonly onSweep = (report: CleanupReport): void => {
     if (report.found.length > 0) void this.recoverOrphans();
   };
+  private readonly onExposureLock = (e: ExposureLockEvent): void =>
+    this.lockChecked(e.job, e.check, isFrameResult(e.result) ? e.result.frame : undefined);
+  /** The roll's locked exposure (issue 11). */
+  private readonly exposure: RollExposureLock;
   /** What start-up recovered (the host tells the user; listeners were not attached yet). */
   recoveredAtOpen: RecoveredFolder[] = [];
 
@@ -153,10 +178,17 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   ) {
     super();
     this.roll = roll;
+    this.exposure = new RollExposureLock(store, {
+      last: () => this.settingsCache,
+      remember: (settings) => {
+        this.settingsCache = settings;
+      },
+    });
     manager.on('state', this.onState);
     manager.on('liveView', this.onLive);
     manager.on('liveFrame', this.onLiveFrame);
     manager.on('tether', this.onTether);
+    manager.on('exposureLock', this.onExposureLock);
     manager.on('foundOnCard', this.onFoundOnCard);
     manager.on('cleanup', this.onSweep);
     store.log = (level, message) => this.emit('log', { level, message });
@@ -171,6 +203,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   ): Promise<TetherSession> {
     const roll = await store.openRoll(store.roll);
     const session = new TetherSession(manager, store, identity, roll, options.lock);
+    await session.exposure.refresh();
     // Attached before recovery, so what start-up recovered or left alone reaches the log.
     if (options.log) session.on('log', options.log);
     session.recoveredAtOpen = await session.recoverOrphans();
@@ -290,6 +323,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
       lastPreview: this.lastPreview,
       liveView: this.liveView,
       tethering: this.tethering,
+      ...(this.exposure.current ? { exposureLock: this.exposure.current } : {}),
     };
   }
 
@@ -324,7 +358,10 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     if (this.roll.nextFrame > MAX_FRAME) await typedAsync(() => this.store.checkNextFrameFree());
     let result: FrameResult;
     try {
-      result = await this.manager.capture({ job: 'capture', ...this.frameSink() }, options);
+      result = await this.manager.capture(
+        { job: 'capture', ...this.frameSink(), exposureLock: (read) => this.exposure.forCapture(read) },
+        options,
+      );
     } catch (err) {
       await this.refreshRollQuietly();
       throw err;
@@ -365,9 +402,11 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   /**
    * Tethered mode on: every picture taken with the body's shutter (or a cable release) lands in the
    * roll with the next frame number, like an app capture. Live view stops first. Resolves once the
-   * camera is listened to.
+   * camera is listened to. A roll with a locked exposure has it written and verified first (the
+   * body's own exposures cannot carry it in their run); tethered mode does not start when it fails.
    */
-  startTethering(options?: JobOptions): Promise<void> {
+  async startTethering(options?: JobOptions): Promise<void> {
+    await this.applyLockForTethering(options);
     const sink = this.frameSink();
     return this.manager.startTethering(
       {
@@ -389,6 +428,67 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     return this.manager.stopTethering();
   }
 
+  private async applyLockForTethering(options?: JobOptions): Promise<void> {
+    const locked = await this.exposure.forCapture(() => this.manager.readSettings(options));
+    if (!locked || locked.length === 0) return;
+    const check = await this.manager.applyExposureLock(locked, options);
+    this.lockChecked('tethering', check);
+    if (!check.ok)
+      throw new CameraError(
+        'cameraSetting',
+        `Tethered mode was not started: the roll's locked exposure did not stay set. ${check.error?.message ?? ''} Set the camera to manual (M), or unlock the exposure (Camera: Unlock Exposure).`,
+        check.error?.details ?? {},
+      );
+  }
+
+  /**
+   * Locks the roll's exposure to the camera's current ISO, shutter speed, aperture, compensation and
+   * white balance (read now, one gphoto2 run): every later capture of the roll sets and verifies
+   * them in its own run. `skipped`: exposure settings the camera does not let us set now.
+   */
+  async lockExposure(options?: JobOptions): Promise<{
+    roll: string;
+    lock: ExposureLockView;
+    skipped: Array<{ name: string; label: string; reason: string }>;
+  }> {
+    const settings = await this.cameraSettings(options);
+    const camera = this.identity.model ?? this.detectedCameras?.[0]?.model;
+    const { view, skipped } = await this.exposure.lock(settings, camera);
+    this.emitChanged();
+    return {
+      roll: this.store.roll,
+      lock: view,
+      skipped: skipped.map((s) => ({
+        name: s.name,
+        label: s.label,
+        reason: s.disabledReason ?? (s.value === '' ? 'the camera reports no value' : 'read-only'),
+      })),
+    };
+  }
+
+  private lockChecked(job: ExposureLockNews['job'], check: LockCheck, frame?: number): void {
+    // A failed check means the camera no longer takes the locked values as planned (the dial moved?):
+    // the next capture plans its writes from a fresh read, and refuses if they cannot be made.
+    if (!check.ok) this.settingsCache = undefined;
+    this.exposure.checked(job, check);
+    this.emit('exposureLock', {
+      job,
+      ok: check.ok,
+      ...(frame !== undefined ? { frame } : {}),
+      mismatches: this.exposure.current?.lastCheck?.mismatches ?? [],
+      ...(check.error ? { message: check.error.message } : {}),
+    });
+    this.emitChanged();
+  }
+
+  /** Captures of the roll are taken at whatever the camera is set to again. */
+  async unlockExposure(): Promise<{ roll: string; wasLocked: boolean }> {
+    const was = (await this.store.exposureLock()).lock !== undefined;
+    await this.exposure.unlock();
+    this.emitChanged();
+    return { roll: this.store.roll, wasLocked: was };
+  }
+
   private async refreshRollQuietly(): Promise<void> {
     try {
       await this.refreshRoll();
@@ -405,6 +505,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     const result = await this.manager.capture(
       {
         job: 'testCapture',
+        exposureLock: (read) => this.exposure.forCapture(read),
         makeStagingDir: () => this.store.newStagingDir(),
         commit: (files) => this.store.commitTest(files),
         rescue: (files) => this.store.rescue(files),
@@ -437,6 +538,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
 
   async newRoll(name: string): Promise<RollInfo> {
     this.roll = await this.store.openRoll(this.store.checkNewRollName(name));
+    await this.exposure.refresh();
     this.emitChanged();
     return this.roll;
   }
@@ -450,6 +552,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
   /** Re-reads the roll from disk (after captures, or when files changed outside). */
   async refreshRoll(): Promise<RollInfo> {
     this.roll = await this.store.info();
+    await this.exposure.refresh();
     this.emitChanged();
     return this.roll;
   }
@@ -459,16 +562,20 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     this.manager.off('liveView', this.onLive);
     this.manager.off('liveFrame', this.onLiveFrame);
     this.manager.off('tether', this.onTether);
+    this.manager.off('exposureLock', this.onExposureLock);
     this.manager.off('foundOnCard', this.onFoundOnCard);
     this.manager.off('cleanup', this.onSweep);
     this.store.log = () => undefined;
     this.removeAllListeners();
   }
 
-  /** Detaches (see dispose), then stops the manager: the running gphoto2 is stopped and the camera lock released. */
+  /**
+   * Detaches (see dispose), then stops the manager (the running gphoto2 is stopped and the camera
+   * lock released) and ends the thumbnail workers.
+   */
   async close(): Promise<void> {
     this.dispose();
-    await this.manager.dispose();
+    await Promise.all([this.manager.dispose(), this.thumbnailService?.dispose()]);
   }
 
   private emitChanged(): void {
@@ -684,6 +791,48 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     return listFrames(inside(this.store.output, checkRollName(roll)), roll, this.store.filenamePattern);
   }
 
+  /** Every setting the camera reports (one gphoto2 run); kept to plan the next writes with. */
+  async cameraSettings(options?: JobOptions): Promise<CameraSetting[]> {
+    const identity = this.identity;
+    const settings = await this.manager.readSettings(options);
+    if (identity === this.identity) {
+      this.settingsCache = settings;
+      this.emitChanged();
+    }
+    return settings;
+  }
+
+  /** The settings of the last read, if this camera was read since it was chosen. */
+  get lastCameraSettings(): readonly CameraSetting[] | undefined {
+    return this.settingsCache;
+  }
+
+  /**
+   * Writes settings (by name, path or role) in one gphoto2 run and resolves with what the camera
+   * read back; rejects with a `cameraSetting` CameraError (the setting, the value, what is allowed).
+   * After a refusal the cache is dropped: the camera may have changed mode.
+   */
+  async setCameraSettings(writes: SettingWrite | readonly SettingWrite[], options?: JobOptions): Promise<WriteResult> {
+    const identity = this.identity;
+    try {
+      const result = await this.manager.writeSettings(writes, this.settingsCache, options);
+      if (identity === this.identity) {
+        this.settingsCache = result.settings;
+        this.emitChanged();
+        // The mode dial decides which other settings may be changed: read them all again.
+        const dial = modeDial(result.settings);
+        if (dial && result.applied.some((a) => a.path === dial.path)) await this.cameraSettings(options);
+      }
+      return result;
+    } catch (err) {
+      if (identity === this.identity) {
+        this.settingsCache = undefined;
+        this.emitChanged();
+      }
+      throw err;
+    }
+  }
+
   /** `gphoto2 --version` of the program in use (the simulator answers for itself): is gphoto2 installed? */
   gphoto2Version(options?: JobOptions): Promise<Gphoto2Version> {
     return this.manager.version(options);
@@ -695,6 +844,7 @@ export class TetherSession extends EventEmitter<SessionEvents> {
    */
   private leaveCamera(): void {
     this.detectedCameras = undefined;
+    this.settingsCache = undefined;
     const s = this.manager.state;
     if (s.kind === 'error') this.settledError = s.error;
   }
@@ -780,4 +930,8 @@ async function typedAsync(check: () => Promise<void>): Promise<void> {
   } catch (err) {
     throw asCameraError(err);
   }
+}
+
+function isFrameResult(x: unknown): x is FrameResult {
+  return typeof x === 'object' && x !== null && typeof (x as { frame?: unknown }).frame === 'number';
 }

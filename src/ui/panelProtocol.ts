@@ -60,6 +60,49 @@ export interface PanelCapture {
   holdMs: number;
 }
 
+/** One exposure control of the panel (issue 11), whatever the camera calls the setting. */
+export interface PanelControl {
+  /** The photographer's name for it: iso, shutter, aperture, ... (see SettingRole). */
+  role: string;
+  /** The camera's setting path: what a change names. */
+  path: string;
+  /** The short title the panel shows ("ISO", "Shutter"). */
+  title: string;
+  /** The camera's own label and name, for the tooltip ("F-Number (f-number)"). */
+  cameraName: string;
+  value: string;
+  /** The value as a photographer reads it ("1/60" for a Nikon's "0.0166s"). */
+  valueText: string;
+  /** choice: a list (RADIO, MENU); number: a range; toggle; text; info: shown, never changed (battery). */
+  kind: 'choice' | 'number' | 'toggle' | 'text' | 'info';
+  choices?: string[];
+  /** The choices as a photographer reads them, position for position. */
+  choiceTexts?: string[];
+  min?: number;
+  max?: number;
+  step?: number;
+  /** Why it cannot be changed now (read-only, the mode dial, the roll's lock); absent: it can. */
+  disabled?: string;
+}
+
+export interface PanelExposure {
+  /** The camera's settings have been read (else the panel offers to read them). */
+  loaded: boolean;
+  controls: PanelControl[];
+  /** The roll's locked exposure, when the roll has one. */
+  lock?: {
+    /** "ISO 100 · 1/125 · f/8 · 0 · Daylight" */
+    summary: string;
+    title: string;
+    /** The last check of the lock failed: what to tell the photographer. */
+    problem?: string;
+  };
+}
+
+/** What the panel's exposure bar can ask for besides a change of one setting. */
+export type ExposureAction = 'read' | 'lock' | 'unlock' | 'all';
+const EXPOSURE_ACTIONS: readonly ExposureAction[] = ['read', 'lock', 'unlock', 'all'];
+
 export interface PanelError {
   kind: string;
   message: string;
@@ -73,6 +116,8 @@ export type HostMessage =
   | { type: 'error'; error: PanelError | undefined }
   /** The picture belongs to a camera that is no longer used (source switched): show `message` instead. */
   | { type: 'clear'; message: string }
+  /** The exposure bar: the camera's controls and the roll's lock. */
+  | { type: 'exposure'; exposure: PanelExposure }
   /**
    * A live-view JPEG: bytes as a typed array (the default; crosses postMessage without a base64 round
    * trip), or a base64 string (kept so `npm run bench:webview` can measure one against the other).
@@ -101,6 +146,9 @@ export type WebviewMessage =
   | { type: 'errorAction'; action: PanelErrorAction }
   /** The webview is done with live frame `seq`: shown, or not decodable (shown false). */
   | { type: 'liveAck'; seq: number; shown: boolean }
+  /** Set one camera setting: by position in its choices (`index`), or a value (ranges, text, toggles). */
+  | { type: 'setSetting'; path: string; value?: string; index?: number }
+  | { type: 'exposureAction'; action: ExposureAction }
   /** Make the thumbnails of these strip items (the ones scrolled into view). */
   | { type: 'thumbnails'; strip: StripName; keys: string[] }
   /** Reshoot or reject a frame from the filmstrip (runs the same commands as the palette). */
@@ -232,9 +280,30 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       return typeof value.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(value.action)
         ? { type: 'errorAction', action: value.action as PanelErrorAction }
         : undefined;
+    case 'setSetting':
+      return parseSetSetting(value);
+    case 'exposureAction':
+      return typeof value.action === 'string' &&
+        (EXPOSURE_ACTIONS as readonly string[]).includes(value.action) &&
+        Object.keys(value).length === 2
+        ? { type: 'exposureAction', action: value.action as ExposureAction }
+        : undefined;
     default:
       return undefined;
   }
+}
+
+const SETTING_PATH = /^(\/[A-Za-z0-9][A-Za-z0-9_.-]*){1,8}$/;
+
+function parseSetSetting(value: Record<string, unknown>): WebviewMessage | undefined {
+  if (typeof value.path !== 'string' || value.path.length > 200 || !SETTING_PATH.test(value.path)) return undefined;
+  const keys = Object.keys(value).length;
+  if (keys !== 3) return undefined;
+  if (isCount(value.index)) return { type: 'setSetting', path: value.path, index: value.index };
+  // A value goes on gphoto2's command line (as one argument): short, one line, no control characters.
+  if (typeof value.value === 'string' && value.value.length <= 200 && !/\p{Cc}/u.test(value.value))
+    return { type: 'setSetting', path: value.path, value: value.value };
+  return undefined;
 }
 
 function isCount(v: unknown): v is number {

@@ -23,6 +23,8 @@ import type { JobName, LiveFrame, LiveViewStatus } from '../camera/cameraManager
 import type { ErrorPresenter } from './errorPresenter';
 import type { CameraError } from '../camera/errors';
 import { cameraLabel } from './cameraLabel';
+import { runExposureMessage } from './exposureBar';
+import { panelExposure } from './exposureBarModel';
 import { FilmstripFeed } from './filmstripFeed';
 
 export const VIEW_TYPE = 'cameraTether.preview';
@@ -66,6 +68,7 @@ export const RETRY_COMMANDS: Readonly<Record<JobName, string | undefined>> = {
   capture: 'cameraTether.capture',
   testCapture: 'cameraTether.testCapture',
   cleanup: 'cameraTether.cleanup',
+  settings: 'cameraTether.cameraSettings',
   liveView: 'cameraTether.startLiveView',
   tether: 'cameraTether.startTethering',
 };
@@ -128,6 +131,7 @@ export class PreviewPanel implements vscode.Disposable {
     this.disposables.push(this.filmstrip);
     const onChanged = (s: SessionSnapshot) => {
       this.post({ type: 'state', state: toPanelState(s) });
+      this.postExposure();
       this.post(this.errorMessage());
       if (cameraKey(s) !== this.shownCamera) this.cameraChanged(s);
     };
@@ -261,6 +265,11 @@ export class PreviewPanel implements vscode.Disposable {
     this.detecting = true;
     void this.session
       .detect()
+      .then(async (cameras) => {
+        // A camera answered: fill the exposure bar (one gphoto2 run for every setting).
+        if (cameras.length > 0 && this.panel && this.session.lastCameraSettings === undefined)
+          await this.session.cameraSettings();
+      })
       .catch((err: unknown) => this.log.info(`Detecting the camera for the panel: ${(err as Error).message}`))
       .finally(() => {
         this.detecting = false;
@@ -349,6 +358,16 @@ export class PreviewPanel implements vscode.Disposable {
     });
   }
 
+  /** The exposure bar, when it changed (settings read or written, the roll's lock) or `always`. */
+  private postExposure(always = false): void {
+    const exposure = panelExposure(this.session.lastCameraSettings, this.session.snapshot().exposureLock);
+    const json = JSON.stringify(exposure);
+    if (!always && json === this.exposureJson) return;
+    this.exposureJson = json;
+    this.post({ type: 'exposure', exposure });
+  }
+  private exposureJson = '';
+
   private post(message: HostMessage): void {
     if (!this.panel) return;
     if (!this.ready) {
@@ -375,6 +394,7 @@ export class PreviewPanel implements vscode.Disposable {
         const pending = this.queue.splice(0);
         this.post({ type: 'state', state: toPanelState(s) });
         this.post(this.errorMessage());
+        this.postExposure(true);
         for (const m of pending) if (m.type !== 'state' && m.type !== 'error' && m.type !== 'capture') this.post(m);
         const picture = this.lastPicture;
         if (this.lastPreview && !pending.some((m) => m.type === 'preview') && s.lastPreview)
@@ -395,6 +415,10 @@ export class PreviewPanel implements vscode.Disposable {
         return;
       case 'command':
         void this.run(message.command);
+        return;
+      case 'setSetting':
+      case 'exposureAction':
+        void runExposureMessage(message, this.session);
         return;
       case 'liveAck':
         this.pump.ack(message.seq, message.shown);
@@ -483,6 +507,16 @@ export class PreviewPanel implements vscode.Disposable {
   <button id="btn-zoom" class="toggle" aria-pressed="false" title="Zoom to 100 % / fit (Z or double-click)">100 %</button>
   </span>
 </header>
+<section id="exposure" class="exposure" aria-label="Camera exposure">
+  <span id="exposure-controls" class="controls"></span>
+  <span id="exposure-empty" class="muted">Camera settings not read yet.</span>
+  <span class="group" role="group" aria-label="Exposure">
+  <button id="btn-exposure-read" title="Read the camera's settings (one gphoto2 run)">Read settings</button>
+  <button id="btn-exposure-lock" class="toggle" aria-pressed="false">Lock exposure</button>
+  <button id="btn-exposure-all" title="Every camera setting, by section (Camera: Camera Settings...)">All settings…</button>
+  </span>
+  <div id="exposure-lock" class="lock-line" role="status" aria-live="polite" hidden></div>
+</section>
 <div id="error" class="error" role="alert" hidden>
   <span id="error-text"></span>
   <span id="error-actions"></span>

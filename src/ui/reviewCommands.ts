@@ -6,6 +6,7 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { Guard, Handler } from './commandGuard';
 import { CameraError } from '../camera/errors';
 import {
   checkField,
@@ -17,9 +18,6 @@ import {
 import type { SidecarReport } from '../capture/rollReview';
 import type { ReviewFrame, TetherSession } from '../session/tetherSession';
 import { validationMessage } from './inputValidation';
-
-type Handler = (...args: unknown[]) => Promise<unknown>;
-type Guard = (name: string, handler: Handler) => Handler;
 
 const FIELD_LABELS: Record<RollDetailField, { label: string; prompt: string; placeholder: string }> = {
   filmStock: { label: 'Film stock', prompt: 'The film on the roll', placeholder: 'e.g. Kodak Portra 400' },

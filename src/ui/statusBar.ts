@@ -58,6 +58,10 @@ export class StatusBar implements vscode.Disposable {
     tip.appendMarkdown(`Next frame: ${s.nextFrame}\n\n`);
     if (s.tethering.wanted)
       tip.appendMarkdown(`Tethered mode: ${s.tethering.exposures} picture(s) from the camera’s shutter\n\n`);
+    if (s.exposureLock)
+      tip.appendMarkdown(
+        `Exposure locked for this roll: ${escapeMd(s.exposureLock.values.map((v) => v.value).join(' · '))}${s.exposureLock.lastCheck && !s.exposureLock.lastCheck.ok ? ' (the last check failed: see the log)' : ''}\n\n`,
+      );
     tip.appendMarkdown(`Output: ${escapeMd(s.folder)}\n\nClick to capture.`);
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {

@@ -15,7 +15,7 @@ import { defaultProcessTable } from '../camera/processTable';
 import { CaptureStore, type RecoveredFolder } from '../capture/captureStore';
 import { parseSettings, type TetherSettings } from '../config/settings';
 import { managerSettingsFrom } from '../session/managerSettings';
-import { TetherSession } from '../session/tetherSession';
+import { TetherSession, type ExposureLockNews } from '../session/tetherSession';
 import { affectsTether, readSettings } from './config';
 
 const ROLL_KEY = 'cameraTether.roll';
@@ -104,6 +104,10 @@ export class TetherHost implements vscode.Disposable {
     const onFound = (found: { files: string[]; downloaded: boolean }): void => notifyFoundOnCard(found, log);
     session.on('foundOnCard', onFound);
     host.disposables.push({ dispose: () => session.off('foundOnCard', onFound) });
+    // The roll's locked exposure did not read back as locked (the dial moved?), or was set right again.
+    const onLock = (news: ExposureLockNews): void => notifyExposureLock(news, log);
+    session.on('exposureLock', onLock);
+    host.disposables.push({ dispose: () => session.off('exposureLock', onLock) });
     log.info(
       `Camera Tether ready: ${settings.source === 'simulator' ? 'simulated camera' : `gphoto2 at "${settings.gphoto2Path}"`}, output ${settings.outputFolder}, roll "${store.roll}".`,
     );
@@ -220,4 +224,32 @@ function notifyFoundOnCard(found: { files: string[]; downloaded: boolean }, log:
 function identityOf(s: TetherSettings): { source: TetherSettings['source']; model?: string; port?: string } {
   // The model shown is the one chosen in the settings, else what detection finds (the simulator's own name).
   return { source: s.source, model: s.camera || undefined, port: s.port || undefined };
+}
+
+function notifyExposureLock(news: ExposureLockNews, log: vscode.LogOutputChannel): void {
+  if (news.job === 'correction') {
+    if (news.ok) log.info("The roll's locked exposure was written again and reads back as locked.");
+    return;
+  }
+  if (news.ok) return;
+  const what = news.mismatches
+    .map(
+      (m) =>
+        `${m.name} ${m.readBack === undefined ? 'did not read back' : `read back ${m.readBack}`} (locked: ${m.locked})`,
+    )
+    .join(', ');
+  const subject =
+    news.frame !== undefined
+      ? `Frame ${news.frame} may not have the roll's locked exposure`
+      : news.job === 'testCapture'
+        ? "The test capture may not have the roll's locked exposure"
+        : "The roll's locked exposure did not stay set";
+  const text = `${subject}: ${what || news.message || 'a locked value did not read back as locked'}. Check the mode dial (M); the lock is written again before the next capture.`;
+  log.warn(text);
+  const reshoot = news.frame !== undefined ? `Reshoot Frame ${news.frame}` : undefined;
+  void vscode.window.showWarningMessage(text, ...(reshoot ? [reshoot] : []), 'Show Log').then(async (b) => {
+    if (b === 'Show Log') log.show(true);
+    else if (b !== undefined && b === reshoot)
+      await vscode.commands.executeCommand('cameraTether.reshootFrame', { frame: news.frame });
+  });
 }

@@ -23,6 +23,11 @@ export interface WorkbenchQuery {
   /** Click the first visible match (HTMLElement.click) before describing the matches. */
   click?: boolean;
   /**
+   * Pick the option with this text in the first visible, enabled <select> match, as a user does
+   * (the value changes, then a bubbling `change` event), before describing the matches.
+   */
+  choose?: string;
+  /**
    * Click the first visible match at this point (fractions of its box, 0..1) with a dispatched
    * MouseEvent, so the page sees where (offsetX/offsetY): e.g. the film base on the picture.
    */
@@ -40,6 +45,10 @@ export interface FoundElement {
   /** getBoundingClientRect in CSS pixels, relative to its frame's viewport. */
   box: { x: number; y: number; width: number; height: number };
   attributes: Record<string, string>;
+  /** For <select>: the chosen option's text; for <input>: its value. */
+  value?: string;
+  /** For form controls: disabled. */
+  disabled?: boolean;
   /** For <img>: the decoded image's size; for <canvas>: its bitmap size. */
   natural?: { width: number; height: number };
   devicePixelRatio: number;
@@ -115,11 +124,22 @@ export async function waitForWorkbench<T>(
 export function describeMatches(arg: {
   selector: string;
   click: boolean;
+  choose?: string;
   clickAt?: { x: number; y: number };
 }): FoundElement[] {
   const elements = Array.from(document.querySelectorAll<HTMLElement>(arg.selector));
   const visible = (e: HTMLElement) => e.checkVisibility({ checkOpacity: false, checkVisibilityCSS: true });
   if (arg.click) elements.find(visible)?.click();
+  if (arg.choose !== undefined) {
+    const select = elements.find(
+      (e): e is HTMLSelectElement => e instanceof HTMLSelectElement && visible(e) && !e.disabled,
+    );
+    const option = select && Array.from(select.options).find((o) => o.text === arg.choose && !o.disabled);
+    if (select && option) {
+      select.value = option.value;
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+  }
   const at = arg.clickAt;
   const target = at ? elements.find(visible) : undefined;
   if (at && target) {
@@ -147,6 +167,8 @@ export function describeMatches(arg: {
       visible: visible(e),
       box: { x: r.x, y: r.y, width: r.width, height: r.height },
       attributes,
+      ...(e instanceof HTMLSelectElement ? { value: e.selectedOptions[0]?.text ?? '', disabled: e.disabled } : {}),
+      ...(e instanceof HTMLInputElement ? { value: e.value, disabled: e.disabled } : {}),
       natural,
       devicePixelRatio: window.devicePixelRatio,
       jsHeapBytes: (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize,

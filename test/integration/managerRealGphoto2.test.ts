@@ -27,7 +27,7 @@ import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable } from '../../src/camera/processTable';
 import { STAGING_FOLDER } from '../../src/capture/captureStore';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
-import { TetherSession } from '../../src/session/tetherSession';
+import { TetherSession, type ExposureLockNews } from '../../src/session/tetherSession';
 import { kindOf } from '../support/cameraErrors';
 import { fillToEnospc } from '../support/fullDisk';
 import { OwnChildrenTable } from '../support/ownChildrenTable';
@@ -241,6 +241,30 @@ describe('CameraManager driving the real gphoto2 (libgphoto2 virtual camera)', f
       /Capture: gphoto2 kept running \d+ ms after its files were complete; it was stopped/.test(l),
     );
     assert.ok(exited || stopped, r.logs.join('\n'));
+  });
+
+  it("the roll's exposure lock: the capture's own real gphoto2 run sets f/8 (which each new virtual camera forgets) and reads it back", async () => {
+    const r = await rig();
+    // A lock as taken on a body that remembers its settings; the virtual camera starts at its
+    // default aperture in every process, so only a write in the capture's own run can make it f/8.
+    await r.session.store.setExposureLock({
+      lockedAt: new Date().toISOString(),
+      values: [{ path: '/main/capturesettings/f-number', name: 'f-number', label: 'F-Number', value: 'f/8' }],
+    });
+    await r.session.refreshRoll();
+    const news: ExposureLockNews[] = [];
+    r.session.on('exposureLock', (n) => news.push(n));
+    const c = await r.session.capture();
+    assert.strictEqual(c.frame, 1);
+    assert.deepStrictEqual(await rollFiles(r), ['frame-0001.JPG']);
+    assert.deepStrictEqual(
+      news.map((n) => [n.job, n.ok, n.frame]),
+      [['capture', true, 1]],
+      r.logs.join('\n'),
+    );
+    assert.deepStrictEqual(r.session.snapshot().exposureLock?.lastCheck?.ok, true);
+    // The settings were read once (to plan the write), in a run of the capture's own job.
+    assert.ok(r.session.lastCameraSettings?.some((s) => s.name === 'f-number'));
   });
 
   it('tethered mode: an app capture while tethering goes through the real listener (SIGUSR1) into the roll; Stop ends it with SIGUSR2, exit 0', async () => {

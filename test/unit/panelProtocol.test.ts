@@ -31,6 +31,14 @@ const VALID: Examples = {
     { type: 'liveAck', seq: 42, shown: false },
     { type: 'liveAck', seq: 999_999_999, shown: true },
   ],
+  setSetting: [
+    { type: 'setSetting', path: '/main/capturesettings/f-number', index: 0 },
+    { type: 'setSetting', path: '/main/capturesettings/f-number', index: 12 },
+    { type: 'setSetting', path: '/main/imgsettings/iso', value: '400' },
+    { type: 'setSetting', path: '/main/capturesettings/autowhitebias', value: '' },
+    { type: 'setSetting', path: '/main/other/5007', value: 'f/8 ½ ünïcode' },
+  ],
+  exposureAction: (['read', 'lock', 'unlock', 'all'] as const).map((action) => ({ type: 'exposureAction', action })),
   thumbnails: [
     { type: 'thumbnails', strip: 'frames', keys: [] },
     { type: 'thumbnails', strip: 'frames', keys: ['1', '2', '1000'] },
@@ -206,6 +214,34 @@ describe('panel protocol: parseWebviewMessage', () => {
     assert.deepStrictEqual(parseWebviewMessage({ ...good, what: 'preview' }), good);
     for (const what of ['', 'Capture', 'live', null, 1, ['capture'], new String('capture')])
       dropped({ ...good, what }, `displayed.what ${String(what)}`);
+  });
+
+  it('setSetting: a setting path and exactly one of a whole-number index or a short one-line value', () => {
+    const path = '/main/capturesettings/f-number';
+    for (const bad of BAD_COUNTS) dropped({ type: 'setSetting', path, index: bad }, 'setSetting.index');
+    for (const bad of BAD_STRINGS) dropped({ type: 'setSetting', path, value: bad }, 'setSetting.value');
+    for (const value of ['f/8\n--capture-image', 'a\u0000b', 'x'.repeat(201), '\u001b[31m'])
+      dropped({ type: 'setSetting', path, value }, `setSetting.value ${show(value)}`);
+    for (const p of [
+      '',
+      'f-number',
+      '/',
+      '/main//f-number',
+      '/main/f number',
+      '/main/../etc',
+      '--capture-image',
+      '/a'.repeat(9),
+    ])
+      dropped({ type: 'setSetting', path: p, index: 1 }, `setSetting.path ${show(p)}`);
+    dropped({ type: 'setSetting', path, index: 1, value: 'f/8' }, 'both index and value');
+    dropped({ type: 'setSetting', path }, 'neither index nor value');
+    dropped({ type: 'setSetting', path, index: 1, extra: true }, 'an extra field');
+  });
+
+  it('exposureAction: only read, lock, unlock and all', () => {
+    for (const action of ['', 'Lock', 'capture', 'cameraTether.lockExposure', 'constructor', ...BAD_STRINGS])
+      dropped({ type: 'exposureAction', action }, `exposureAction ${show(action)}`);
+    dropped({ type: 'exposureAction', action: 'lock', path: '/main' }, 'an extra field');
   });
 
   it('liveAck: seq is a whole number from 0 below 1e9, shown a boolean', () => {
@@ -437,6 +473,18 @@ function isWellFormed(m: WebviewMessage): boolean {
       return keys === 'action,type' && ERROR_ACTIONS.includes(m.action);
     case 'liveAck':
       return keys === 'seq,shown,type' && isCount(m.seq) && typeof m.shown === 'boolean';
+    case 'setSetting':
+      return (
+        /^(\/[A-Za-z0-9][A-Za-z0-9_.-]*){1,8}$/.test(m.path) &&
+        m.path.length <= 200 &&
+        ((keys === 'index,path,type' && isCount(m.index)) ||
+          (keys === 'path,type,value' &&
+            typeof m.value === 'string' &&
+            m.value.length <= 200 &&
+            ![...m.value].some((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) < 0xa0))))
+      );
+    case 'exposureAction':
+      return keys === 'action,type' && ['read', 'lock', 'unlock', 'all'].includes(m.action);
     case 'thumbnails':
       return (
         keys === 'keys,strip,type' &&

@@ -106,6 +106,8 @@ describe('Tethered mode: shooting from the camera body (simulator)', function ()
     );
     for (const f of framed) for (const file of f.files) assert.ok(await isCompleteJpeg(file.path), file.path);
     assert.deepStrictEqual(await rollFiles(), ['frame-0001.JPG', 'frame-0002.JPG', 'frame-0003.JPG']);
+    // The frame is announced as soon as it is filed; the listener counts the exposure right after.
+    await until('three exposures counted', () => ms.session.tethering.exposures === 3);
     const snap = ms.session.snapshot();
     assert.strictEqual(snap.nextFrame, 4);
     assert.strictEqual(snap.lastCapture?.frame, 3);

@@ -4,6 +4,13 @@ import * as path from 'path';
 import { listDownloaded, type DownloadedFile } from '../downloadedFiles';
 import { CameraError, toCameraError } from '../errors';
 import * as gp from '../gphoto2';
+import {
+  checkExposureLock,
+  withExposureLock,
+  withoutSettingMessages,
+  type LockCheck,
+  type LockedExposure,
+} from '../config';
 import type { JobWatch } from '../lingerWatch';
 import type { CaptureRequest } from '../managerTypes';
 import { savedOutside } from '../stagedFiles';
@@ -16,13 +23,15 @@ export function captureLabel(job: CaptureRequest<unknown>['job']): string {
 
 /**
  * `expectedFiles`: how many files the last capture produced (what this one waits for before
- * deciding gphoto2 lingers). Resolves with the sink's result and the number of files.
+ * deciding gphoto2 lingers); `locked`: the roll's exposure, written and read back before the
+ * capture in the same run. Resolves with the sink's result and the number of files.
  */
 export async function captureJob<T>(
   ctx: JobContext,
   request: CaptureRequest<T>,
   expectedFiles: number | undefined,
-): Promise<{ result: T; files: number }> {
+  locked?: LockedExposure,
+): Promise<{ result: T; files: number; lock?: LockCheck }> {
   const label = captureLabel(request.job);
   const stagingDir = await request.makeStagingDir();
   let keepStaging = false;
@@ -35,8 +44,20 @@ export async function captureJob<T>(
         `${label} failed: the staging folder ${stagingDir} is not empty. This is a bug; please report it.`,
       );
     const { selection, keepOnCamera, timeouts } = ctx.settings;
-    const args = gp.captureAndDownloadArgs(selection, stagingDir, keepOnCamera);
-    const r = await ctx.run(label, args, timeouts.captureMs, watch);
+    const lock = locked && locked.length > 0 ? locked : undefined;
+    const capture = gp.captureAndDownloadArgs(selection, stagingDir, keepOnCamera);
+    const args = lock ? withExposureLock(capture, lock) : capture;
+    // With a lock, a refused write is the lock check's to report, not a failed capture: gphoto2 is
+    // judged on its output without the settings' messages (it captures after a refused write).
+    const r = await ctx.run(label, args, timeouts.captureMs, watch, lock ? { judgeOutput: false } : undefined);
+    if (lock) {
+      const error = gp.classifyOutcome(
+        { ...r, stderr: withoutSettingMessages(r.stderr) },
+        { job: label, command: ctx.settings.program.command, timeoutMs: timeouts.captureMs },
+      );
+      if (error) throw error;
+    }
+    const lockCheck = lock ? checkExposureLock(lock, r) : undefined;
     const astray = await savedOutside(watch.stdout, stagingDir);
     if (astray.length > 0) {
       throw new CameraError(
@@ -48,7 +69,11 @@ export async function captureJob<T>(
     }
     const files = await verifiedExposure(stagingDir, label, r);
     if (ctx.signal.aborted) throw new CameraError('cancelled', `${label} was cancelled.`);
-    return { result: await request.commit(files), files: files.length };
+    return {
+      result: await request.commit(files),
+      files: files.length,
+      ...(lockCheck ? { lock: lockCheck } : {}),
+    };
   } catch (err) {
     const failure = await afterFailedCapture(
       err instanceof CameraError ? err : toCameraError(err, `${label} failed`),
