@@ -34,6 +34,38 @@ function filesUnder(dir, suffix) {
     .filter((f) => f.endsWith(suffix));
 }
 
+/**
+ * The panel's analysis worker runs from a blob: URL (a webview may not start a worker from its
+ * resource URIs), so media/analysisWorker.ts is bundled on its own and imported as text.
+ */
+const analysisWorkerSource = {
+  name: 'analysis-worker-source',
+  setup(build) {
+    build.onResolve({ filter: /^analysis-worker-source$/ }, () => ({
+      path: 'analysis-worker',
+      namespace: 'worker-source',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'worker-source' }, async () => {
+      const result = await esbuild.build({
+        bundle: true,
+        platform: 'browser',
+        target: 'es2022',
+        format: 'iife',
+        minify: production,
+        write: false,
+        metafile: true,
+        logLevel: 'warning',
+        entryPoints: ['media/analysisWorker.ts'],
+      });
+      return {
+        contents: result.outputFiles[0].text,
+        loader: 'text',
+        watchFiles: Object.keys(result.metafile.inputs).map((f) => path.resolve(f)),
+      };
+    });
+  },
+};
+
 const builds = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['src/simulator/main.ts'], outfile: 'dist/simulator.js' },
@@ -50,6 +82,7 @@ const builds = [
     logLevel: 'warning',
     entryPoints: ['media/panel.ts'],
     outfile: 'dist/webview/panel.js',
+    plugins: [analysisWorkerSource],
   },
 ];
 

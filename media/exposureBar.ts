@@ -54,12 +54,13 @@ function controlElement(c: PanelControl, send: (m: WebviewMessage) => void): HTM
     case 'choice': {
       const select = document.createElement('select');
       for (const [i, choice] of (c.choices ?? []).entries()) {
-        const option = new Option(choice, String(i), false, choice === c.value);
+        const option = new Option(c.choiceTexts?.[i] ?? choice, String(i), false, choice === c.value);
+        option.title = choice;
         select.add(option);
       }
       // A value the camera reports but does not offer (a dial-decided shutter speed): shown, not offered.
       if (!(c.choices ?? []).includes(c.value)) {
-        const current = new Option(c.value === '' ? '—' : c.value, '', true, true);
+        const current = new Option(c.value === '' ? '—' : c.valueText, '', true, true);
         current.disabled = true;
         select.add(current, 0);
       }
@@ -92,7 +93,7 @@ function controlElement(c: PanelControl, send: (m: WebviewMessage) => void): HTM
     }
     case 'info': {
       const out = document.createElement('output');
-      out.textContent = c.value === '' ? '—' : c.value;
+      out.textContent = c.value === '' ? '—' : c.valueText;
       input = out;
       break;
     }

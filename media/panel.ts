@@ -17,6 +17,7 @@ import {
   type WebviewMessage,
 } from '../src/ui/panelProtocol';
 import { exposureBar } from './exposureBar';
+import { createReview } from './review';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -47,13 +48,21 @@ type Shown =
   | { kind: 'none' }
   | { kind: 'preview'; at: Date }
   | { kind: 'capture'; capture: PanelCapture }
-  | { kind: 'live'; at: Date; frozen?: 'paused' | 'stopped' };
+  | { kind: 'live'; at: Date; frozen?: 'paused' | 'stopped' }
+  /** A frame or test capture chosen in the filmstrip: stays until Esc (live frames wait behind it). */
+  | { kind: 'still'; text: string };
 let shown: Shown = { kind: 'none' };
+/** A note from the review features (e.g. "click the film base"), shown in the caption over the rest. */
+let hintText: string | undefined;
 /** A fresh capture stays in view until then (ms since the epoch) while live frames keep arriving. */
 let reviewUntil = 0;
 let reviewTimer: ReturnType<typeof setTimeout> | undefined;
 /** A live frame was drawn (into the hidden canvas) while a capture was under review. */
 let liveWaiting = false;
+/** What the last live-view status said about the stream (false before any). */
+let liveReported = false;
+/** The live canvas holds a frame of this camera (not its empty default bitmap). */
+let liveDrawn = false;
 /**
  * What the last live-view status said. A frame still decoding when the stream stopped lands after
  * that status: it must not make the picture look live again. 'running' until told otherwise (a
@@ -110,8 +119,12 @@ function layoutPicture(): void {
   if (!p) return;
   let width: number;
   let height: number;
+  // A view turned a quarter (R) fits its height to the area's width; the transform turns the whole frame.
+  const turn = review.transform();
+  el('frame').style.transform = turn.css;
   if (view.zoom === 'fit') {
-    const scale = Math.min(stage.clientWidth / p.width, stage.clientHeight / p.height);
+    const [w, h] = turn.quarter ? [p.height, p.width] : [p.width, p.height];
+    const scale = Math.min(stage.clientWidth / w, stage.clientHeight / h);
     width = Math.max(1, Math.floor(p.width * scale));
     height = Math.max(1, Math.floor(p.height * scale));
   } else {
@@ -139,6 +152,10 @@ function renderCaption(): void {
         : `Frame ${shown.capture.frame ?? ''} · ${shown.capture.name}`;
       kind = 'capture';
       break;
+    case 'still':
+      text = shown.text;
+      kind = 'capture';
+      break;
     case 'live':
       if (shown.frozen === 'stopped') {
         text = `Live view stopped · last frame ${timeOf(shown.at)}`;
@@ -148,6 +165,10 @@ function renderCaption(): void {
         kind = 'frozen';
       }
       break;
+  }
+  if (hintText) {
+    text = hintText;
+    kind = 'hint';
   }
   caption.hidden = text === '';
   caption.textContent = text;
@@ -160,19 +181,16 @@ function setShown(next: Shown): void {
 }
 
 function applyView(): void {
-  preview.classList.toggle('inverted', view.invert);
-  liveCanvas.classList.toggle('inverted', view.invert);
   el('grid').hidden = !view.grid;
   stage.classList.toggle('fit', view.zoom === 'fit');
   stage.classList.toggle('actual', view.zoom === '100');
-  el('btn-invert').setAttribute('aria-pressed', String(view.invert));
   el('btn-grid').setAttribute('aria-pressed', String(view.grid));
   el('btn-zoom').setAttribute('aria-pressed', String(view.zoom === '100'));
   layoutPicture();
   vscode.setState(view);
 }
 
-function toggle(key: 'invert' | 'grid' | 'zoom'): void {
+function toggle(key: 'grid' | 'zoom'): void {
   view = key === 'zoom' ? { ...view, zoom: view.zoom === 'fit' ? '100' : 'fit' } : { ...view, [key]: !view[key] };
   applyView();
 }
@@ -264,6 +282,7 @@ function clearPicture(message: string): void {
   preview.hidden = true;
   liveCanvas.hidden = true;
   el('frame').hidden = true;
+  review.cleared();
   const placeholder = el('placeholder');
   placeholder.textContent = message;
   placeholder.hidden = false;
@@ -289,15 +308,21 @@ function showImage(uri: string, shownAs: (width: number, height: number) => void
     if (generation !== liveGeneration) return; // something newer came first
     preview.src = uri;
     showPicture('img');
+    review.stillShown(uri);
     shownAs(img.naturalWidth, img.naturalHeight);
   };
   img.src = uri;
 }
 
+/** The last preview shown: Esc from a frame of the strip goes back to it when live view is off. */
+let lastPreview: { uri: string; at: Date } | undefined;
+
 function renderPreview(seq: number, uri: string): void {
   endReview();
+  review.pictureReplaced();
   showImage(uri, (width, height) => {
-    setShown({ kind: 'preview', at: new Date() });
+    lastPreview = { uri, at: new Date() };
+    setShown({ kind: 'preview', at: lastPreview.at });
     // Report only once the browser has decoded it: that is "displayed".
     send({ type: 'displayed', seq, width, height });
   });
@@ -309,6 +334,7 @@ function renderPreview(seq: number, uri: string): void {
  */
 function showCaptureLarge(c: PanelCapture, holdMs: number): void {
   endReview();
+  review.pictureReplaced();
   if (!c.thumbnailUri) {
     clearPicture(
       `${c.test ? 'Test capture' : `Frame ${c.frame ?? ''}`} saved: ${c.name}. RAW files cannot be shown here; shoot RAW+JPEG to see captures.`,
@@ -332,6 +358,14 @@ function showCaptureLarge(c: PanelCapture, holdMs: number): void {
 
 const liveContext = liveCanvas.getContext('2d');
 
+function safely<T>(run: () => T, fallback: T): T {
+  try {
+    return run();
+  } catch {
+    return fallback;
+  }
+}
+
 /**
  * Decodes a live JPEG from its bytes and draws it. Not through an <img> with a blob: URL: loading
  * that URL cost the browser 1.5 to 1.9 times the CPU at 30 fps (measured with `npm run bench:webview`).
@@ -344,14 +378,19 @@ async function drawLiveFrame(bytes: Uint8Array): Promise<boolean> {
   } catch {
     return false; // not a decodable JPEG
   }
+  let handedOver = false;
   try {
     if (liveCanvas.width !== bitmap.width || liveCanvas.height !== bitmap.height) {
       liveCanvas.width = bitmap.width;
       liveCanvas.height = bitmap.height;
     }
     liveContext.drawImage(bitmap, 0, 0);
+    liveDrawn = true;
+    // The histogram's worker takes the decoded frame as it is (no copy) when the frame is on screen.
+    // A failure there must never lose the ack (the stream waits for it): the frame is shown anyway.
+    if (Date.now() >= reviewUntil) handedOver = safely(() => review.liveFrame(bitmap), false);
   } finally {
-    bitmap.close();
+    if (!handedOver) bitmap.close();
   }
   return true;
 }
@@ -391,6 +430,12 @@ function renderLiveStatus(running: boolean, wanted: boolean, fps: number, droppe
   badge.hidden = !running;
   badge.textContent = `LIVE ${fps} fps · ${dropped} dropped${broken > 0 ? ` · ${broken} undecodable` : ''}`;
   el('btn-liveView').setAttribute('aria-pressed', String(running));
+  // Live view turned on by the user: it takes over from a frame chosen in the strip.
+  if (running && !liveReported && shown.kind === 'still') {
+    review.pictureReplaced();
+    endReview();
+  }
+  liveReported = running;
   liveState = running ? 'running' : wanted ? 'paused' : 'stopped';
   if (!running) {
     preview.onload = null;
@@ -414,6 +459,61 @@ function renderCapture(c: PanelCapture): void {
   if (c.show) showCaptureLarge(c, c.holdMs);
 }
 
+/** A frame or test capture from the strip, large until Esc; an empty uri: the file has no preview. */
+function showStill(uri: string, text: string): void {
+  if (!uri) {
+    clearPicture(text);
+    return;
+  }
+  endReview();
+  reviewUntil = Number.POSITIVE_INFINITY; // live frames wait in the hidden canvas
+  showImage(uri, () => setShown({ kind: 'still', text }));
+}
+
+/** Esc from the strip: the live picture (now, or with the next frame), else the last preview. */
+function backToLive(): void {
+  const waiting = liveWaiting;
+  endReview();
+  if (waiting || (liveDrawn && liveState !== 'stopped')) {
+    showPicture('canvas');
+    liveShown();
+  } else if (lastPreview) {
+    const at = lastPreview.at;
+    showImage(lastPreview.uri, () => setShown({ kind: 'preview', at }));
+  } else if (liveDrawn) {
+    showPicture('canvas');
+    liveShown();
+  } else clearPicture('No preview yet. Press P or click Preview.');
+}
+
+const review = createReview(
+  {
+    send: (m) => send(m),
+    showStill,
+    backToLive,
+    relayout: () => layoutPicture(),
+    picture: () => {
+      const p = visiblePicture();
+      return p && { el: p.el as HTMLImageElement | HTMLCanvasElement, width: p.width, height: p.height };
+    },
+    view: () => view,
+    saveView: (v) => {
+      view = v;
+      applyView();
+    },
+    hint: (text) => {
+      hintText = text;
+      renderCaption();
+    },
+  },
+  {
+    toolbar: document.querySelector<HTMLElement>('.toolbar') ?? document.body,
+    stage: el('stage'),
+    frame: el('frame'),
+    footer: document.querySelector<HTMLElement>('footer.info') ?? document.body,
+  },
+);
+
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const m = event.data;
   switch (m?.type) {
@@ -436,11 +536,14 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       renderLiveStatus(m.running, m.wanted, m.fps, m.dropped, m.broken);
       break;
     case 'clear':
+      liveDrawn = false; // the live canvas shows the old camera's picture
       clearPicture(m.message);
       break;
     case 'exposure':
       renderExposure(m.exposure);
       break;
+    default:
+      if (m) review.onMessage(m);
   }
 });
 
@@ -452,7 +555,6 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-comman
 document.addEventListener('click', (e) => {
   if (e.detail > 0 && (e.target as HTMLElement).closest('button')) stage.focus({ preventScroll: true });
 });
-el('btn-invert').addEventListener('click', () => toggle('invert'));
 el('btn-grid').addEventListener('click', () => toggle('grid'));
 el('btn-zoom').addEventListener('click', () => toggle('zoom'));
 stage.addEventListener('dblclick', () => toggle('zoom'));
@@ -467,9 +569,9 @@ const KEYS: Record<string, () => void> = {
   t: () => command('testCapture'),
   l: () => command('liveView'),
   b: () => command('tether'),
-  i: () => toggle('invert'),
   g: () => toggle('grid'),
   z: () => toggle('zoom'),
+  ...review.keys,
 };
 
 document.addEventListener('keydown', (e) => {

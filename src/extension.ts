@@ -20,7 +20,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     usingSimulator: () => tether.session.snapshot().source === 'simulator',
     shownInPanel: (error): boolean => panel.showsError(error),
   });
-  const panel = new PreviewPanel(context.extensionUri, host.session, host.previewDir, presenter, log);
+  const panel = new PreviewPanel(
+    context.extensionUri,
+    host.session,
+    host.previewDir,
+    presenter,
+    log,
+    context.workspaceState,
+  );
   host.onDidReload(() => panel.refreshRoots());
   const statusBar = new StatusBar(host.session);
   context.subscriptions.push(

@@ -569,10 +569,13 @@ export class TetherSession extends EventEmitter<SessionEvents> {
     this.removeAllListeners();
   }
 
-  /** Detaches (see dispose), then stops the manager: the running gphoto2 is stopped and the camera lock released. */
+  /**
+   * Detaches (see dispose), then stops the manager (the running gphoto2 is stopped and the camera
+   * lock released) and ends the thumbnail workers.
+   */
   async close(): Promise<void> {
     this.dispose();
-    await this.manager.dispose();
+    await Promise.all([this.manager.dispose(), this.thumbnailService?.dispose()]);
   }
 
   private emitChanged(): void {

@@ -71,9 +71,13 @@ export interface PanelControl {
   /** The camera's own label and name, for the tooltip ("F-Number (f-number)"). */
   cameraName: string;
   value: string;
+  /** The value as a photographer reads it ("1/60" for a Nikon's "0.0166s"). */
+  valueText: string;
   /** choice: a list (RADIO, MENU); number: a range; toggle; text; info: shown, never changed (battery). */
   kind: 'choice' | 'number' | 'toggle' | 'text' | 'info';
   choices?: string[];
+  /** The choices as a photographer reads them, position for position. */
+  choiceTexts?: string[];
   min?: number;
   max?: number;
   step?: number;
@@ -128,7 +132,11 @@ export type HostMessage =
       dropped: number;
       delivered: number;
       broken: number;
-    };
+    }
+  /** The current roll's filmstrip and test strip (every frame, thumbnails as far as made), and the roll's view. */
+  | { type: 'filmstrip'; strip: PanelStrip }
+  /** A thumbnail asked for with `thumbnails` is made (`uri` absent: that file has no preview). */
+  | { type: 'thumbnail'; strip: StripName; key: string; uri?: string };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -140,7 +148,75 @@ export type WebviewMessage =
   | { type: 'liveAck'; seq: number; shown: boolean }
   /** Set one camera setting: by position in its choices (`index`), or a value (ranges, text, toggles). */
   | { type: 'setSetting'; path: string; value?: string; index?: number }
-  | { type: 'exposureAction'; action: ExposureAction };
+  | { type: 'exposureAction'; action: ExposureAction }
+  /** Make the thumbnails of these strip items (the ones scrolled into view). */
+  | { type: 'thumbnails'; strip: StripName; keys: string[] }
+  /** Reshoot or reject a frame from the filmstrip (runs the same commands as the palette). */
+  | { type: 'frameAction'; action: FrameAction; frame: number }
+  /** The user changed how this roll is looked at (negative mode, film base, rotation, mirror). */
+  | { type: 'rollView'; roll: string; view: RollView };
+
+export type StripName = 'frames' | 'tests';
+export type FrameAction = 'reshoot' | 'reject';
+
+/** One picture in a strip: a frame of the roll (key: its number) or a test capture (key: its name). */
+export interface PanelStripItem {
+  key: string;
+  /** Frame number (absent for test captures). */
+  frame?: number;
+  /** What the strip prints under the thumbnail: the film-edge label, or the test capture's time. */
+  label: string;
+  /** The file names, for the tooltip and for files without a preview. */
+  name: string;
+  note?: string;
+  /** Webview URI of the cached thumbnail, when made already. */
+  thumbnailUri?: string;
+  /** Webview URI of the picture shown large (the JPEG; a RAW-only frame shows its thumbnail). */
+  imageUri?: string;
+  /** The file has no preview the thumbnailer can read: the strip shows its name. */
+  none: boolean;
+}
+
+export interface PanelStrip {
+  roll: string;
+  frames: PanelStripItem[];
+  tests: PanelStripItem[];
+  /** The frame the next capture re-takes, if a reshoot waits. */
+  reshoot?: number;
+  view: RollView;
+}
+
+/** How the film is shown: a slide as it is, a B&W negative inverted, a colour negative with its orange mask removed then inverted. */
+export type NegativeMode = 'slide' | 'bw' | 'colour';
+export const NEGATIVE_MODES: readonly NegativeMode[] = ['slide', 'bw', 'colour'];
+
+/** The view of a roll the panel remembers per roll (the files are never changed). */
+export interface RollView {
+  negative: NegativeMode;
+  /** The film base (rebate) colour picked for colour negatives, 0..255 per channel. */
+  base?: [number, number, number];
+  rotate: 0 | 90 | 180 | 270;
+  mirror: boolean;
+}
+export const DEFAULT_ROLL_VIEW: RollView = { negative: 'slide', rotate: 0, mirror: false };
+
+const STRIP_KEY = /^[A-Za-z0-9._-]{1,80}$/;
+/** At most this many thumbnails per request (the strip asks for what is in view). */
+export const MAX_THUMBNAIL_REQUEST = 200;
+
+/** A roll view from anywhere (the webview, stored state): anything malformed falls back to the defaults. */
+export function parseRollView(value: unknown): RollView {
+  const v = isRecord(value) ? value : {};
+  const negative = (NEGATIVE_MODES as readonly unknown[]).includes(v.negative) ? (v.negative as NegativeMode) : 'slide';
+  const rotate = v.rotate === 90 || v.rotate === 180 || v.rotate === 270 ? v.rotate : 0;
+  const base =
+    Array.isArray(v.base) &&
+    v.base.length === 3 &&
+    v.base.every((c) => typeof c === 'number' && Number.isFinite(c) && c >= 1 && c <= 255)
+      ? ([v.base[0], v.base[1], v.base[2]] as [number, number, number])
+      : undefined;
+  return { negative, ...(base ? { base } : {}), rotate, mirror: v.mirror === true };
+}
 
 export type LiveFrameEncoding = 'typed' | 'base64';
 
@@ -154,8 +230,10 @@ export function liveFrameEncoding(env: Readonly<Record<string, string | undefine
 /** What the panel's script keeps through a reload (vscode.setState) and the serializer restores. */
 export interface PanelViewState {
   zoom: 'fit' | '100';
-  invert: boolean;
   grid: boolean;
+  /** The histogram (H) and the clipping overlay (C) are shown. */
+  histogram: boolean;
+  clipping: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -182,6 +260,21 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     case 'liveAck':
       return isCount(value.seq) && typeof value.shown === 'boolean' && Object.keys(value).length === 3
         ? { type: 'liveAck', seq: value.seq, shown: value.shown }
+        : undefined;
+    case 'thumbnails':
+      return (value.strip === 'frames' || value.strip === 'tests') &&
+        Array.isArray(value.keys) &&
+        value.keys.length <= MAX_THUMBNAIL_REQUEST &&
+        value.keys.every((k) => typeof k === 'string' && STRIP_KEY.test(k))
+        ? { type: 'thumbnails', strip: value.strip, keys: value.keys as string[] }
+        : undefined;
+    case 'frameAction':
+      return (value.action === 'reshoot' || value.action === 'reject') && isCount(value.frame) && value.frame > 0
+        ? { type: 'frameAction', action: value.action, frame: value.frame }
+        : undefined;
+    case 'rollView':
+      return typeof value.roll === 'string' && value.roll.length <= 255 && isRecord(value.view)
+        ? { type: 'rollView', roll: value.roll, view: parseRollView(value.view) }
         : undefined;
     case 'errorAction':
       return typeof value.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(value.action)
@@ -219,5 +312,10 @@ function isCount(v: unknown): v is number {
 
 export function parseViewState(value: unknown): PanelViewState {
   const v = isRecord(value) ? value : {};
-  return { zoom: v.zoom === '100' ? '100' : 'fit', invert: v.invert === true, grid: v.grid === true };
+  return {
+    zoom: v.zoom === '100' ? '100' : 'fit',
+    grid: v.grid === true,
+    histogram: v.histogram === true,
+    clipping: v.clipping === true,
+  };
 }

@@ -23,7 +23,9 @@ import type { JobName, LiveFrame, LiveViewStatus } from '../camera/cameraManager
 import type { ErrorPresenter } from './errorPresenter';
 import type { CameraError } from '../camera/errors';
 import { cameraLabel } from './cameraLabel';
-import { panelExposure, runExposureMessage } from './exposureBar';
+import { runExposureMessage } from './exposureBar';
+import { panelExposure } from './exposureBarModel';
+import { FilmstripFeed } from './filmstripFeed';
 
 export const VIEW_TYPE = 'cameraTether.preview';
 
@@ -95,6 +97,8 @@ export class PreviewPanel implements vscode.Disposable {
   private frameEncoding: LiveFrameEncoding = 'typed';
   /** The pump's counters when the user started live view (the pump's own counters never reset). */
   private liveBaseline: { dropped: number; delivered: number; broken: number } | undefined;
+  /** The filmstrip: the roll's frames and test captures, thumbnails on demand, reshoot/reject, the roll's view. */
+  private readonly filmstrip: FilmstripFeed;
 
   get liveFrameEncoding(): LiveFrameEncoding {
     return this.frameEncoding;
@@ -106,8 +110,25 @@ export class PreviewPanel implements vscode.Disposable {
     private readonly previewDir: string,
     private readonly presenter: ErrorPresenter,
     private readonly log: vscode.LogOutputChannel,
+    /** Where each roll's view (negative mode, rotation...) is kept: the workspace state. */
+    rollViews?: vscode.Memento,
   ) {
     this.shownCamera = cameraKey(session.snapshot());
+    const panelOf = () => this.panel;
+    const isReady = () => this.ready;
+    this.filmstrip = new FilmstripFeed(
+      session,
+      {
+        uri: (file) => panelOf()?.webview.asWebviewUri(vscode.Uri.file(file)).toString(),
+        post: (m) => this.post(m),
+        get live() {
+          return panelOf() !== undefined && isReady();
+        },
+      },
+      rollViews,
+      log,
+    );
+    this.disposables.push(this.filmstrip);
     const onChanged = (s: SessionSnapshot) => {
       this.post({ type: 'state', state: toPanelState(s) });
       this.postExposure();
@@ -380,8 +401,18 @@ export class PreviewPanel implements vscode.Disposable {
           this.showPreview(s.lastPreview.path, s.lastPreview.bytes, s.lastPreview.durationMs);
         if (this.lastCapture) this.showCapture(this.lastCapture, picture === 'capture');
         this.lastPicture = picture;
+        void this.filmstrip.refresh();
         return;
       }
+      case 'thumbnails':
+        void this.filmstrip.thumbnails(message.strip, message.keys);
+        return;
+      case 'frameAction':
+        void this.filmstrip.frameAction(message.action, message.frame);
+        return;
+      case 'rollView':
+        void this.filmstrip.setView(message.roll, message.view);
+        return;
       case 'command':
         void this.run(message.command);
         return;
@@ -439,12 +470,17 @@ export class PreviewPanel implements vscode.Disposable {
     const nonce = crypto.randomBytes(18).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'panel.js'));
     const css = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'panel.css'));
+    const reviewCss = webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'media', 'review.css'));
     const csp = [
       `default-src 'none'`,
       `img-src ${webview.cspSource} blob: data:`,
       `style-src ${webview.cspSource}`,
       `script-src 'nonce-${nonce}'`,
       `font-src ${webview.cspSource}`,
+      // The picture analysis runs in a Worker made from a blob (see media/histogram.ts), and reads a
+      // still picture by fetching its webview URI (the canvas of an <img> from there is not readable).
+      `worker-src blob:`,
+      `connect-src ${webview.cspSource}`,
     ].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">
@@ -453,6 +489,7 @@ export class PreviewPanel implements vscode.Disposable {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${css}">
+<link rel="stylesheet" href="${reviewCss}">
 <title>Camera</title>
 </head>
 <body>
@@ -466,7 +503,6 @@ export class PreviewPanel implements vscode.Disposable {
   <button id="btn-cleanup" data-command="cleanup" title="Stop stray camera processes">Cleanup</button>
   </span>
   <span class="group view" role="group" aria-label="View">
-  <button id="btn-invert" class="toggle" aria-pressed="false" title="Invert: show a negative as positive (I)" aria-keyshortcuts="I">Invert</button>
   <button id="btn-grid" class="toggle" aria-pressed="false" title="Grid overlay (G)" aria-keyshortcuts="G">Grid</button>
   <button id="btn-zoom" class="toggle" aria-pressed="false" title="Zoom to 100 % / fit (Z or double-click)">100 %</button>
   </span>

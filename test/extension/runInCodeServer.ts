@@ -443,14 +443,23 @@ async function answerQuery(
     const found: FoundElement[] = [];
     let click = query.click === true;
     let choose = typeof query.choose === 'string' ? query.choose : undefined;
+    const at = query.clickAt;
+    let clickAt =
+      at && typeof at.x === 'number' && typeof at.y === 'number' ? { x: Number(at.x), y: Number(at.y) } : undefined;
     for (const frame of frames) {
       // A frame may be navigating or gone (a closed webview): it has nothing to show then.
       const matches = await frame
-        .evaluate(describeMatches, { selector: query.selector, click, ...(choose !== undefined ? { choose } : {}) })
+        .evaluate(describeMatches, {
+          selector: query.selector,
+          click,
+          ...(choose !== undefined ? { choose } : {}),
+          ...(clickAt ? { clickAt } : {}),
+        })
         .catch((): FoundElement[] => []);
       if (click && matches.some((m) => m.visible)) click = false;
       if (choose !== undefined && matches.some((m) => m.visible && m.tag === 'select' && !m.disabled))
         choose = undefined;
+      if (clickAt && matches.some((m) => m.visible)) clickAt = undefined;
       found.push(...matches);
     }
     return { ok: true, found };

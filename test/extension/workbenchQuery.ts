@@ -27,6 +27,11 @@ export interface WorkbenchQuery {
    * (the value changes, then a bubbling `change` event), before describing the matches.
    */
   choose?: string;
+  /**
+   * Click the first visible match at this point (fractions of its box, 0..1) with a dispatched
+   * MouseEvent, so the page sees where (offsetX/offsetY): e.g. the film base on the picture.
+   */
+  clickAt?: { x: number; y: number };
 }
 
 export interface FoundElement {
@@ -47,6 +52,8 @@ export interface FoundElement {
   /** For <img>: the decoded image's size; for <canvas>: its bitmap size. */
   natural?: { width: number; height: number };
   devicePixelRatio: number;
+  /** The frame's JavaScript heap in use (Chromium's performance.memory), when the browser tells. */
+  jsHeapBytes?: number;
 }
 
 export function queryServiceAvailable(): boolean {
@@ -114,7 +121,12 @@ export async function waitForWorkbench<T>(
  * The function the runner evaluates in each frame (serialised by playwright, so self-contained).
  * Kept here so both sides agree on the shape of FoundElement.
  */
-export function describeMatches(arg: { selector: string; click: boolean; choose?: string }): FoundElement[] {
+export function describeMatches(arg: {
+  selector: string;
+  click: boolean;
+  choose?: string;
+  clickAt?: { x: number; y: number };
+}): FoundElement[] {
   const elements = Array.from(document.querySelectorAll<HTMLElement>(arg.selector));
   const visible = (e: HTMLElement) => e.checkVisibility({ checkOpacity: false, checkVisibilityCSS: true });
   if (arg.click) elements.find(visible)?.click();
@@ -127,6 +139,15 @@ export function describeMatches(arg: { selector: string; click: boolean; choose?
       select.value = option.value;
       select.dispatchEvent(new Event('change', { bubbles: true }));
     }
+  }
+  const at = arg.clickAt;
+  const target = at ? elements.find(visible) : undefined;
+  if (at && target) {
+    const r = target.getBoundingClientRect();
+    const point = { clientX: r.x + at.x * r.width, clientY: r.y + at.y * r.height };
+    target.dispatchEvent(
+      new MouseEvent('click', { bubbles: true, cancelable: true, detail: 1, view: window, ...point }),
+    );
   }
   return elements.map((e) => {
     const r = e.getBoundingClientRect();
@@ -150,6 +171,7 @@ export function describeMatches(arg: { selector: string; click: boolean; choose?
       ...(e instanceof HTMLInputElement ? { value: e.value, disabled: e.disabled } : {}),
       natural,
       devicePixelRatio: window.devicePixelRatio,
+      jsHeapBytes: (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize,
     };
   });
 }

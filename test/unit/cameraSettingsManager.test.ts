@@ -8,31 +8,20 @@ import { ROLL_STATE_FILE } from '../../src/capture/rollState';
 import type { ExposureLockNews } from '../../src/session/tetherSession';
 import { CameraError } from '../../src/camera/errors';
 import { exiftoolJson, exiftoolMissing } from '../support/exiftool';
-import { openManagerSession, type ManagerSession } from '../support/managerSession';
-import { CONNECTION_MODES, SimulatorHarness, tempDir, testManagerSettings } from '../support/simulatorHarness';
+import { openSimulatedSession, type SimulatedSession } from '../support/simulatedSession';
+import { CONNECTION_MODES } from '../support/simulatorHarness';
 
 for (const connection of CONNECTION_MODES)
   describe(`camera settings through the manager and the session (simulator, connection: ${connection})`, function () {
     this.timeout(60_000);
-    let sim: SimulatorHarness;
-    let out: string;
-    let r: ManagerSession;
+    let r: SimulatedSession;
 
     beforeEach(async () => {
-      sim = await SimulatorHarness.create({});
-      out = await tempDir('ct-settings2-');
-      r = await openManagerSession({
-        settings: testManagerSettings(sim.program, path.join(out, 'previews'), { connection }),
-        workDir: out,
-        output: path.join(out, 'captures'),
-        identity: { source: 'simulator' },
-      });
+      r = await openSimulatedSession('ct-settings2-', {}, { settings: { connection } });
     });
 
     afterEach(async () => {
-      await r.close();
-      await fs.rm(out, { recursive: true, force: true });
-      await sim.dispose();
+      await r.dispose();
     });
 
     const valueOf = (settings: readonly CameraSetting[], name: string): string | undefined =>
@@ -62,8 +51,8 @@ for (const connection of CONNECTION_MODES)
           ['iso', '400'],
         ],
       );
-      // Planned with the cached read: one gphoto2 run for both writes and their read-backs (in a
-      // session: the session's own process, no new one).
+      // Planned with the cached read: one gphoto2 run for both writes and their read-backs.
+      // (in a session: the session's own process, no new one)
       assert.strictEqual(runs() - runsBefore, connection === 'session' ? 0 : 1);
       assert.strictEqual(valueOf(session.lastCameraSettings ?? [], 'f-number'), 'f/8');
       const again = await session.cameraSettings();
@@ -126,9 +115,7 @@ for (const connection of CONNECTION_MODES)
 for (const connection of CONNECTION_MODES)
   describe(`the exposure lock for the roll (session + simulator, Exif read with exiftool, connection: ${connection})`, function () {
     this.timeout(120_000);
-    let sim: SimulatorHarness;
-    let out: string;
-    let r: ManagerSession;
+    let r: SimulatedSession;
 
     beforeEach(async function () {
       const missing = exiftoolMissing();
@@ -136,33 +123,20 @@ for (const connection of CONNECTION_MODES)
         console.log(`skipped: ${missing}`);
         this.skip();
       }
-      sim = await SimulatorHarness.create({});
-      out = await tempDir('ct-settings2-lock-');
-      r = await openManagerSession({
-        settings: testManagerSettings(sim.program, path.join(out, 'previews'), { connection }),
-        workDir: out,
-        output: path.join(out, 'captures'),
-        identity: { source: 'simulator' },
-      });
+      r = await openSimulatedSession('ct-settings2-lock-', {}, { settings: { connection } });
     });
     afterEach(async () => {
       if (!r) return;
-      await r.close();
-      await fs.rm(out, { recursive: true, force: true });
-      await sim.dispose();
+      await r.dispose();
     });
 
-    /** Another program (or a hand on the dial) changes a setting between captures. */
+    /**
+     * A hand on the dial between captures: written through the queue (so no cleanup takes it for a
+     * stray gphoto2) but past the session, whose settings cache still holds the old value.
+     */
     const bump = async (assignment: string): Promise<void> => {
-      // The dial turned on the body, played by another simulator process: it needs the camera, so a
-      // session lets it go first (Cleanup closes it; the next job opens a new one and sees the dial).
-      if (connection === 'session') await r.session.cleanup();
-      const done = await r.runner.start(
-        sim.program.command,
-        [...sim.program.prefixArgs, `--set-config-value=${assignment}`],
-        { timeoutMs: 30_000, graceMs: 1000, env: sim.program.env },
-      ).result;
-      assert.strictEqual(done.exitCode, 0, done.stderr);
+      const at = assignment.indexOf('=');
+      await r.manager.writeSettings({ name: assignment.slice(0, at), value: assignment.slice(at + 1) });
     };
     const exif = (file: string): Record<string, unknown> => exiftoolJson([file], ['FNumber', 'ISO', 'ExposureTime'])[0];
     const jpegOf = (files: ReadonlyArray<{ path: string }>): string => {

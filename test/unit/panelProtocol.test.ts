@@ -6,6 +6,7 @@ import * as assert from 'assert';
 import fc from 'fast-check';
 import {
   PANEL_COMMANDS,
+  parseRollView,
   parseViewState,
   parseWebviewMessage,
   type PanelErrorAction,
@@ -38,6 +39,23 @@ const VALID: Examples = {
     { type: 'setSetting', path: '/main/other/5007', value: 'f/8 ½ ünïcode' },
   ],
   exposureAction: (['read', 'lock', 'unlock', 'all'] as const).map((action) => ({ type: 'exposureAction', action })),
+  thumbnails: [
+    { type: 'thumbnails', strip: 'frames', keys: [] },
+    { type: 'thumbnails', strip: 'frames', keys: ['1', '2', '1000'] },
+    { type: 'thumbnails', strip: 'tests', keys: ['test-2026-11-30-101112'] },
+  ],
+  frameAction: [
+    { type: 'frameAction', action: 'reshoot', frame: 1 },
+    { type: 'frameAction', action: 'reject', frame: 9999 },
+  ],
+  rollView: [
+    { type: 'rollView', roll: 'roll-01', view: { negative: 'slide', rotate: 0, mirror: false } },
+    {
+      type: 'rollView',
+      roll: 'portra',
+      view: { negative: 'colour', base: [210, 140, 90], rotate: 270, mirror: true },
+    },
+  ],
 };
 
 const ALL_VALID: WebviewMessage[] = Object.values(VALID).flat();
@@ -339,17 +357,15 @@ describe('panel protocol: parseWebviewMessage', () => {
 });
 
 describe('panel protocol: parseViewState', () => {
+  const defaults = { zoom: 'fit', grid: false, histogram: false, clipping: false };
   it('keeps valid state and falls back field by field for anything else', () => {
-    assert.deepStrictEqual(parseViewState({ zoom: '100', invert: true, grid: true }), {
+    assert.deepStrictEqual(parseViewState({ zoom: '100', grid: true, histogram: true, clipping: true }), {
       zoom: '100',
-      invert: true,
       grid: true,
+      histogram: true,
+      clipping: true,
     });
-    assert.deepStrictEqual(parseViewState({ zoom: 'fit', invert: false, grid: false }), {
-      zoom: 'fit',
-      invert: false,
-      grid: false,
-    });
+    assert.deepStrictEqual(parseViewState({ zoom: 'fit', grid: false, histogram: false, clipping: false }), defaults);
     for (const junk of [
       undefined,
       null,
@@ -357,24 +373,86 @@ describe('panel protocol: parseViewState', () => {
       7,
       [],
       [{ zoom: '100' }],
-      { zoom: 100, invert: 'true', grid: 1 },
+      { zoom: 100, grid: 1, histogram: 'true', clipping: {} },
       { zoom: '200' },
     ]) {
-      assert.deepStrictEqual(parseViewState(junk), { zoom: 'fit', invert: false, grid: false }, show(junk));
+      assert.deepStrictEqual(parseViewState(junk), defaults, show(junk));
     }
-    assert.deepStrictEqual(parseViewState({ zoom: '100', extra: 'x' }), { zoom: '100', invert: false, grid: false });
+    // A page saved before the negative mode moved to the roll's view still loads (its invert is dropped).
+    assert.deepStrictEqual(parseViewState({ zoom: '100', invert: true, extra: 'x' }), { ...defaults, zoom: '100' });
   });
 
-  it('never throws and always returns the three fields with their allowed values', () => {
+  it('never throws and always returns the four fields with their allowed values', () => {
     fc.assert(
       fc.property(fc.anything({ withNullPrototype: true, withBigInt: true }), (value) => {
         const s = parseViewState(value);
-        assert.deepStrictEqual(Object.keys(s).sort(), ['grid', 'invert', 'zoom']);
+        assert.deepStrictEqual(Object.keys(s).sort(), ['clipping', 'grid', 'histogram', 'zoom']);
         assert.ok(s.zoom === 'fit' || s.zoom === '100');
-        assert.strictEqual(typeof s.invert, 'boolean');
         assert.strictEqual(typeof s.grid, 'boolean');
+        assert.strictEqual(typeof s.histogram, 'boolean');
+        assert.strictEqual(typeof s.clipping, 'boolean');
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('panel protocol: the filmstrip and roll view messages', () => {
+  it('accepts thumbnail requests of strip keys only, a bounded number at a time', () => {
+    assert.deepStrictEqual(parseWebviewMessage({ type: 'thumbnails', strip: 'frames', keys: ['1', '200'] }), {
+      type: 'thumbnails',
+      strip: 'frames',
+      keys: ['1', '200'],
+    });
+    assert.deepStrictEqual(
+      parseWebviewMessage({ type: 'thumbnails', strip: 'tests', keys: ['test-2026-11-30-101112'] }),
+      { type: 'thumbnails', strip: 'tests', keys: ['test-2026-11-30-101112'] },
+    );
+    for (const bad of [
+      { type: 'thumbnails', strip: 'other', keys: ['1'] },
+      { type: 'thumbnails', strip: 'frames', keys: ['../x'] },
+      { type: 'thumbnails', strip: 'frames', keys: [1] },
+      { type: 'thumbnails', strip: 'frames', keys: Array.from({ length: 201 }, (_, i) => String(i)) },
+      { type: 'thumbnails', strip: 'frames' },
+    ])
+      assert.strictEqual(parseWebviewMessage(bad), undefined, show(bad));
+  });
+
+  it('accepts a reshoot or reject of a frame number, nothing else', () => {
+    assert.deepStrictEqual(parseWebviewMessage({ type: 'frameAction', action: 'reject', frame: 3 }), {
+      type: 'frameAction',
+      action: 'reject',
+      frame: 3,
+    });
+    for (const bad of [
+      { type: 'frameAction', action: 'delete', frame: 3 },
+      { type: 'frameAction', action: 'reshoot', frame: 0 },
+      { type: 'frameAction', action: 'reshoot', frame: 1.5 },
+      { type: 'frameAction', action: 'reshoot', frame: '3' },
+    ])
+      assert.strictEqual(parseWebviewMessage(bad), undefined, show(bad));
+  });
+
+  it('reads a roll view field by field, defaults for anything malformed', () => {
+    assert.deepStrictEqual(parseRollView({ negative: 'colour', base: [200, 120, 80], rotate: 90, mirror: true }), {
+      negative: 'colour',
+      base: [200, 120, 80],
+      rotate: 90,
+      mirror: true,
+    });
+    assert.deepStrictEqual(parseRollView({ negative: 'x', base: [0, 300, 'a'], rotate: 45, mirror: 'yes' }), {
+      negative: 'slide',
+      rotate: 0,
+      mirror: false,
+    });
+    fc.assert(
+      fc.property(fc.anything({ withNullPrototype: true, withBigInt: true }), (value) => {
+        const v = parseRollView(value);
+        assert.ok(['slide', 'bw', 'colour'].includes(v.negative));
+        assert.ok([0, 90, 180, 270].includes(v.rotate));
+        assert.strictEqual(typeof v.mirror, 'boolean');
+      }),
+      { numRuns: 500 },
     );
   });
 });
@@ -407,5 +485,21 @@ function isWellFormed(m: WebviewMessage): boolean {
       );
     case 'exposureAction':
       return keys === 'action,type' && ['read', 'lock', 'unlock', 'all'].includes(m.action);
+    case 'thumbnails':
+      return (
+        keys === 'keys,strip,type' &&
+        (m.strip === 'frames' || m.strip === 'tests') &&
+        m.keys.length <= 200 &&
+        m.keys.every((k) => /^[A-Za-z0-9._-]{1,80}$/.test(k))
+      );
+    case 'frameAction':
+      return (
+        keys === 'action,frame,type' &&
+        (m.action === 'reshoot' || m.action === 'reject') &&
+        isCount(m.frame) &&
+        m.frame > 0
+      );
+    case 'rollView':
+      return keys === 'roll,type,view' && typeof m.roll === 'string';
   }
 }

@@ -8,8 +8,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { listFrames, listRolls } from '../../src/capture/rollListing';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
-import { openManagerSession, type ManagerSession } from '../support/managerSession';
-import { SimulatorHarness, tempDir, testManagerSettings } from '../support/simulatorHarness';
+import { openSimulatedSession, type SimulatedSession } from '../support/simulatedSession';
+import { tempDir } from '../support/simulatorHarness';
 
 const NOT_ROLLS = { names: ['test-captures', 'recovered', '.camera-tether-staging'] };
 
@@ -91,25 +91,13 @@ describe('Roll listing (the Rolls view)', () => {
 
 describe('TetherSession for the Rolls view, the panel and the status bar', function () {
   this.timeout(30_000);
-  let sim: SimulatorHarness;
-  let out: string;
-  let r: ManagerSession;
+  let r: SimulatedSession;
 
   beforeEach(async () => {
-    sim = await SimulatorHarness.create({ captureWidth: 64, captureHeight: 48 });
-    out = await tempDir('ct-newcomer-');
-    r = await openManagerSession({
-      settings: testManagerSettings(sim.program, path.join(out, 'previews')),
-      workDir: out,
-      output: path.join(out, 'captures'),
-      identity: { source: 'simulator' },
-      roll: 'first',
-    });
+    r = await openSimulatedSession('ct-newcomer-', { captureWidth: 64, captureHeight: 48 }, { roll: 'first' });
   });
   afterEach(async () => {
-    await r.close();
-    await fs.rm(out, { recursive: true, force: true });
-    await sim.dispose();
+    await r.dispose();
   });
 
   it('lists the rolls and a capture in its roll; a roll name cannot leave the output folder', async () => {
@@ -145,7 +133,7 @@ describe('TetherSession for the Rolls view, the panel and the status bar', funct
 
   it("an error of the camera the user switched away from is no longer the session's error; a new one is", async () => {
     const { session } = r;
-    await sim.configure({ noCamera: true });
+    await r.sim.configure({ noCamera: true });
     await assert.rejects(session.capture());
     assert.strictEqual(session.snapshot().state, 'error');
     assert.ok(session.currentError());

@@ -2,33 +2,20 @@
 // files, sidecars and thumbnails after real (simulated) RAW+JPEG captures; reject / reshoot / restore
 // with events and the counter; test captures in their own list; typed errors without camera actions.
 import * as assert from 'assert';
-import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CameraError } from '../../src/camera/errors';
-import { openManagerSession, type ManagerSession } from '../support/managerSession';
-import { SimulatorHarness, tempDir, testManagerSettings } from '../support/simulatorHarness';
+import { openSimulatedSession, type SimulatedSession } from '../support/simulatedSession';
 
 describe('TetherSession: reviewing the roll', function () {
   this.timeout(60_000);
-  let sim: SimulatorHarness;
-  let out: string;
-  let r: ManagerSession;
+  let r: SimulatedSession;
 
   beforeEach(async () => {
-    sim = await SimulatorHarness.create({ raw: true, captureWidth: 480, captureHeight: 320 });
-    out = await tempDir('ct-sreview-');
-    r = await openManagerSession({
-      settings: testManagerSettings(sim.program, path.join(out, 'previews')),
-      workDir: out,
-      output: path.join(out, 'captures'),
-      identity: { source: 'simulator' },
-    });
+    r = await openSimulatedSession('ct-sreview-', { raw: true, captureWidth: 480, captureHeight: 320 });
   });
 
   afterEach(async () => {
-    await r.close();
-    await fs.rm(out, { recursive: true, force: true });
-    await sim.dispose();
+    await r.dispose();
   });
 
   it('lists frames with labels, files, sidecars and thumbnails; reshoot, reject and restore emit framesChanged', async () => {

@@ -1,39 +1,26 @@
 import * as assert from 'assert';
-import { promises as fs } from 'fs';
 import * as path from 'path';
 import { CameraLock } from '../../src/camera/cameraLock';
 import type { LiveViewStatus } from '../../src/camera/cameraManager';
 import { parseFilenamePattern } from '../../src/capture/fileNaming';
-import { openManagerSession, type ManagerSession } from '../support/managerSession';
-import { SimulatorHarness, tempDir, testManagerSettings } from '../support/simulatorHarness';
+import { openSimulatedSession, type SimulatedSession } from '../support/simulatedSession';
 
 /** What the UI gets from the session alone (it never reaches the manager, the store or the lock). */
 describe('TetherSession as the front of the UI', function () {
   this.timeout(30_000);
-  let sim: SimulatorHarness;
-  let out: string;
-  let r: ManagerSession;
+  let r: SimulatedSession;
 
   beforeEach(async () => {
-    sim = await SimulatorHarness.create({ previewWidth: 160, previewHeight: 106 });
-    out = await tempDir('ct-front-');
-    r = await openManagerSession({
-      settings: testManagerSettings(sim.program, path.join(out, 'previews')),
-      workDir: out,
-      output: path.join(out, 'captures'),
-      identity: { source: 'simulator' },
-    });
+    r = await openSimulatedSession('ct-front-', { previewWidth: 160, previewHeight: 106 });
   });
 
   afterEach(async () => {
-    await r.close();
-    await fs.rm(out, { recursive: true, force: true });
-    await sim.dispose();
+    await r.dispose();
   });
 
   it('reports the output folder, live view, no error, and checks new roll names', () => {
     const { session } = r;
-    assert.strictEqual(session.outputFolder, path.join(out, 'captures'));
+    assert.strictEqual(session.outputFolder, path.join(r.out, 'captures'));
     assert.deepStrictEqual(session.liveView, { running: false, wanted: false });
     assert.deepStrictEqual(session.snapshot().liveView, session.liveView);
     assert.strictEqual(session.currentError(), undefined);
@@ -45,13 +32,13 @@ describe('TetherSession as the front of the UI', function () {
     const { session } = r;
     assert.strictEqual((await session.inspectLock()).owner, undefined);
     // Another window (a live process that is not us) holds the lock.
-    const other = new CameraLock(path.join(out, 'camera.lock'), 'other window', process.ppid);
+    const other = new CameraLock(path.join(r.out, 'camera.lock'), 'other window', process.ppid);
     await other.acquire();
     const seen = await session.inspectLock();
     assert.ok(seen.owner);
     assert.strictEqual(seen.owner.description, 'other window');
     assert.notStrictEqual(seen.verdict, 'mine');
-    assert.strictEqual(seen.file, path.join(out, 'camera.lock'));
+    assert.strictEqual(seen.file, path.join(r.out, 'camera.lock'));
     const previous = await session.takeOverLock(seen.owner);
     assert.strictEqual(previous?.description, 'other window');
     assert.strictEqual((await session.inspectLock()).verdict, 'mine');
@@ -78,7 +65,7 @@ describe('TetherSession as the front of the UI', function () {
     const { session } = r;
     const changed: string[] = [];
     session.on('changed', (s) => changed.push(s.outputFolder));
-    const other = path.join(out, 'elsewhere');
+    const other = path.join(r.out, 'elsewhere');
     const info = await session.reconfigure({
       manager: {},
       outputFolder: other,

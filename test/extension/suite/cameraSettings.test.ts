@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { run, simulatorConfig, until } from '../cameraCommands';
+import { takeScreenshot } from '../screenshot';
 import { queryServiceAvailable, queryWorkbench, waitForWorkbench, type FoundElement } from '../workbenchQuery';
 
 interface ScriptSetting {
@@ -181,6 +182,8 @@ describe('The exposure bar in the Camera panel (observed in the browser)', funct
       return c?.disabled ? c : undefined;
     });
     assert.match(locked.attributes['aria-label'] ?? '', /Locked for this roll/);
+    await run('preview');
+    await takeScreenshot('panel-exposure-locked'); // for the README
     // Battery is information only, never a control.
     const battery = await queryWorkbench({
       selector: '#exposure-controls [data-role="battery"] output',

@@ -225,9 +225,12 @@ describe('The Camera panel for a newcomer (observed in the browser)', function (
       });
       await waitForPanel('the banner to go', 'error', (e) => !e.visible);
       await waitForPanel('the status to leave "Failed"', 'status', (e) => e.text === 'Idle');
-      const s = await getState();
+      // The switched-to camera is detected and its settings read for the exposure bar: idle after that.
+      const s = await until('the session idle on the simulator', async () => {
+        const now = await getState();
+        return now.state === 'idle' ? now : undefined;
+      });
       assert.strictEqual(s.source, 'simulator');
-      assert.strictEqual(s.state, 'idle');
       assert.strictEqual(s.statusBar.error, false);
     } finally {
       await config().update('gphoto2Path', undefined, vscode.ConfigurationTarget.Global);
