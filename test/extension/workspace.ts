@@ -7,8 +7,17 @@ import * as path from 'path';
 /** A problem with the run's set-up (build output, environment variables): its message says it all. */
 export class SetupError extends Error {}
 
-/** The workspace setting every extension-host run starts with: the camera simulator, never real hardware. */
-export const BASE_SETTINGS: Readonly<Record<string, unknown>> = { 'cameraTether.source': 'simulator' };
+/**
+ * The workspace settings every extension-host run starts with: the camera simulator, never real
+ * hardware; one gphoto2 per command, because the suites change the simulated camera between jobs
+ * (its config file, read when a simulator starts) and a long-lived session would keep the old
+ * camera. The load suite runs in both connection modes; the unit and integration suites run the
+ * session mode against the same fault matrix.
+ */
+export const BASE_SETTINGS: Readonly<Record<string, unknown>> = {
+  'cameraTether.source': 'simulator',
+  'cameraTether.connection': 'perCommand',
+};
 
 export interface ProjectPaths {
   /** The project folder (holds package.json, out/, node_modules/). */

@@ -5,6 +5,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { BASE_SETTINGS } from '../workspace';
 import { isCompleteJpeg } from '../../../src/camera/downloadedFiles';
 import { LinuxProcessTable } from '../../../src/camera/processTable';
 import { run, simulatorConfig } from '../cameraCommands';
@@ -43,7 +44,7 @@ for (const connection of CONNECTIONS)
     after(async () => {
       await run('stopLiveView');
       await config.update('lingerMs', undefined, vscode.ConfigurationTarget.Workspace);
-      await config.update('connection', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('connection', BASE_SETTINGS['cameraTether.connection'], vscode.ConfigurationTarget.Workspace);
       await config.update('sessionIdleSeconds', undefined, vscode.ConfigurationTarget.Workspace);
       simulatorConfig({});
     });
