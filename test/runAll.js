@@ -18,6 +18,9 @@ const { TestHostError, ensureTestHost } = require('./host/ensure');
 
 const ROOT = path.resolve(__dirname, '..');
 const SUMMARY = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/;
+// Mocha's failures section: `  N failing`, then per failure `  N) suite`, title lines ending in `:`, the message.
+const FAILING = /^\s*\d+ failing$/;
+const FAILURE_START = /^\s{2}(\d+)\) (.*)$/;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
@@ -52,7 +55,47 @@ function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** Runs one layer's command, relaying its output; resolves with its exit status and last summary line. */
+/**
+ * Collects `N) suite › title: first line of the message` from mocha's failures section, so the summary
+ * (the only part a CI log's tail may show) names what failed.
+ */
+function failureCollector() {
+  const failures = [];
+  let inSection = false;
+  let current;
+  return {
+    failures,
+    line(raw) {
+      const text = raw.replace(ANSI, '');
+      if (FAILING.test(text)) {
+        inSection = true;
+        return;
+      }
+      if (!inSection) return;
+      const start = FAILURE_START.exec(text);
+      if (start) {
+        current = { title: [start[1] + ')', start[2].trim()], titleDone: false, message: '' };
+        failures.push(current);
+        return;
+      }
+      if (!current || current.message !== '' || text.trim() === '') return;
+      if (!current.titleDone) {
+        const part = text.trim();
+        current.title.push(part.endsWith(':') ? part.slice(0, -1) : part);
+        if (part.endsWith(':')) current.titleDone = true;
+        return;
+      }
+      current.message = text.trim().slice(0, 300);
+    },
+  };
+}
+
+function describeFailure(f) {
+  const [number, ...titles] = f.title;
+  return `${number} ${titles.join(' › ')}${f.message ? `: ${f.message}` : ''}`;
+}
+
+/** Runs one layer's command, relaying its output; resolves with its exit status, last summary line and failures. */
 function runCommand(name, [command, args]) {
   return new Promise((resolve) => {
     const env = { ...process.env };
@@ -61,7 +104,9 @@ function runCommand(name, [command, args]) {
     const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let counts;
     let partial = '';
+    const collector = failureCollector();
     const relay = (line) => {
+      collector.line(line);
       const match = SUMMARY.exec(line.replace(ANSI, '').trim());
       if (match) {
         counts = { passed: Number(match[1]), failed: Number(match[2]), skipped: Number(match[3] || 0) };
@@ -75,10 +120,17 @@ function runCommand(name, [command, args]) {
       partial = lines.pop();
       for (const line of lines) relay(line);
     });
-    child.once('error', (err) => resolve({ code: null, why: `could not start ${command}: ${err.message}`, counts }));
+    child.once('error', (err) =>
+      resolve({ code: null, why: `could not start ${command}: ${err.message}`, counts, failures: collector.failures }),
+    );
     child.once('close', (code, signal) => {
       if (partial !== '') relay(partial);
-      resolve({ code, why: signal ? `killed by ${signal}` : `exit code ${code}`, counts });
+      resolve({
+        code,
+        why: signal ? `killed by ${signal}` : `exit code ${code}`,
+        counts,
+        failures: collector.failures,
+      });
     });
   });
 }
@@ -93,17 +145,19 @@ async function runLayer(layer) {
       return { passed: false, text: 'FAILED (not installed)' };
     }
   }
-  const { code, why, counts } = await runCommand(layer.name, layer.command);
+  const { code, why, counts, failures } = await runCommand(layer.name, layer.command);
   if (!layer.counts) return { passed: code === 0, text: code === 0 ? 'passed' : `FAILED (${why})` };
   if (!counts) {
     return {
       passed: false,
+      failures,
       text: code === 0 ? 'FAILED (no "N passed, N failed" line)' : `FAILED (${why}, no "N passed, N failed" line)`,
     };
   }
   const line = `${counts.passed} passed, ${counts.failed} failed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}`;
-  if (code !== 0 && counts.failed === 0) return { passed: false, counts, text: `${line}, but FAILED (${why})` };
-  return { passed: code === 0 && counts.failed === 0, counts, text: line };
+  if (code !== 0 && counts.failed === 0)
+    return { passed: false, counts, failures, text: `${line}, but FAILED (${why})` };
+  return { passed: code === 0 && counts.failed === 0, counts, failures, text: line };
 }
 
 async function main() {
@@ -139,7 +193,10 @@ async function main() {
   }
   const width = Math.max(...LAYERS.map((l) => l.name.length));
   console.log('\n=== Summary');
-  for (const r of results) console.log(`  ${r.layer.name.padEnd(width)}  ${r.text}`);
+  for (const r of results) {
+    console.log(`  ${r.layer.name.padEnd(width)}  ${r.text}`);
+    for (const f of r.failures || []) console.log(`      ${describeFailure(f)}`);
+  }
   const allPassed = results.every((r) => r.passed);
   const failedLayers = results.filter((r) => r.ran && !r.passed).map((r) => r.layer.name);
   const notRun = results.filter((r) => !r.ran).map((r) => r.layer.name);
