@@ -90,7 +90,7 @@ export class PreviewPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDisplayedEmitter = new vscode.EventEmitter<{ path: string; width: number; height: number }>();
   readonly onDisplayed = this.onDisplayedEmitter.event;
-  /** Live frames to the webview: one in flight, newest first. */
+  /** Live frames to the webview: two in flight, newest first. */
   readonly pump = new LiveViewPump((frame) => this.sendFrame(frame));
   private statusTimer: NodeJS.Timeout | undefined;
   /** Chosen when a stream starts (see LIVE_FRAME_ENCODING_ENV); typed arrays unless a bench asks. */
@@ -263,16 +263,20 @@ export class PreviewPanel implements vscode.Disposable {
   private detectOnce(): void {
     if (!this.panel || this.session.cameraDetected || this.session.camera.model || this.detecting) return;
     this.detecting = true;
+    const camera = cameraKey(this.session.snapshot());
+    const stillThisCamera = () => cameraKey(this.session.snapshot()) === camera;
     void this.session
       .detect()
       .then(async (cameras) => {
         // A camera answered: fill the exposure bar (one gphoto2 run for every setting).
-        if (cameras.length > 0 && this.panel && this.session.lastCameraSettings === undefined)
+        if (cameras.length > 0 && this.panel && stillThisCamera() && this.session.lastCameraSettings === undefined)
           await this.session.cameraSettings();
       })
       .catch((err: unknown) => this.log.info(`Detecting the camera for the panel: ${(err as Error).message}`))
       .finally(() => {
         this.detecting = false;
+        // The user switched cameras while this one was being detected: detect the new one now.
+        if (!stillThisCamera()) this.detectOnce();
       });
   }
   private detecting = false;
@@ -390,6 +394,8 @@ export class PreviewPanel implements vscode.Disposable {
       case 'ready': {
         // A fresh page (opened, reopened, or restored after a restart) gets everything it shows.
         this.ready = true;
+        // Frames sent to the old page will never be acked: without this the stream would stall.
+        this.pump.reset();
         const s = this.session.snapshot();
         const pending = this.queue.splice(0);
         this.post({ type: 'state', state: toPanelState(s) });

@@ -16,6 +16,7 @@ import { type FoundElement, queryServiceAvailable, queryWorkbench, waitForWorkbe
 
 interface State {
   state: string;
+  error?: { kind: string; message: string };
   roll: string;
   folder: string;
   outputFolder: string;
@@ -78,15 +79,24 @@ describe('The Camera panel for a newcomer (observed in the browser)', function (
   it('fit scales a small preview up to the picture area; 100 % shows it at its real pixel size', async () => {
     const shown = await previewShown();
     assert.deepStrictEqual([shown.width, shown.height], [160, 106]);
-    const stage = await panelElement('stage');
-    const fit = await waitForPanel('the preview laid out to fit', 'preview', (e) => e.visible && e.box.width > 0);
-    assert.ok(stage);
-    const scale = Math.min(stage.box.width / 160, stage.box.height / 106);
-    assert.ok(scale > 1.5, `the picture area is much larger than the preview (${stage.box.width}x${stage.box.height})`);
-    assert.ok(
-      Math.abs(fit.box.width - 160 * scale) <= 2 && Math.abs(fit.box.height - 106 * scale) <= 2,
-      `fit fills the area: ${fit.box.width}x${fit.box.height}, expected about ${160 * scale}x${106 * scale}`,
-    );
+    // The picture area may still change size (the exposure bar fills once the camera's settings are
+    // read): stage and picture are read together, until the picture fits the area as it is then.
+    let last = '';
+    const { fit } = await until(
+      'the preview laid out to fit the picture area',
+      async () => {
+        const [stage, picture] = [await panelElement('stage'), await panelElement('preview')];
+        if (!stage || !picture?.visible || picture.box.width === 0) return undefined;
+        const scale = Math.min(stage.box.width / 160, stage.box.height / 106);
+        last = `picture ${picture.box.width}x${picture.box.height}, area ${stage.box.width}x${stage.box.height}, expected about ${160 * scale}x${106 * scale}`;
+        assert.ok(scale > 1.5, `the picture area is much larger than the preview (${last})`);
+        const fits = Math.abs(picture.box.width - 160 * scale) <= 2 && Math.abs(picture.box.height - 106 * scale) <= 2;
+        return fits ? { fit: picture } : undefined;
+      },
+      30_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: fit does not fill the area (${last})`);
+    });
     await queryWorkbench({ selector: '#btn-zoom', scope: 'webviews', click: true });
     const actual = await waitForPanel('100 %', 'preview', (e) => Math.abs(e.box.width - fit.box.width) > 2);
     assert.strictEqual(actual.box.width * actual.devicePixelRatio, 160, 'one image pixel per device pixel');
@@ -202,7 +212,13 @@ describe('The Camera panel for a newcomer (observed in the browser)', function (
     );
     try {
       await run('useRealCamera');
-      await until('the real camera in use', async () => ((await getState()).source === 'gphoto2' ? true : undefined));
+      // The panel detects the switched-to camera by itself; wait for that to fail first. A capture
+      // queued before it would see its error superseded by the running detection, and then rightly
+      // be notified: the banner shows only the camera's current error.
+      await until('the switched-to camera detected (and gphoto2 not found)', async () => {
+        const s = await getState();
+        return s.source === 'gphoto2' && s.state === 'error' && s.error?.kind === 'gphoto2Missing' ? true : undefined;
+      });
       let message = '';
       await assert.rejects(run('capture'), (e: { kind?: string; message?: string }) => {
         message = e.message ?? '';
