@@ -278,6 +278,7 @@ function clearPicture(message: string): void {
   endReview();
   preview.onload = null;
   preview.onerror = null;
+  settleLiveImage?.();
   preview.removeAttribute('src');
   preview.hidden = true;
   liveCanvas.hidden = true;
@@ -367,16 +368,22 @@ function safely<T>(run: () => T, fallback: T): T {
 }
 
 /**
- * Decodes a live JPEG from its bytes and draws it. Not through an <img> with a blob: URL: loading
- * that URL cost the browser 1.5 to 1.9 times the CPU at 30 fps (measured with `npm run bench:webview`).
+ * Decodes a live JPEG from its bytes. Not through an <img> with a blob: URL: loading that URL cost
+ * the browser 1.5 to 1.9 times the CPU at 30 fps (measured with `npm run bench:webview`).
  */
-async function drawLiveFrame(bytes: Uint8Array): Promise<boolean> {
-  if (!liveContext) return false;
-  let bitmap: ImageBitmap;
+async function decodeLiveFrame(bytes: Uint8Array): Promise<ImageBitmap | undefined> {
   try {
-    bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
+    return await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
   } catch {
-    return false; // not a decodable JPEG
+    return undefined; // not a decodable JPEG
+  }
+}
+
+/** Draws a decoded live frame into the live canvas (and hands it to the histogram when on screen). */
+function drawLiveFrame(bitmap: ImageBitmap | undefined): boolean {
+  if (!liveContext || !bitmap) {
+    bitmap?.close();
+    return false;
   }
   let handedOver = false;
   try {
@@ -395,22 +402,46 @@ async function drawLiveFrame(bytes: Uint8Array): Promise<boolean> {
   return true;
 }
 
-/** Shows a live frame, then acks it: the extension sends the next (newest) frame only after the ack. */
+/**
+ * Live frames are drawn in the order they came: the extension keeps two in flight, and a later
+ * frame that decodes first must not be covered by the older one.
+ */
+let liveDrawOrder: Promise<void> = Promise.resolve();
+/** Ends the base64 live frame loading into the <img> when the picture is cleared (no event would come). */
+let settleLiveImage: (() => void) | undefined;
+
+/** Shows a live frame, then acks it: the extension sends the next (newest) frame for each ack. */
 function renderLiveFrame(seq: number, data: Uint8Array | string): void {
   const generation = liveGeneration;
   if (typeof data === 'string') {
-    // A base64 string (only when a bench compares encodings) goes in as a data: URL, the usual way.
-    preview.onload = () => {
-      layoutPicture();
-      send({ type: 'liveAck', seq, shown: true });
-    };
-    preview.onerror = () => send({ type: 'liveAck', seq, shown: false }); // a broken frame must not stall the stream
-    preview.src = `data:image/jpeg;base64,${data}`;
-    showPicture('img');
-    liveShown();
+    // A base64 string (only when a bench compares encodings) goes in as a data: URL, the usual way,
+    // one at a time. Listeners, not onload: showing a preview meanwhile clears onload, and the frame
+    // must still be acked (whichever picture loads or fails next ends it) or the stream would stall.
+    liveDrawOrder = liveDrawOrder.then(
+      () =>
+        new Promise<void>((resolve) => {
+          const controller = new AbortController();
+          const done = (shown: boolean) => {
+            controller.abort();
+            settleLiveImage = undefined;
+            if (shown && generation === liveGeneration) layoutPicture();
+            send({ type: 'liveAck', seq, shown });
+            resolve();
+          };
+          preview.addEventListener('load', () => done(true), { signal: controller.signal });
+          preview.addEventListener('error', () => done(false), { signal: controller.signal });
+          settleLiveImage = () => done(false);
+          preview.src = `data:image/jpeg;base64,${data}`;
+          showPicture('img');
+          liveShown();
+        }),
+    );
     return;
   }
-  void drawLiveFrame(data).then((drawn) => {
+  // Decoding starts now (in parallel with the frame before); drawing waits its turn.
+  const decoded = decodeLiveFrame(data);
+  liveDrawOrder = liveDrawOrder.then(async () => {
+    const drawn = drawLiveFrame(await decoded);
     if (drawn && generation === liveGeneration) {
       // A capture under review stays; the frame waits in the hidden canvas until the review ends.
       if (Date.now() < reviewUntil) liveWaiting = true;

@@ -1,8 +1,12 @@
 /**
- * Newest-first delivery of live-view frames to a slow consumer (the webview): at most one frame in
- * flight; a newer frame replaces the one waiting (which is dropped and counted), so latency never
- * grows however slow the consumer is. The consumer acks each frame once displayed, or once it
- * failed to decode it (a broken frame must not stall the stream; those are counted apart).
+ * Newest-first delivery of live-view frames to a slow consumer (the webview): at most `window` frames
+ * in flight and one waiting; a newer frame replaces the waiting one (which is dropped and counted), so
+ * latency never grows however slow the consumer is. The consumer acks each frame once displayed, or
+ * once it failed to decode it (a broken frame must not stall the stream; those are counted apart).
+ *
+ * Two in flight, not one: a frame's round trip to the webview and back (~60 ms in code-server) is
+ * longer than a 30 or 45 fps camera's frame interval, so with one in flight the stream ran at the
+ * transport's pace, not the camera's (`npm run bench:webview`). The webview draws in arrival order.
  */
 import type { LiveFrame } from '../camera/cameraManager';
 
@@ -19,9 +23,12 @@ export interface PumpStats {
 }
 
 const LATENCY_WINDOW = 300;
+/** Frames sent and not yet acked. */
+export const DEFAULT_FRAMES_IN_FLIGHT = 2;
 
 export class LiveViewPump {
-  private inFlight: LiveFrame | undefined;
+  /** Sent, not yet acked, in send order. */
+  private readonly inFlight: LiveFrame[] = [];
   private waiting: LiveFrame | undefined;
   private offered = 0;
   private delivered = 0;
@@ -33,11 +40,15 @@ export class LiveViewPump {
   constructor(
     private readonly send: (frame: LiveFrame) => void,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly window: number = DEFAULT_FRAMES_IN_FLIGHT,
+  ) {
+    if (!Number.isInteger(window) || window < 1)
+      throw new RangeError(`frames in flight must be 1 or more, not ${window}`);
+  }
 
   offer(frame: LiveFrame): void {
     this.offered++;
-    if (!this.inFlight) {
+    if (this.inFlight.length < this.window) {
       this.dispatch(frame);
       return;
     }
@@ -47,15 +58,16 @@ export class LiveViewPump {
 
   /** The consumer is done with frame `seq` (`shown` false: it could not decode it); send the newest waiting one. */
   ack(seq: number, shown = true): void {
-    if (!this.inFlight || this.inFlight.seq !== seq) return; // stale or unknown ack
+    const index = this.inFlight.findIndex((f) => f.seq === seq);
+    if (index < 0) return; // stale or unknown ack
+    const [frame] = this.inFlight.splice(index, 1);
     const t = this.now();
     this.delivered++;
     if (!shown) this.broken++;
-    this.latencies.push(t - this.inFlight.receivedAt);
+    this.latencies.push(t - frame.receivedAt);
     if (this.latencies.length > LATENCY_WINDOW) this.latencies.shift();
     this.ackTimes.push(t);
     while (this.ackTimes.length > 0 && this.ackTimes[0] < t - 1000) this.ackTimes.shift();
-    this.inFlight = undefined;
     const next = this.waiting;
     this.waiting = undefined;
     if (next) this.dispatch(next);
@@ -63,7 +75,7 @@ export class LiveViewPump {
 
   /** Forget frames in flight (the consumer went away or live view stopped). */
   reset(): void {
-    this.inFlight = undefined;
+    this.inFlight.length = 0;
     this.waiting = undefined;
   }
 
@@ -80,7 +92,7 @@ export class LiveViewPump {
   }
 
   private dispatch(frame: LiveFrame): void {
-    this.inFlight = frame;
+    this.inFlight.push(frame);
     this.send(frame);
   }
 }

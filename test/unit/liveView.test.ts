@@ -156,15 +156,16 @@ for (const connection of CONNECTION_MODES)
     });
   });
 
-describe('LiveViewPump (newest first, one in flight)', () => {
+describe('LiveViewPump (newest first, a window of frames in flight)', () => {
   const frame = (seq: number, receivedAt = 0): LiveFrame => ({ seq, data: Buffer.alloc(1), receivedAt });
 
-  it('sends at most one frame until acked and replaces the waiting one', () => {
+  it('with a window of one: sends at most one frame until acked and replaces the waiting one', () => {
     const sent: number[] = [];
     let now = 0;
     const pump = new LiveViewPump(
       (f) => sent.push(f.seq),
       () => now,
+      1,
     );
     pump.offer(frame(1));
     pump.offer(frame(2));
@@ -186,11 +187,56 @@ describe('LiveViewPump (newest first, one in flight)', () => {
     assert.strictEqual(s.broken, 0);
   });
 
+  it('by default two frames are in flight; each ack sends the newest waiting frame, one waits at most', () => {
+    const sent: number[] = [];
+    let now = 0;
+    const pump = new LiveViewPump(
+      (f) => sent.push(f.seq),
+      () => now,
+    );
+    for (const seq of [1, 2, 3, 4, 5]) pump.offer(frame(seq, seq * 10));
+    assert.deepStrictEqual(sent, [1, 2], 'two sent before any ack');
+    now = 60;
+    pump.ack(1);
+    assert.deepStrictEqual(sent, [1, 2, 5], 'the newest waiting frame fills the freed slot; 3 and 4 dropped');
+    pump.ack(2);
+    assert.deepStrictEqual(sent, [1, 2, 5], 'nothing waiting: nothing more sent');
+    pump.offer(frame(6, 60));
+    assert.deepStrictEqual(sent, [1, 2, 5, 6], 'a free slot sends at once');
+    pump.ack(5);
+    pump.ack(5); // a repeated ack counts once
+    pump.ack(6);
+    const s = pump.stats();
+    assert.deepStrictEqual(
+      { offered: s.offered, delivered: s.delivered, dropped: s.dropped, latencies: s.latenciesMs },
+      { offered: 6, delivered: 4, dropped: 2, latencies: [50, 40, 10, 0] },
+    );
+  });
+
+  it('reset forgets the frames in flight (a reloaded page never acks them) so the stream goes on', () => {
+    const sent: number[] = [];
+    const pump = new LiveViewPump((f) => sent.push(f.seq));
+    pump.offer(frame(1));
+    pump.offer(frame(2));
+    pump.offer(frame(3));
+    pump.reset();
+    pump.ack(1); // a late ack from the old page changes nothing
+    pump.offer(frame(4));
+    pump.offer(frame(5));
+    assert.deepStrictEqual(sent, [1, 2, 4, 5]);
+    assert.strictEqual(pump.stats().delivered, 0);
+  });
+
+  it('refuses a window of less than one frame', () => {
+    assert.throws(() => new LiveViewPump(() => undefined, Date.now, 0), /frames in flight must be 1 or more, not 0/);
+  });
+
   it('a frame the consumer could not decode still frees the slot, and is counted as broken', () => {
     const sent: number[] = [];
     const pump = new LiveViewPump(
       (f) => sent.push(f.seq),
       () => 0,
+      1,
     );
     pump.offer(frame(1));
     pump.offer(frame(2));
