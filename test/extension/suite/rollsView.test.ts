@@ -140,8 +140,13 @@ describe('The Rolls view', function () {
     );
     assert.strictEqual(input.viewType, 'imagePreview.previewEditor');
     assert.strictEqual(input.uri.fsPath, path.join(s.folder, 'frame-0009.JPG'));
-    await waitForWorkbench('the image decoded in the preview', { selector: 'img', scope: 'webviews' }, (found) =>
-      found.some((f) => f.visible && (f.natural?.width ?? 0) === 320) ? true : undefined,
+    // VS Code's own webview (a new one, through code-server's webview service worker): its first load
+    // has taken close to 30 s on a busy machine.
+    await waitForWorkbench(
+      'the image decoded in the preview',
+      { selector: 'img', scope: 'webviews' },
+      (found) => (found.some((f) => f.visible && (f.natural?.width ?? 0) === 320) ? true : undefined),
+      60_000,
     );
     if (screenshotServiceAvailable()) await takeScreenshot('rolls-view'); // for the README
   });
