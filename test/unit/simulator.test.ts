@@ -701,6 +701,23 @@ describe('gphoto2 simulator (dist/simulator.js)', function () {
       assert.deepStrictEqual(decodable, [true, true, false, true, true, false, true, true, false]);
     });
 
+    it('liveViewFrameLoop replays the first N frames byte for byte; 0 draws every frame', async () => {
+      const looped = newSim({ liveViewWidth: 64, liveViewHeight: 48, liveViewFps: 100, liveViewFrameLoop: 3 });
+      const r = await looped.run([...SELECT, '--capture-movie=6', '--stdout']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      const frames = splitJpegs(r.stdout);
+      assert.strictEqual(frames.length, 7);
+      for (let i = 3; i < frames.length; i++) assert.ok(frames[i].equals(frames[i - 3]), `frame ${i} replays ${i - 3}`);
+      assert.ok(!frames[0].equals(frames[1]) && !frames[1].equals(frames[2]), 'the loop holds different frames');
+      const bad = newSim({ liveViewFrameLoop: -1 });
+      const refused = await bad.run([...SELECT, '--capture-movie=1', '--stdout']);
+      assert.notStrictEqual(refused.code, 0);
+      assert.match(
+        refused.stderr,
+        /"liveViewFrameLoop" must be 0 \(draw every frame\) or a whole number of frames up to 240/,
+      );
+    });
+
     it("--capture-movie=N stops by itself after gphoto2's N+1 frames", async () => {
       const sim = newSim({ liveViewWidth: 64, liveViewHeight: 48, liveViewFps: 100 });
       const r = await sim.run([...SELECT, '--capture-movie=3', '--stdout']);

@@ -56,6 +56,10 @@ export async function captureMovie(gp: GpContext, arg: string | undefined): Prom
   const interval = 1000 / config.liveViewFps;
   let frames = mode.kind === 'frames' ? mode.count : 0;
   let captured = 0;
+  /** Frames kept for replay when liveViewFrameLoop is set (drawn once, the first time round). */
+  const loop: Buffer[] = [];
+  const draw = (n: number): Buffer =>
+    encodeJpeg(renderLiveFrame(config.liveViewWidth, config.liveViewHeight, n, new Date()), config.jpegQuality);
   for (;;) {
     let jpeg: Buffer;
     try {
@@ -65,12 +69,8 @@ export async function captureMovie(gp: GpContext, arg: string | undefined): Prom
       // The camera delivers frames at its own rate; the frame in flight completes even after Ctrl-C.
       await session.wait(Math.max(0, started + captured * interval - Date.now()));
       const corrupt = config.liveViewCorruptEvery > 0 && (captured + 1) % config.liveViewCorruptEvery === 0;
-      jpeg = corrupt
-        ? CORRUPT_FRAME
-        : encodeJpeg(
-            renderLiveFrame(config.liveViewWidth, config.liveViewHeight, captured, new Date()),
-            config.jpegQuality,
-          );
+      const loopAt = config.liveViewFrameLoop > 0 ? captured % config.liveViewFrameLoop : -1;
+      jpeg = corrupt ? CORRUPT_FRAME : loopAt < 0 ? draw(captured) : (loop[loopAt] ??= draw(captured));
     } catch (err) {
       if (err instanceof GpError) gp.printContext(err);
       else if (!(err instanceof CancelledError)) throw err;

@@ -45,6 +45,12 @@ export interface SimConfig {
   liveViewHeight: number;
   /** Every Nth live-view frame is undecodable (no frame header), as a flaky USB link delivers; 0 never. */
   liveViewCorruptEvery: number;
+  /**
+   * 0: every live-view frame is drawn and encoded when it is due. N: the first N are kept and replayed
+   * in a loop, so the stream costs the machine no encoding (a body's own encoder does not run on the
+   * host): what `npm run bench:webview` uses to measure the panel, not the simulator.
+   */
+  liveViewFrameLoop: number;
   jpegQuality: number;
   /** Folder of the simulated USB device files (`<root>/BBB/DDD`, held open with the claim); '' = `usb/` in the state folder. */
   usbDeviceRoot: string;
@@ -80,6 +86,7 @@ export const DEFAULT_CONFIG: Readonly<SimConfig> = {
   liveViewWidth: 640,
   liveViewHeight: 424,
   liveViewCorruptEvery: 0,
+  liveViewFrameLoop: 0,
   jpegQuality: 80,
   usbDeviceRoot: '',
 };
@@ -185,5 +192,9 @@ function validate(c: SimConfig, source: string): void {
     throw new SimConfigError(`${source}: "rawBytes" must be a whole number of bytes from 4096 to 268435456`);
   if (!Number.isInteger(c.liveViewCorruptEvery) || c.liveViewCorruptEvery < 0)
     throw new SimConfigError(`${source}: "liveViewCorruptEvery" must be 0 (never) or a whole number of frames`);
+  if (!Number.isInteger(c.liveViewFrameLoop) || c.liveViewFrameLoop < 0 || c.liveViewFrameLoop > 240)
+    throw new SimConfigError(
+      `${source}: "liveViewFrameLoop" must be 0 (draw every frame) or a whole number of frames up to 240`,
+    );
   if (c.lingerMs < -1) throw new SimConfigError(`${source}: "lingerMs" must be -1 (forever) or more`);
 }
