@@ -407,6 +407,10 @@ function drawLiveFrame(bitmap: ImageBitmap | undefined): boolean {
  * frame that decodes first must not be covered by the older one.
  */
 let liveDrawOrder: Promise<void> = Promise.resolve();
+/** Runs `step` after the frames before it; a step that throws must not stop the ones after it. */
+function inDrawOrder(step: () => Promise<void>): void {
+  liveDrawOrder = liveDrawOrder.then(step).catch((err: unknown) => console.error('live frame:', err));
+}
 /** Ends the base64 live frame loading into the <img> when the picture is cleared (no event would come). */
 let settleLiveImage: (() => void) | undefined;
 
@@ -417,7 +421,7 @@ function renderLiveFrame(seq: number, data: Uint8Array | string): void {
     // A base64 string (only when a bench compares encodings) goes in as a data: URL, the usual way,
     // one at a time. Listeners, not onload: showing a preview meanwhile clears onload, and the frame
     // must still be acked (whichever picture loads or fails next ends it) or the stream would stall.
-    liveDrawOrder = liveDrawOrder.then(
+    inDrawOrder(
       () =>
         new Promise<void>((resolve) => {
           const controller = new AbortController();
@@ -440,19 +444,24 @@ function renderLiveFrame(seq: number, data: Uint8Array | string): void {
   }
   // Decoding starts now (in parallel with the frame before); drawing waits its turn.
   const decoded = decodeLiveFrame(data);
-  liveDrawOrder = liveDrawOrder.then(async () => {
-    const drawn = drawLiveFrame(await decoded);
-    if (drawn && generation === liveGeneration) {
-      // A capture under review stays; the frame waits in the hidden canvas until the review ends.
-      if (Date.now() < reviewUntil) liveWaiting = true;
-      else {
-        // Only when something changed: a layout per frame would cost the browser time at 30 fps.
-        if (liveCanvas.hidden || liveCanvas.width !== laidOut.width || liveCanvas.height !== laidOut.height)
-          showPicture('canvas');
-        liveShown();
+  inDrawOrder(async () => {
+    let drawn = false;
+    try {
+      drawn = drawLiveFrame(await decoded);
+      if (drawn && generation === liveGeneration) {
+        // A capture under review stays; the frame waits in the hidden canvas until the review ends.
+        if (Date.now() < reviewUntil) liveWaiting = true;
+        else {
+          // Only when something changed: a layout per frame would cost the browser time at 30 fps.
+          if (liveCanvas.hidden || liveCanvas.width !== laidOut.width || liveCanvas.height !== laidOut.height)
+            showPicture('canvas');
+          liveShown();
+        }
       }
+    } finally {
+      // Always acked: the extension sends nothing more once its frames in flight go unanswered.
+      send({ type: 'liveAck', seq, shown: drawn });
     }
-    send({ type: 'liveAck', seq, shown: drawn });
   });
 }
 
