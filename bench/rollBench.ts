@@ -29,6 +29,7 @@ import { parseFilenamePattern } from '../src/capture/fileNaming';
 import { TetherSession } from '../src/session/tetherSession';
 import { CAMERA_PROFILES } from '../src/simulator/camera/profiles';
 import { OwnChildrenTable } from '../test/support/ownChildrenTable';
+import { testManagerSettings } from '../test/support/simulatorHarness';
 import { vcameraGphoto2, vcameraUnavailableReason } from '../test/support/vcamera';
 import { filmScannerKill } from './filmScannerKill';
 
@@ -79,22 +80,15 @@ export interface RollBenchResults {
   realStack: RealStack | { skipped: string };
 }
 
+/** The tests' manager settings, with a bench's generous timeouts and real-body linger. */
 function settings(program: Gphoto2Program, dir: string, connection: ConnectionMode): ManagerSettings {
-  return {
-    program,
-    selection: {},
+  return testManagerSettings(program, path.join(dir, 'previews'), {
     timeouts: { commandMs: 30_000, previewMs: 30_000, captureMs: 120_000, cleanupTermMs: 2000, cleanupKillMs: 2000 },
     graceMs: 2000,
     lingerMs: 1500,
-    cleanupMode: 'whenNeeded',
-    cleanupNames: [],
-    settleMs: 0,
-    keepOnCamera: false,
-    previewDir: path.join(dir, 'previews'),
-    liveViewMaxFps: 0,
     connection,
     sessionIdleMs: 60_000,
-  };
+  });
 }
 
 /** A manager and session of their own (own lock, own reaper that sees only this process's children). */
