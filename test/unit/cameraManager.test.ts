@@ -6,6 +6,7 @@ import { CameraLock } from '../../src/camera/cameraLock';
 import { CameraManager, type ManagerSettings, type ManagerState } from '../../src/camera/cameraManager';
 import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
 import { CameraError } from '../../src/camera/errors';
+import { realGphoto2 } from '../../src/camera/gphoto2Program';
 import { ProcessReaper, SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
 import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable, type HolderScan, type ProcessInfo, type ProcessTable } from '../../src/camera/processTable';
@@ -522,16 +523,7 @@ for (const mode of CONNECTION_MODES)
 
     it('a missing gphoto2 binary -> gphoto2Missing naming the setting', async () => {
       r = await rig({}, {});
-      r.manager.configure({
-        program: {
-          command: '/nonexistent/gphoto2',
-          prefixArgs: [],
-          env: {},
-          simulated: false,
-          processName: 'gphoto2',
-          displayName: 'gphoto2',
-        },
-      });
+      r.manager.configure({ program: realGphoto2('/nonexistent/gphoto2') });
       await assert.rejects(
         r.manager.detect(),
         (e: unknown) =>

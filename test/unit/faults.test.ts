@@ -13,7 +13,7 @@ import * as path from 'path';
 import { CameraManager, type ManagerSettings } from '../../src/camera/cameraManager';
 import { isCompleteJpeg } from '../../src/camera/downloadedFiles';
 import { CameraError } from '../../src/camera/errors';
-import type { Gphoto2Program } from '../../src/camera/gphoto2Program';
+import { realGphoto2, type Gphoto2Program } from '../../src/camera/gphoto2Program';
 import { SIMULATOR_PROCESS_NAME } from '../../src/camera/processReaper';
 import { ProcessRunner } from '../../src/camera/processRunner';
 import { LinuxProcessTable } from '../../src/camera/processTable';
@@ -327,19 +327,18 @@ for (const mode of CONNECTION_MODES)
     });
 
     describe('the gphoto2 program is not runnable, or not gphoto2', () => {
+      /** gphoto2 at `command`, under a process name no cleanup sweep of a parallel run looks for. */
+      const notSwept = (command: string): Gphoto2Program => ({
+        ...realGphoto2(command),
+        processName: 'ct-faults-no-such-name',
+      });
+
       async function program(script: string, mode: number): Promise<Gphoto2Program> {
         const dir = await scratch('ct-faults-bin-');
         const file = path.join(dir, 'gphoto2');
         await fs.writeFile(file, script, { mode });
         await fs.chmod(file, mode);
-        return {
-          command: file,
-          prefixArgs: [],
-          env: {},
-          simulated: false,
-          processName: 'ct-faults-no-such-name',
-          displayName: 'gphoto2',
-        };
+        return notSwept(file);
       }
 
       it('not executable (EACCES, even for root): gphoto2Missing naming cameraTether.gphoto2Path; the next job with a good program works', async () => {
@@ -365,16 +364,7 @@ for (const mode of CONNECTION_MODES)
       it('a folder instead of a program (EACCES): gphoto2Missing naming the setting', async () => {
         const base = await scratch('ct-faults-');
         const r = await rig({ output: path.join(base, 'captures') });
-        r.manager.configure({
-          program: {
-            command: base,
-            prefixArgs: [],
-            env: {},
-            simulated: false,
-            processName: 'ct-faults-no-such-name',
-            displayName: 'gphoto2',
-          },
-        });
+        r.manager.configure({ program: notSwept(base) });
         await assert.rejects(
           r.manager.version(),
           (e: unknown) =>
