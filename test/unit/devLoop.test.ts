@@ -76,6 +76,29 @@ describe('the VS Code development loop (.vscode/)', () => {
     assert.match(scripts['test:electron'], /out\/test\/extension\/runInElectron\.js/);
   });
 
+  it('the first watch round is finished only when every bundle has built, even one that starts after another ended', () => {
+    const lines: string[] = [];
+    const reporter = createWatchReporter((l) => lines.push(l));
+    type Hooks = { start?: () => void; end?: (r: { errors: [] }) => void };
+    const bundles: Hooks[] = [{}, {}];
+    for (const hooks of bundles)
+      void reporter.setup({
+        onStart: (f: () => void) => (hooks.start = f),
+        onEnd: (f: (r: { errors: [] }) => void) => (hooks.end = f),
+      } as unknown as esbuild.PluginBuild);
+    const [small, large] = bundles;
+    small.start?.();
+    small.end?.({ errors: [] });
+    assert.deepStrictEqual(lines, ['[watch] build started'], 'not finished while the large bundle has not built');
+    large.start?.();
+    large.end?.({ errors: [] });
+    assert.deepStrictEqual(lines, ['[watch] build started', '[watch] build finished']);
+    // Later rounds (a file changed): each settles as before.
+    small.start?.();
+    small.end?.({ errors: [] });
+    assert.deepStrictEqual(lines.slice(2), ['[watch] build started', '[watch] build finished']);
+  });
+
   it('the watch problem matcher finds an esbuild error at its file, line and column, between started and finished', async () => {
     const dir = await tempDir('ct-devloop-');
     try {
